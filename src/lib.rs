@@ -1,0 +1,18 @@
+//! pymqtt runs MQTT scripts written for MicroPython's `umqtt.simple` on a host computer,
+//! unchanged: a RustPython interpreter with a native `umqtt.simple` backed by rumqttc.
+//!
+//! The binary is a thin layer over this library: [`Host`] runs a [`Program`] and returns its
+//! [`ExitStatus`]; [`BrokerAddress`] and [`Host::builder`]'s `broker` redirect every client to
+//! a broker of your choice; [`broker::EmbeddedBroker`] (feature `local-broker`) starts one
+//! in-process.
+
+#[cfg(feature = "local-broker")]
+pub mod broker;
+pub mod broker_address;
+pub mod host;
+pub mod mqtt;
+pub mod redirect;
+mod umqtt_simple;
+
+pub use broker_address::BrokerAddress;
+pub use host::{ExitStatus, Host, HostBuilder, Program};

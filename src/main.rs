@@ -1,1 +1,150 @@
-fn main() {}
+//! The `pymqtt` command: parses the command line and hands over to the library.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use pymqtt::{BrokerAddress, Host, Program};
+
+const EXAMPLES: &str = "\
+Examples:
+  pymqtt sub.py                          run a MicroPython MQTT script
+  pymqtt --local-broker pub.py           ... against a broker started inside pymqtt
+  pymqtt --broker localhost:1883 sub.py  ... against another broker, whatever the script says
+  pymqtt broker --port 1883              run the embedded broker alone (for a second terminal)
+  pymqtt -c 'import umqtt.simple'        run a one-liner
+  pymqtt                                 interactive prompt";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pymqtt",
+    version,
+    about = "Run MicroPython umqtt.simple MQTT scripts unchanged on this computer",
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    /// Program passed in as a string
+    #[arg(short = 'c', value_name = "CODE", conflicts_with = "module")]
+    code: Option<String>,
+
+    /// Run a library module as a script
+    #[arg(short = 'm', value_name = "MODULE")]
+    module: Option<String>,
+
+    /// Enter the interactive prompt after the program ends
+    #[arg(short = 'i')]
+    inspect: bool,
+
+    /// Connect every MQTTClient to this broker, whatever the script hard-codes
+    #[arg(long, value_name = "HOST[:PORT]", env = "PYMQTT_BROKER", conflicts_with = "local_broker")]
+    broker: Option<BrokerAddress>,
+
+    /// Start an embedded broker on 127.0.0.1 and connect every MQTTClient to it
+    #[arg(long, value_name = "PORT", num_args = 0..=1, require_equals = true,
+          default_missing_value = "1883")]
+    local_broker: Option<u16>,
+
+    /// The script to run, then its arguments (sys.argv[1:])
+    #[arg(value_name = "SCRIPT [ARGS]", trailing_var_arg = true, allow_hyphen_values = true)]
+    rest: Vec<String>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the embedded MQTT broker in the foreground (Ctrl-C stops it)
+    Broker {
+        /// Port to listen on (127.0.0.1)
+        #[arg(long, short, default_value_t = 1883)]
+        port: u16,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Broker { port }) = cli.command {
+        return run_broker(port);
+    }
+
+    let mut broker = cli.broker.clone();
+    if let Some(port) = cli.local_broker {
+        match start_local_broker(port) {
+            Ok(address) => broker = Some(address),
+            Err(message) => {
+                eprintln!("pymqtt: {message}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if let Some(broker) = &broker {
+        let origin = if cli.local_broker.is_some() { "embedded broker" } else { "--broker" };
+        eprintln!("pymqtt: MQTT clients connect to {broker} ({origin}), whatever the script says");
+    }
+
+    let (program, argv) = program_and_argv(&cli);
+    let mut host = Host::builder().argv(argv).inspect(cli.inspect);
+    if let Some(broker) = broker {
+        host = host.broker(broker);
+    }
+    let status = host.build().run(&program);
+    ExitCode::from(status.code().clamp(0, 255) as u8)
+}
+
+/// What to run and its `sys.argv`, as CPython and MicroPython decide them.
+fn program_and_argv(cli: &Cli) -> (Program, Vec<String>) {
+    if let Some(code) = &cli.code {
+        let argv = std::iter::once("-c".to_string()).chain(cli.rest.iter().cloned()).collect();
+        return (Program::Source(code.clone()), argv);
+    }
+    if let Some(module) = &cli.module {
+        let argv = std::iter::once(module.clone()).chain(cli.rest.iter().cloned()).collect();
+        return (Program::Module(module.clone()), argv);
+    }
+    match cli.rest.first() {
+        Some(script) => (Program::File(PathBuf::from(script)), cli.rest.clone()),
+        None if std::io::stdin().is_terminal() => (Program::Repl, vec![String::new()]),
+        None => (Program::Stdin, vec![String::new()]),
+    }
+}
+
+#[cfg(feature = "local-broker")]
+fn start_local_broker(port: u16) -> Result<BrokerAddress, String> {
+    let broker = pymqtt::broker::EmbeddedBroker::start(port).map_err(|e| e.to_string())?;
+    Ok(BrokerAddress {
+        host: broker.addr().ip().to_string(),
+        port: broker.addr().port(),
+    })
+}
+
+#[cfg(not(feature = "local-broker"))]
+fn start_local_broker(_port: u16) -> Result<BrokerAddress, String> {
+    Err("this pymqtt was built without the embedded broker (feature `local-broker`); \
+         use --broker HOST[:PORT] instead"
+        .into())
+}
+
+#[cfg(feature = "local-broker")]
+fn run_broker(port: u16) -> ExitCode {
+    match pymqtt::broker::EmbeddedBroker::start(port) {
+        Ok(broker) => {
+            eprintln!("pymqtt: MQTT broker listening on {} (Ctrl-C stops it)", broker.addr());
+            loop {
+                std::thread::park();
+            }
+        }
+        Err(e) => {
+            eprintln!("pymqtt: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(not(feature = "local-broker"))]
+fn run_broker(_port: u16) -> ExitCode {
+    eprintln!("pymqtt: this pymqtt was built without the embedded broker (feature `local-broker`)");
+    ExitCode::from(2)
+}

@@ -1,0 +1,243 @@
+//! The host: a RustPython interpreter with `umqtt.simple` built in, and the rules for running
+//! a program in it the way MicroPython's unix port does (argv, sys.path, exit status).
+//!
+//! ```no_run
+//! use pymqtt::{Host, Program};
+//!
+//! let host = Host::builder()
+//!     .broker("127.0.0.1:1883".parse().unwrap())
+//!     .argv(vec!["pub.py".into()])
+//!     .build();
+//! let status = host.run(&Program::File("pub.py".into()));
+//! std::process::exit(status.code());
+//! ```
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rustpython::InterpreterBuilderExt;
+use rustpython_vm::builtins::PyBaseExceptionRef;
+use rustpython_vm::{
+    AsObject, Interpreter, InterpreterBuilder, PyResult, Settings, VirtualMachine, py_freeze,
+};
+
+use crate::broker_address::BrokerAddress;
+use crate::mqtt;
+use crate::redirect;
+
+/// Exit status of a program, as MicroPython's unix port reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitStatus(i32);
+
+impl ExitStatus {
+    pub const SUCCESS: ExitStatus = ExitStatus(0);
+    /// An uncaught exception (its traceback was printed).
+    pub const EXCEPTION: ExitStatus = ExitStatus(1);
+    /// The program could not be opened.
+    pub const CANNOT_OPEN: ExitStatus = ExitStatus(2);
+    /// KeyboardInterrupt ended the program: 128 + SIGINT, as shells report it.
+    pub const INTERRUPTED: ExitStatus = ExitStatus(130);
+
+    pub fn code(self) -> i32 {
+        self.0
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Program {
+    /// A script file.
+    File(PathBuf),
+    /// Source text (`-c CODE`).
+    Source(String),
+    /// A module run as `__main__` (`-m MODULE`).
+    Module(String),
+    /// The whole of standard input, as a program.
+    Stdin,
+    /// The interactive prompt only.
+    Repl,
+}
+
+/// Configures a [`Host`].
+#[derive(Debug, Default)]
+pub struct HostBuilder {
+    argv: Vec<String>,
+    broker: Option<BrokerAddress>,
+    inspect: bool,
+}
+
+impl HostBuilder {
+    /// `sys.argv`. When empty, it is derived from the program (`['']` for the REPL).
+    pub fn argv(mut self, argv: Vec<String>) -> Self {
+        self.argv = argv;
+        self
+    }
+
+    /// Sends every MQTTClient to this broker, whatever server and port the script gives.
+    pub fn broker(mut self, broker: BrokerAddress) -> Self {
+        self.broker = Some(broker);
+        self
+    }
+
+    /// Enters the interactive prompt after the program ends (`-i`).
+    pub fn inspect(mut self, inspect: bool) -> Self {
+        self.inspect = inspect;
+        self
+    }
+
+    pub fn build(self) -> Host {
+        Host { config: self }
+    }
+}
+
+/// A configured interpreter host. Each [`Host::run`] uses a fresh interpreter.
+#[derive(Debug)]
+pub struct Host {
+    config: HostBuilder,
+}
+
+impl Host {
+    pub fn builder() -> HostBuilder {
+        HostBuilder::default()
+    }
+
+    /// Runs `program` to completion and returns its exit status. Uncaught exceptions are
+    /// printed to stderr; messages published by the program are flushed before returning.
+    pub fn run(&self, program: &Program) -> ExitStatus {
+        let source = match load(program) {
+            Ok(source) => source,
+            Err(message) => {
+                eprintln!("pymqtt: {message}");
+                return ExitStatus::CANNOT_OPEN;
+            }
+        };
+        redirect::set(self.config.broker.clone());
+
+        let interpreter = self.interpreter(program);
+        let status = interpreter.enter(|vm| {
+            let outcome = run_program(vm, program, source);
+            let mut status = match outcome {
+                Ok(()) => ExitStatus::SUCCESS,
+                Err(exc) => exit_status(vm, exc),
+            };
+            let wants_repl = self.config.inspect && *program != Program::Repl;
+            if wants_repl && status != ExitStatus::INTERRUPTED {
+                status = match repl(vm) {
+                    Ok(()) => ExitStatus::SUCCESS,
+                    Err(exc) => exit_status(vm, exc),
+                };
+            }
+            status
+        });
+        // Before the interpreter tears down the clients (closing their sockets), let every
+        // publish that returned reach its broker.
+        for failure in mqtt::flush_open_connections() {
+            eprintln!("pymqtt: warning: {failure}");
+        }
+        match interpreter.finalize(None) {
+            0 => status,
+            _ if status == ExitStatus::SUCCESS => ExitStatus(120),
+            _ => status,
+        }
+    }
+
+    fn interpreter(&self, program: &Program) -> Interpreter {
+        let mut settings = Settings::default();
+        settings.argv = match (&self.config.argv, program) {
+            (argv, _) if !argv.is_empty() => argv.clone(),
+            (_, Program::File(path)) => vec![path.display().to_string()],
+            (_, Program::Source(_)) => vec!["-c".into()],
+            (_, Program::Module(_)) => vec!["-m".into()],
+            (_, Program::Stdin | Program::Repl) => vec![String::new()],
+        };
+        // MicroPython does not buffer: every print reaches a pipe at once, so a CI job that
+        // kills a looping script still sees every line printed before.
+        settings.buffered_stdio = false;
+        settings.import_site = false;
+        settings.inspect = self.config.inspect;
+
+        let builder = InterpreterBuilder::new().settings(settings).init_stdlib();
+        let umqtt_simple = crate::umqtt_simple::module_def(&builder.ctx);
+        builder
+            .add_native_module(umqtt_simple)
+            .add_frozen_modules(py_freeze!(dir = "../pylib"))
+            .interpreter()
+    }
+}
+
+/// Reads the program's source up front, so that a missing file is exit status 2 with a
+/// message, not a traceback.
+fn load(program: &Program) -> Result<Option<String>, String> {
+    match program {
+        Program::File(path) => std::fs::read_to_string(path)
+            .map(Some)
+            .map_err(|e| format!("can't open file '{}': {e}", path.display())),
+        Program::Stdin => {
+            let mut source = String::new();
+            std::io::stdin()
+                .read_to_string(&mut source)
+                .map_err(|e| format!("can't read the program from standard input: {e}"))?;
+            Ok(Some(source))
+        }
+        Program::Source(source) => Ok(Some(source.clone())),
+        Program::Module(_) | Program::Repl => Ok(None),
+    }
+}
+
+fn run_program(vm: &VirtualMachine, program: &Program, source: Option<String>) -> PyResult<()> {
+    let scope = vm.new_scope_with_main()?;
+    match program {
+        Program::File(path) => {
+            vm.insert_sys_path(vm.new_pyobj(script_dir(path)))?;
+            let path = path.display().to_string();
+            let code = vm
+                .compile(source.as_deref().unwrap_or_default(), rustpython_vm::compiler::Mode::Exec, path.clone())
+                .map_err(|err| vm.new_syntax_error(&err, source.as_deref()))?;
+            scope.globals.set_item("__file__", vm.new_pyobj(path), vm)?;
+            vm.run_code_obj(code, scope).map(drop)
+        }
+        Program::Source(_) | Program::Stdin => {
+            vm.insert_sys_path(vm.new_pyobj(""))?;
+            let name = if *program == Program::Stdin { "<stdin>" } else { "<string>" };
+            vm.run_string(scope, source.as_deref().unwrap_or_default(), name.to_owned())
+                .map(drop)
+        }
+        Program::Module(module) => {
+            let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
+            vm.insert_sys_path(vm.new_pyobj(cwd))?;
+            vm.run_module(module)
+        }
+        Program::Repl => {
+            vm.insert_sys_path(vm.new_pyobj(""))?;
+            repl(vm)
+        }
+    }
+}
+
+/// The script's folder, for `sys.path[0]`.
+fn script_dir(path: &Path) -> String {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.display().to_string(),
+        _ => String::new(),
+    }
+}
+
+fn repl(vm: &VirtualMachine) -> PyResult<()> {
+    let scope = vm.new_scope_with_main()?;
+    rustpython::run_shell(vm, scope)
+}
+
+/// Turns an exception that ended the program into its exit status, printing what MicroPython
+/// prints: nothing for SystemExit with a number, the traceback otherwise.
+fn exit_status(vm: &VirtualMachine, exc: PyBaseExceptionRef) -> ExitStatus {
+    if exc.fast_isinstance(vm.ctx.exceptions.keyboard_interrupt) {
+        vm.print_exception(exc);
+        return ExitStatus::INTERRUPTED;
+    }
+    if exc.fast_isinstance(vm.ctx.exceptions.system_exit) {
+        // Handles `sys.exit("message")` (printed, status 1) and codes beyond 255 alike.
+        return ExitStatus(vm.handle_exit_exception(exc) as i32);
+    }
+    vm.print_exception(exc);
+    ExitStatus::EXCEPTION
+}

@@ -1,0 +1,402 @@
+//! A live MQTT connection, driven by whichever thread needs it.
+//!
+//! rumqttc's `EventLoop` only makes progress while someone polls it. Two needs pull apart:
+//! a script blocked in `publish(qos=1)` or `wait_msg()` wants its answer with no thread hop
+//! (polling on its own thread is ~3x faster than handing over to a poller thread), while a
+//! script sleeping in `time.sleep()` still needs pings sent and incoming acks answered.
+//!
+//! So the event loop lives in an [`Engine`] behind a mutex. A blocking call takes the engine
+//! and polls it itself ("foreground"). A background poller thread takes it only once the
+//! foreground has left it alone for [`FOREGROUND_GRACE`], and gives it back the moment a
+//! foreground call asks (the request interrupts the poller's poll through a `Notify`). A tight
+//! loop of publishes therefore never pays for a hand-over.
+
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rumqttc::{
+    ConnectionError, Disconnect, EventLoop, NetworkOptions, PingReq, Publish, QoS,
+    Request, Subscribe, Unsubscribe,
+};
+use tokio::runtime::Runtime;
+use tokio::sync::Notify;
+
+use super::error::{MqttError, WaitError};
+use super::settings::ClientSettings;
+use super::tracker::{Kind, Ticket, Tracker};
+
+/// How long the foreground keeps the engine after a blocking call returns, so that the next
+/// call of a loop finds it free. Short enough that an idle script is driven almost at once.
+const FOREGROUND_GRACE: Duration = Duration::from_millis(10);
+
+/// How often a blocking wait comes up for air to run the caller's check (Ctrl-C). The brief
+/// asks for KeyboardInterrupt within 100 ms.
+const CHECK_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How long `disconnect()` and interpreter exit wait for queued publishes to be acknowledged.
+pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Capacity of rumqttc's request channel. Requests go through the event loop's `pending`
+/// queue instead (we always hold the engine when queuing), so this stays small.
+const REQUEST_CHANNEL_CAPACITY: usize = 8;
+
+/// The event loop plus what the script waits on.
+pub struct Engine {
+    runtime: Runtime,
+    eventloop: EventLoop,
+    tracker: Tracker,
+    /// Set when the connection failed; the event loop is never polled again after that,
+    /// because rumqttc would silently reconnect.
+    failure: Option<MqttError>,
+    broker: String,
+}
+
+impl Engine {
+    fn new(settings: &ClientSettings) -> Result<Engine, MqttError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| MqttError::os(e.raw_os_error().unwrap_or(super::error::EIO), e.to_string()))?;
+        let mut eventloop = EventLoop::new(settings.mqtt_options(), REQUEST_CHANNEL_CAPACITY);
+        let mut network = NetworkOptions::new();
+        // umqtt writes whole packets; without this, Nagle's algorithm delays small ones ~40 ms.
+        network.set_tcp_nodelay(true);
+        network.set_connection_timeout(settings.connect_timeout().as_secs_f64().ceil().max(1.0) as u64);
+        eventloop.set_network_options(network);
+        Ok(Engine {
+            runtime,
+            eventloop,
+            tracker: Tracker::default(),
+            failure: None,
+            broker: settings.broker(),
+        })
+    }
+
+    /// Queues a PUBLISH; its ticket completes when written (QoS 0) or acknowledged.
+    pub fn publish(&mut self, topic: String, payload: Bytes, qos: QoS, retain: bool) -> Ticket {
+        let ticket = self.tracker.expect(Kind::Publish, qos != QoS::AtMostOnce);
+        let publish = Publish {
+            dup: false,
+            qos,
+            retain,
+            topic,
+            pkid: 0,
+            payload,
+        };
+        self.eventloop.pending.push_back(Request::Publish(publish));
+        ticket
+    }
+
+    pub fn subscribe(&mut self, filter: String, qos: QoS) -> Ticket {
+        let ticket = self.tracker.expect(Kind::Subscribe, true);
+        let request = Request::Subscribe(Subscribe::new(filter, qos));
+        self.eventloop.pending.push_back(request);
+        ticket
+    }
+
+    pub fn unsubscribe(&mut self, filter: String) -> Ticket {
+        let ticket = self.tracker.expect(Kind::Unsubscribe, true);
+        let request = Request::Unsubscribe(Unsubscribe::new(filter));
+        self.eventloop.pending.push_back(request);
+        ticket
+    }
+
+    pub fn ping(&mut self) {
+        self.eventloop.pending.push_back(Request::PingReq(PingReq));
+    }
+
+    fn disconnect(&mut self) {
+        self.eventloop.pending.push_back(Request::Disconnect(Disconnect));
+    }
+
+    pub fn tracker(&mut self) -> &mut Tracker {
+        &mut self.tracker
+    }
+
+    pub fn failure(&self) -> Option<&MqttError> {
+        self.failure.as_ref()
+    }
+
+    fn fail(&mut self, e: ConnectionError) {
+        self.failure = Some(MqttError::from_connection(&e, &self.broker));
+    }
+
+    /// Polls the event loop on this thread until `until` yields a value, the connection fails,
+    /// `deadline` passes (an ETIMEDOUT error naming `what`) or `check` returns an error.
+    ///
+    /// One poll stays the same future across check intervals, so a slow step (a TCP connect,
+    /// a large write) is never cancelled half-way and restarted.
+    pub fn drive_until<T, E>(
+        &mut self,
+        what: &str,
+        deadline: Option<Instant>,
+        mut until: impl FnMut(&mut Tracker) -> Option<T>,
+        check: &mut dyn FnMut() -> Result<(), E>,
+    ) -> Result<T, WaitError<E>> {
+        loop {
+            if let Some(value) = until(&mut self.tracker) {
+                return Ok(value);
+            }
+            if let Some(failure) = &self.failure {
+                return Err(WaitError::Mqtt(failure.clone()));
+            }
+            let polled = {
+                let Engine {
+                    runtime, eventloop, ..
+                } = self;
+                let mut poll = pin!(eventloop.poll());
+                loop {
+                    let slice = match deadline {
+                        Some(deadline) => {
+                            let left = deadline.saturating_duration_since(Instant::now());
+                            if left.is_zero() {
+                                return Err(WaitError::Mqtt(MqttError::timed_out(what)));
+                            }
+                            left.min(CHECK_INTERVAL)
+                        }
+                        None => CHECK_INTERVAL,
+                    };
+                    match runtime.block_on(tokio::time::timeout(slice, poll.as_mut())) {
+                        Ok(polled) => break polled,
+                        Err(_elapsed) => check().map_err(WaitError::Interrupted)?,
+                    }
+                }
+            };
+            match polled {
+                Ok(event) => self.tracker.record(event),
+                Err(e) => self.fail(e),
+            }
+        }
+    }
+
+    /// One poll that gives way as soon as `give_way` is notified (the poller's turn).
+    fn poll_once_or_give_way(&mut self, give_way: &Notify) {
+        let Engine {
+            runtime, eventloop, ..
+        } = self;
+        let polled = runtime.block_on(async {
+            tokio::select! {
+                biased;
+                _ = give_way.notified() => None,
+                polled = eventloop.poll() => Some(polled),
+            }
+        });
+        match polled {
+            Some(Ok(event)) => self.tracker.record(event),
+            Some(Err(e)) => self.fail(e),
+            None => {}
+        }
+    }
+}
+
+/// What the connection's users (the script's threads and the poller) share.
+struct Shared {
+    engine: Mutex<Engine>,
+    /// Foreground calls waiting for or holding the engine.
+    foreground: AtomicUsize,
+    /// When the foreground last released the engine, in nanoseconds since `epoch`.
+    last_foreground: AtomicU64,
+    epoch: Instant,
+    /// Asks the poller to stop polling and release the engine.
+    give_way: Notify,
+    closed: AtomicBool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Engine> {
+        // A panic while driving cannot leave the engine half-updated in a way that matters
+        // more than losing the connection would, so a poisoned lock is taken as it is.
+        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> R {
+        self.foreground.fetch_add(1, Ordering::SeqCst);
+        self.give_way.notify_one();
+        let result = f(&mut self.lock());
+        let now = self.epoch.elapsed().as_nanos() as u64;
+        self.last_foreground.store(now, Ordering::SeqCst);
+        self.foreground.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    /// How long the poller should still leave the engine to the foreground.
+    fn foreground_claim(&self) -> Option<Duration> {
+        if self.foreground.load(Ordering::SeqCst) > 0 {
+            return Some(FOREGROUND_GRACE);
+        }
+        let last = Duration::from_nanos(self.last_foreground.load(Ordering::SeqCst));
+        let idle = self.epoch.elapsed().saturating_sub(last);
+        (idle < FOREGROUND_GRACE).then(|| FOREGROUND_GRACE - idle)
+    }
+
+    /// Waits (bounded) until every publish queued so far is settled.
+    fn flush(&self, timeout: Duration) -> Result<(), MqttError> {
+        self.with_engine(|engine| {
+            let deadline = Instant::now() + timeout;
+            let mut never = || Ok::<(), ()>(());
+            engine
+                .drive_until(
+                    "waiting for queued messages to reach the broker",
+                    Some(deadline),
+                    |t| t.publishes_settled().then_some(()),
+                    &mut never,
+                )
+                .map_err(|e| match e {
+                    WaitError::Mqtt(e) => e,
+                    WaitError::Interrupted(()) => unreachable!("the check never fails"),
+                })
+        })
+    }
+}
+
+fn run_poller(shared: Arc<Shared>) {
+    while !shared.closed.load(Ordering::SeqCst) {
+        if let Some(wait) = shared.foreground_claim() {
+            thread::park_timeout(wait);
+            continue;
+        }
+        let mut engine = shared.lock();
+        if engine.failure.is_some() {
+            // Nothing left to drive; the foreground reports the failure on its next call.
+            drop(engine);
+            thread::park_timeout(Duration::from_secs(1));
+            continue;
+        }
+        engine.poll_once_or_give_way(&shared.give_way);
+    }
+}
+
+/// Connections still open, flushed when the interpreter exits.
+static OPEN: Mutex<Vec<Weak<Shared>>> = Mutex::new(Vec::new());
+
+/// Waits (bounded by [`FLUSH_TIMEOUT`] each) until every open connection has delivered what
+/// its script published. Called when the interpreter exits, so that a script that ends right
+/// after `publish()` loses nothing. Returns the failures, with the broker they concern.
+pub fn flush_open_connections() -> Vec<MqttError> {
+    let open: Vec<Arc<Shared>> = OPEN
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter_map(Weak::upgrade)
+        .collect();
+    open.iter()
+        .filter(|shared| !shared.closed.load(Ordering::SeqCst))
+        .filter_map(|shared| shared.flush(FLUSH_TIMEOUT).err())
+        .collect()
+}
+
+/// An open MQTT connection.
+pub struct Connection {
+    shared: Arc<Shared>,
+    poller: Mutex<Option<thread::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Connects (TCP and CONNACK) on the calling thread. Returns the connection and whether
+    /// the broker resumed a stored session.
+    pub fn open<E>(
+        settings: &ClientSettings,
+        check: &mut dyn FnMut() -> Result<(), E>,
+    ) -> Result<(Connection, bool), WaitError<E>> {
+        let mut engine = Engine::new(settings)?;
+        // rumqttc enforces the connect timeout itself; ours is only a backstop.
+        let deadline = Instant::now() + settings.connect_timeout() + Duration::from_secs(2);
+        let session_present = engine.drive_until(
+            &format!("connecting to {}", settings.broker()),
+            Some(deadline),
+            |t| t.connack(),
+            check,
+        )?;
+
+        let shared = Arc::new(Shared {
+            engine: Mutex::new(engine),
+            foreground: AtomicUsize::new(0),
+            last_foreground: AtomicU64::new(0),
+            epoch: Instant::now(),
+            give_way: Notify::new(),
+            closed: AtomicBool::new(false),
+        });
+        let poller = {
+            let shared = Arc::clone(&shared);
+            thread::Builder::new()
+                .name("pymqtt-poller".into())
+                .spawn(move || run_poller(shared))
+                .map_err(|e| MqttError::os(e.raw_os_error().unwrap_or(super::error::EIO), e.to_string()))?
+        };
+        let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
+        open.retain(|w| w.strong_count() > 0);
+        open.push(Arc::downgrade(&shared));
+        Ok((
+            Connection {
+                shared,
+                poller: Mutex::new(Some(poller)),
+            },
+            session_present,
+        ))
+    }
+
+    /// Runs `f` with the engine held by the calling thread.
+    pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> R {
+        self.shared.with_engine(f)
+    }
+
+    /// Waits (bounded) until every publish queued so far is settled.
+    pub fn flush(&self, timeout: Duration) -> Result<(), MqttError> {
+        self.shared.flush(timeout)
+    }
+
+    /// Delivers what is queued, sends DISCONNECT and closes. The broker then discards the
+    /// last will. Failures are returned only after the connection is closed regardless.
+    pub fn disconnect(&self) -> Result<(), MqttError> {
+        let flushed = self.flush(FLUSH_TIMEOUT);
+        let sent = self.with_engine(|engine| {
+            if engine.failure.is_some() {
+                return Ok(());
+            }
+            engine.disconnect();
+            let deadline = Some(Instant::now() + FLUSH_TIMEOUT);
+            let mut never = || Ok::<(), ()>(());
+            engine
+                .drive_until("disconnecting", deadline, |t| t.disconnect_sent().then_some(()), &mut never)
+                .map_err(|e| match e {
+                    WaitError::Mqtt(e) => e,
+                    WaitError::Interrupted(()) => unreachable!("the check never fails"),
+                })
+        });
+        self.stop_poller();
+        flushed.and(sent)
+    }
+
+    /// Whether `disconnect()` has been called.
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::SeqCst)
+    }
+
+    fn stop_poller(&self) {
+        self.shared.closed.store(true, Ordering::SeqCst);
+        self.shared.give_way.notify_one();
+        let poller = self.poller.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(poller) = poller {
+            poller.thread().unpark();
+            let _ = poller.join();
+        }
+    }
+}
+
+impl Drop for Connection {
+    /// Dropping closes the socket without DISCONNECT, as a script that dies does: the broker
+    /// then publishes the last will.
+    fn drop(&mut self) {
+        self.stop_poller();
+    }
+}

@@ -1,0 +1,11 @@
+//! The MQTT client underneath `umqtt.simple`, in plain Rust: no Python here.
+
+pub mod connection;
+pub mod error;
+pub mod limits;
+pub mod settings;
+pub mod tracker;
+
+pub use connection::{Connection, Engine, flush_open_connections};
+pub use error::{MqttError, WaitError};
+pub use settings::{ClientSettings, Will};

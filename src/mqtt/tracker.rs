@@ -1,0 +1,218 @@
+//! What the script is waiting for, kept apart from the I/O that produces it.
+//!
+//! rumqttc assigns packet ids inside its event loop and reports them as `Outgoing` events, in
+//! the order the requests were taken. The tracker hands each request a [`Ticket`] when it is
+//! queued, pairs tickets with packet ids as the `Outgoing` events arrive, and records the
+//! outcome when the matching ack comes back. It holds received messages until the script asks.
+
+use std::collections::{HashMap, VecDeque};
+
+use rumqttc::{Event, Incoming, Outgoing, Publish, SubscribeReasonCode};
+
+/// Identifies one queued request until its outcome is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ticket(u64);
+
+/// The kinds of request whose completion a caller can wait for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Publish,
+    Subscribe,
+    Unsubscribe,
+}
+
+/// The result of a request the broker answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Written to the socket (QoS 0) or acknowledged (PUBACK, PUBCOMP, UNSUBACK).
+    Done,
+    /// The broker's SUBACK return codes.
+    Subscribed(Vec<SubscribeReasonCode>),
+}
+
+/// A message received from the broker, waiting for `wait_msg`/`check_msg`.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub topic: String,
+    pub payload: bytes::Bytes,
+    pub qos: u8,
+    pub retain: bool,
+    pub dup: bool,
+}
+
+impl Message {
+    fn from_publish(p: Publish) -> Message {
+        Message {
+            topic: p.topic,
+            payload: p.payload,
+            qos: p.qos as u8,
+            retain: p.retain,
+            dup: p.dup,
+        }
+    }
+
+    /// The PUBLISH fixed header's first byte, which umqtt's `wait_msg` returns.
+    pub fn first_byte(&self) -> u8 {
+        0x30 | (u8::from(self.dup) << 3) | (self.qos << 1) | u8::from(self.retain)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Tracker {
+    next_ticket: u64,
+    /// Per kind, queued requests not yet written, in queue order; `bool` = an ack will follow.
+    unsent: HashMap<Kind, VecDeque<(Ticket, bool)>>,
+    /// Written requests waiting for their ack, by kind and packet id.
+    unacked: HashMap<(Kind, u16), Ticket>,
+    outcomes: HashMap<Ticket, Outcome>,
+    inbox: VecDeque<Message>,
+    /// `Some(session_present)` once the CONNACK arrived.
+    connack: Option<bool>,
+    pings_answered: u64,
+    disconnect_sent: bool,
+}
+
+impl Tracker {
+    /// Registers a request about to be queued. `acked` says whether the broker will answer it.
+    pub fn expect(&mut self, kind: Kind, acked: bool) -> Ticket {
+        let ticket = Ticket(self.next_ticket);
+        self.next_ticket += 1;
+        self.unsent
+            .entry(kind)
+            .or_default()
+            .push_back((ticket, acked));
+        ticket
+    }
+
+    /// Takes the outcome of `ticket` once it is known.
+    pub fn take_outcome(&mut self, ticket: Ticket) -> Option<Outcome> {
+        self.outcomes.remove(&ticket)
+    }
+
+    /// True when every queued publish has been written and acknowledged: nothing would be lost
+    /// by closing the connection now.
+    pub fn publishes_settled(&self) -> bool {
+        self.unsent.get(&Kind::Publish).is_none_or(VecDeque::is_empty)
+            && !self.unacked.keys().any(|(kind, _)| *kind == Kind::Publish)
+    }
+
+    pub fn pop_message(&mut self) -> Option<Message> {
+        self.inbox.pop_front()
+    }
+
+    pub fn has_message(&self) -> bool {
+        !self.inbox.is_empty()
+    }
+
+    pub fn connack(&self) -> Option<bool> {
+        self.connack
+    }
+
+    pub fn pings_answered(&self) -> u64 {
+        self.pings_answered
+    }
+
+    pub fn disconnect_sent(&self) -> bool {
+        self.disconnect_sent
+    }
+
+    /// Folds one event from the event loop into the state.
+    pub fn record(&mut self, event: Event) {
+        match event {
+            Event::Incoming(incoming) => self.record_incoming(incoming),
+            Event::Outgoing(outgoing) => self.record_outgoing(outgoing),
+        }
+    }
+
+    fn record_incoming(&mut self, incoming: Incoming) {
+        match incoming {
+            Incoming::Publish(p) => self.inbox.push_back(Message::from_publish(p)),
+            Incoming::PubAck(ack) => self.acked(Kind::Publish, ack.pkid, Outcome::Done),
+            Incoming::PubComp(comp) => self.acked(Kind::Publish, comp.pkid, Outcome::Done),
+            Incoming::SubAck(ack) => {
+                self.acked(Kind::Subscribe, ack.pkid, Outcome::Subscribed(ack.return_codes))
+            }
+            Incoming::UnsubAck(ack) => self.acked(Kind::Unsubscribe, ack.pkid, Outcome::Done),
+            Incoming::PingResp => self.pings_answered += 1,
+            Incoming::ConnAck(ack) => self.connack = Some(ack.session_present),
+            _ => {}
+        }
+    }
+
+    fn record_outgoing(&mut self, outgoing: Outgoing) {
+        match outgoing {
+            Outgoing::Publish(pkid) => self.sent(Kind::Publish, pkid),
+            Outgoing::Subscribe(pkid) => self.sent(Kind::Subscribe, pkid),
+            Outgoing::Unsubscribe(pkid) => self.sent(Kind::Unsubscribe, pkid),
+            Outgoing::Disconnect => self.disconnect_sent = true,
+            _ => {}
+        }
+    }
+
+    fn sent(&mut self, kind: Kind, pkid: u16) {
+        let Some((ticket, acked)) = self.unsent.get_mut(&kind).and_then(VecDeque::pop_front) else {
+            // A retransmission from a resumed session: nobody in this run waits for it.
+            return;
+        };
+        if acked {
+            self.unacked.insert((kind, pkid), ticket);
+        } else {
+            self.outcomes.insert(ticket, Outcome::Done);
+        }
+    }
+
+    fn acked(&mut self, kind: Kind, pkid: u16, outcome: Outcome) {
+        if let Some(ticket) = self.unacked.remove(&(kind, pkid)) {
+            self.outcomes.insert(ticket, outcome);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rumqttc::{PubAck, QoS, SubAck};
+
+    #[test]
+    fn qos0_publish_is_done_once_written() {
+        let mut t = Tracker::default();
+        let ticket = t.expect(Kind::Publish, false);
+        assert!(!t.publishes_settled());
+        t.record(Event::Outgoing(Outgoing::Publish(0)));
+        assert_eq!(t.take_outcome(ticket), Some(Outcome::Done));
+        assert!(t.publishes_settled());
+    }
+
+    #[test]
+    fn acks_are_matched_by_packet_id_not_arrival_order() {
+        let mut t = Tracker::default();
+        let first = t.expect(Kind::Publish, true);
+        let second = t.expect(Kind::Publish, true);
+        t.record(Event::Outgoing(Outgoing::Publish(7)));
+        t.record(Event::Outgoing(Outgoing::Publish(8)));
+        t.record(Event::Incoming(Incoming::PubAck(PubAck::new(8))));
+        assert_eq!(t.take_outcome(first), None);
+        assert_eq!(t.take_outcome(second), Some(Outcome::Done));
+        assert!(!t.publishes_settled());
+        t.record(Event::Incoming(Incoming::PubAck(PubAck::new(7))));
+        assert_eq!(t.take_outcome(first), Some(Outcome::Done));
+        assert!(t.publishes_settled());
+    }
+
+    #[test]
+    fn suback_codes_reach_the_subscriber() {
+        let mut t = Tracker::default();
+        let ticket = t.expect(Kind::Subscribe, true);
+        t.record(Event::Outgoing(Outgoing::Subscribe(3)));
+        let codes = vec![SubscribeReasonCode::Failure];
+        t.record(Event::Incoming(Incoming::SubAck(SubAck::new(3, codes.clone()))));
+        assert_eq!(t.take_outcome(ticket), Some(Outcome::Subscribed(codes)));
+    }
+
+    #[test]
+    fn first_byte_encodes_qos_retain_and_dup() {
+        let mut p = Publish::new("t", QoS::AtLeastOnce, "x");
+        p.retain = true;
+        assert_eq!(Message::from_publish(p).first_byte(), 0x33);
+    }
+}

@@ -1,0 +1,484 @@
+//! The native `umqtt.simple` module: micropython-lib's API over [`crate::mqtt`].
+//!
+//! This file only translates: Python arguments into checked Rust values, blocking waits into
+//! calls that let Ctrl-C through, and [`MqttError`]s into the exceptions umqtt raises.
+
+pub(crate) use umqtt_simple::module_def;
+
+#[rustpython_vm::pymodule(name = "umqtt.simple")]
+mod umqtt_simple {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use bytes::Bytes;
+    use rumqttc::SubscribeReasonCode;
+    use rustpython_vm::builtins::{PyBaseExceptionRef, PyStr, PyTypeRef};
+    use rustpython_vm::common::lock::PyMutex;
+    use rustpython_vm::function::ArgBytesLike;
+    use rustpython_vm::types::{Constructor, DefaultConstructor, Initializer, Representable};
+    use rustpython_vm::{
+        FromArgs, Py, PyObject, pyclass, PyObjectRef, PyPayload, PyRef, PyResult, TryFromBorrowedObject,
+        VirtualMachine,
+    };
+
+    use crate::mqtt::error::ETIMEDOUT;
+    use crate::mqtt::limits;
+    use crate::mqtt::tracker::{Outcome, Ticket};
+    use crate::mqtt::{ClientSettings, Connection, Engine, MqttError, WaitError, Will};
+    use crate::redirect;
+
+    /// How long `ping()` waits for PINGRESP.
+    const PING_TIMEOUT: Duration = Duration::from_secs(10);
+    /// How long `check_msg()` lets the connection run when nothing is waiting yet.
+    const CHECK_MSG_WINDOW: Duration = Duration::from_millis(1);
+
+    #[pyattr(name = "MQTTException", once)]
+    fn mqtt_exception(vm: &VirtualMachine) -> PyTypeRef {
+        vm.ctx
+            .new_exception_type("umqtt.simple", "MQTTException", None)
+    }
+
+    fn to_exception(vm: &VirtualMachine, e: MqttError) -> PyBaseExceptionRef {
+        match e {
+            MqttError::Os { errno, message } => vm.new_errno_error(errno, message).upcast(),
+            MqttError::Refused(code) => {
+                vm.new_exception(mqtt_exception(vm), vec![vm.ctx.new_int(code).into()])
+            }
+        }
+    }
+
+    fn wait_error(vm: &VirtualMachine, e: WaitError<PyBaseExceptionRef>) -> PyBaseExceptionRef {
+        match e {
+            WaitError::Mqtt(e) => to_exception(vm, e),
+            WaitError::Interrupted(exc) => exc,
+        }
+    }
+
+    /// A string field: str, or bytes holding UTF-8 (MQTT strings are UTF-8 on the wire).
+    fn text(obj: &PyObject, what: &str, vm: &VirtualMachine) -> PyResult<String> {
+        let value = if let Some(s) = obj.downcast_ref::<PyStr>() {
+            s.to_str()
+                .map(str::to_owned)
+                .ok_or_else(|| vm.new_value_error(format!("{what} contains a lone surrogate")))?
+        } else if let Ok(buf) = ArgBytesLike::try_from_borrowed_object(vm, obj) {
+            String::from_utf8(buf.borrow_buf().to_vec()).map_err(|_| {
+                vm.new_value_error(format!("{what} must be valid UTF-8 (MQTT strings are UTF-8)"))
+            })?
+        } else {
+            return Err(vm.new_type_error(format!(
+                "{what} must be str or bytes, not {}",
+                obj.class().name()
+            )));
+        };
+        limits::string(&value, what).map_err(|m| vm.new_value_error(m))?;
+        Ok(value)
+    }
+
+    fn optional_text(obj: &Option<PyObjectRef>, what: &str, vm: &VirtualMachine) -> PyResult<Option<String>> {
+        obj.as_ref()
+            .filter(|o| !vm.is_none(o))
+            .map(|o| text(o, what, vm))
+            .transpose()
+    }
+
+    /// A payload: bytes-like, or str sent as UTF-8.
+    fn payload(obj: &PyObject, vm: &VirtualMachine) -> PyResult<Bytes> {
+        if let Some(s) = obj.downcast_ref::<PyStr>() {
+            let s = s
+                .to_str()
+                .ok_or_else(|| vm.new_value_error("msg contains a lone surrogate"))?;
+            return Ok(Bytes::copy_from_slice(s.as_bytes()));
+        }
+        match ArgBytesLike::try_from_borrowed_object(vm, obj) {
+            Ok(buf) => Ok(Bytes::copy_from_slice(&buf.borrow_buf())),
+            Err(_) => Err(vm.new_type_error(format!(
+                "msg must be bytes or str, not {}",
+                obj.class().name()
+            ))),
+        }
+    }
+
+    fn qos(value: i64, vm: &VirtualMachine) -> PyResult<rumqttc::QoS> {
+        limits::qos(value).map_err(|m| vm.new_value_error(m))
+    }
+
+    #[derive(FromArgs)]
+    struct InitArgs {
+        #[pyarg(any)]
+        client_id: PyObjectRef,
+        #[pyarg(any)]
+        server: PyObjectRef,
+        #[pyarg(any, default = 0)]
+        port: i64,
+        #[pyarg(any, default)]
+        user: Option<PyObjectRef>,
+        #[pyarg(any, default)]
+        password: Option<PyObjectRef>,
+        #[pyarg(any, default = 0)]
+        keepalive: i64,
+        #[pyarg(any, default)]
+        ssl: Option<PyObjectRef>,
+        #[pyarg(any, default)]
+        ssl_params: Option<PyObjectRef>,
+    }
+
+    #[derive(FromArgs)]
+    struct LastWillArgs {
+        #[pyarg(any)]
+        topic: PyObjectRef,
+        #[pyarg(any)]
+        msg: PyObjectRef,
+        #[pyarg(any, default = false)]
+        retain: bool,
+        #[pyarg(any, default = 0)]
+        qos: i64,
+    }
+
+    #[derive(FromArgs)]
+    struct ConnectArgs {
+        #[pyarg(any, default = true)]
+        clean_session: bool,
+        #[pyarg(any, default)]
+        timeout: Option<f64>,
+    }
+
+    #[derive(FromArgs)]
+    struct PublishArgs {
+        #[pyarg(any)]
+        topic: PyObjectRef,
+        #[pyarg(any)]
+        msg: PyObjectRef,
+        #[pyarg(any, default = false)]
+        retain: bool,
+        #[pyarg(any, default = 0)]
+        qos: i64,
+    }
+
+    #[derive(FromArgs)]
+    struct SubscribeArgs {
+        #[pyarg(any)]
+        topic: PyObjectRef,
+        #[pyarg(any, default = 0)]
+        qos: i64,
+    }
+
+    #[derive(Debug, Default)]
+    struct ClientState {
+        /// `None` until `__init__` ran (a subclass may forget `super().__init__`).
+        settings: Option<ClientSettings>,
+        /// The `ssl` argument, kept only to say clearly that TLS is not available yet.
+        wants_tls: bool,
+        callback: Option<PyObjectRef>,
+        connection: Option<Arc<Connection>>,
+    }
+
+    #[pyattr]
+    #[pyclass(name = "MQTTClient", module = "umqtt.simple")]
+    #[derive(Debug, Default, PyPayload)]
+    struct MqttClient {
+        state: PyMutex<ClientState>,
+    }
+
+    impl DefaultConstructor for MqttClient {}
+
+    impl Representable for MqttClient {
+        fn repr_str(zelf: &Py<Self>, _vm: &VirtualMachine) -> PyResult<String> {
+            let state = zelf.state.lock();
+            let connected = state.connection.as_ref().is_some_and(|c| !c.is_closed());
+            Ok(match &state.settings {
+                Some(s) => format!(
+                    "<MQTTClient {:?} {} {}>",
+                    s.client_id,
+                    s.broker(),
+                    if connected { "connected" } else { "not connected" }
+                ),
+                None => "<MQTTClient (not initialised)>".to_string(),
+            })
+        }
+    }
+
+    impl Initializer for MqttClient {
+        type Args = InitArgs;
+
+        fn init(zelf: PyRef<Self>, args: InitArgs, vm: &VirtualMachine) -> PyResult<()> {
+            let client_id = text(&args.client_id, "client_id", vm)?;
+            let host = text(&args.server, "server", vm)?;
+            let wants_tls = match &args.ssl {
+                Some(ssl) => ssl.clone().try_to_bool(vm)?,
+                None => false,
+            };
+            let _ = &args.ssl_params;
+            let port = match args.port {
+                0 if wants_tls => 8883,
+                0 => 1883,
+                p @ 1..=65535 => p as u16,
+                p => return Err(vm.new_value_error(format!("port must be 1..65535 (or 0 for the default), not {p}"))),
+            };
+            let keepalive = u16::try_from(args.keepalive).map_err(|_| {
+                vm.new_value_error(format!("keepalive must be 0..65535 seconds, not {}", args.keepalive))
+            })?;
+            let settings = ClientSettings {
+                client_id,
+                host,
+                port,
+                user: optional_text(&args.user, "user", vm)?,
+                password: optional_text(&args.password, "password", vm)?,
+                keepalive,
+                will: None,
+                clean_session: true,
+                connect_timeout: None,
+            };
+            let mut state = zelf.state.lock();
+            state.settings = Some(settings);
+            state.wants_tls = wants_tls;
+            Ok(())
+        }
+    }
+
+    #[pyclass(flags(BASETYPE, HAS_DICT), with(Constructor, Initializer, Representable))]
+    impl MqttClient {
+        fn settings(&self, vm: &VirtualMachine) -> PyResult<ClientSettings> {
+            self.state.lock().settings.clone().ok_or_else(|| {
+                vm.new_runtime_error("MQTTClient.__init__() was not called (a subclass must call super().__init__(...))")
+            })
+        }
+
+        fn connection(&self, vm: &VirtualMachine) -> PyResult<Arc<Connection>> {
+            self.state
+                .lock()
+                .connection
+                .clone()
+                .filter(|c| !c.is_closed())
+                .ok_or_else(|| to_exception(vm, MqttError::not_connected()))
+        }
+
+        /// Runs `f` on the engine, then waits for `ticket`'s outcome with Ctrl-C let through.
+        fn request(
+            &self,
+            vm: &VirtualMachine,
+            what: &str,
+            queue: impl FnOnce(&mut Engine) -> Ticket,
+        ) -> PyResult<Outcome> {
+            let connection = self.connection(vm)?;
+            connection
+                .with_engine(|engine| {
+                    let ticket = queue(engine);
+                    engine.drive_until(what, None, |t| t.take_outcome(ticket), &mut || vm.check_signals())
+                })
+                .map_err(|e| wait_error(vm, e))
+        }
+
+        #[pygetset]
+        fn client_id(&self, vm: &VirtualMachine) -> PyResult<String> {
+            Ok(self.settings(vm)?.client_id)
+        }
+
+        #[pygetset]
+        fn server(&self, vm: &VirtualMachine) -> PyResult<String> {
+            Ok(self.settings(vm)?.host)
+        }
+
+        #[pygetset]
+        fn port(&self, vm: &VirtualMachine) -> PyResult<u16> {
+            Ok(self.settings(vm)?.port)
+        }
+
+        #[pygetset]
+        fn keepalive(&self, vm: &VirtualMachine) -> PyResult<u16> {
+            Ok(self.settings(vm)?.keepalive)
+        }
+
+        #[pygetset]
+        fn cb(&self, vm: &VirtualMachine) -> PyObjectRef {
+            self.state
+                .lock()
+                .callback
+                .clone()
+                .unwrap_or_else(|| vm.ctx.none())
+        }
+
+        #[pygetset(setter)]
+        fn set_cb(&self, value: PyObjectRef, vm: &VirtualMachine) {
+            self.state.lock().callback = (!vm.is_none(&value)).then_some(value);
+        }
+
+        #[pymethod]
+        fn set_callback(&self, f: PyObjectRef, vm: &VirtualMachine) {
+            self.set_cb(f, vm)
+        }
+
+        #[pymethod]
+        fn set_last_will(&self, args: LastWillArgs, vm: &VirtualMachine) -> PyResult<()> {
+            let topic = text(&args.topic, "topic", vm)?;
+            limits::publish_topic(&topic).map_err(|m| vm.new_value_error(m))?;
+            let message = payload(&args.msg, vm)?;
+            let qos = qos(args.qos, vm)?;
+            let mut state = self.state.lock();
+            let settings = state
+                .settings
+                .as_mut()
+                .ok_or_else(|| vm.new_runtime_error("MQTTClient.__init__() was not called"))?;
+            settings.will = Some(Will {
+                topic,
+                message,
+                qos,
+                retain: args.retain,
+            });
+            Ok(())
+        }
+
+        /// Connects; returns 1 when the broker resumed a stored session, else 0.
+        #[pymethod]
+        fn connect(&self, args: ConnectArgs, vm: &VirtualMachine) -> PyResult<u8> {
+            let mut settings = self.settings(vm)?;
+            if self.state.lock().wants_tls {
+                return Err(vm.new_not_implemented_error(
+                    "ssl=True is not supported by this pymqtt build yet; connect without TLS \
+                     (e.g. to a local broker with --broker or --local-broker)",
+                ));
+            }
+            if settings.client_id.is_empty() && !args.clean_session {
+                return Err(vm.new_value_error(
+                    "clean_session=False needs a client_id: the broker keeps the session under it",
+                ));
+            }
+            if let Some(timeout) = args.timeout {
+                if !(timeout.is_finite() && timeout > 0.0) {
+                    return Err(vm.new_value_error(format!("timeout must be a positive number of seconds, not {timeout}")));
+                }
+                settings.connect_timeout = Some(Duration::from_secs_f64(timeout));
+            }
+            settings.clean_session = args.clean_session;
+            if let Some(to) = redirect::get() {
+                settings.host = to.host;
+                settings.port = to.port;
+            }
+            // A new connect() replaces the old socket, as umqtt's does.
+            let previous = self.state.lock().connection.take();
+            drop(previous);
+            let (connection, session_present) =
+                Connection::open(&settings, &mut || vm.check_signals())
+                    .map_err(|e| wait_error(vm, e))?;
+            self.state.lock().connection = Some(Arc::new(connection));
+            Ok(u8::from(session_present))
+        }
+
+        /// Delivers what is queued, sends DISCONNECT and closes.
+        #[pymethod]
+        fn disconnect(&self, vm: &VirtualMachine) -> PyResult<()> {
+            let connection = self.connection(vm)?;
+            self.state.lock().connection = None;
+            connection.disconnect().map_err(|e| to_exception(vm, e))
+        }
+
+        /// Sends PINGREQ and waits for PINGRESP.
+        #[pymethod]
+        fn ping(&self, vm: &VirtualMachine) -> PyResult<()> {
+            let connection = self.connection(vm)?;
+            connection
+                .with_engine(|engine| {
+                    let answered = engine.tracker().pings_answered();
+                    engine.ping();
+                    let deadline = Some(Instant::now() + PING_TIMEOUT);
+                    engine.drive_until(
+                        "waiting for PINGRESP",
+                        deadline,
+                        |t| (t.pings_answered() > answered).then_some(()),
+                        &mut || vm.check_signals(),
+                    )
+                })
+                .map_err(|e| wait_error(vm, e))
+        }
+
+        /// Publishes; with qos 1 or 2, returns once the broker acknowledged.
+        #[pymethod]
+        fn publish(&self, args: PublishArgs, vm: &VirtualMachine) -> PyResult<()> {
+            let topic = text(&args.topic, "topic", vm)?;
+            limits::publish_topic(&topic).map_err(|m| vm.new_value_error(m))?;
+            let message = payload(&args.msg, vm)?;
+            let qos = qos(args.qos, vm)?;
+            limits::publish_size(&topic, message.len(), qos).map_err(|m| vm.new_value_error(m))?;
+            self.request(vm, "publishing", |engine| engine.publish(topic, message, qos, args.retain))?;
+            Ok(())
+        }
+
+        /// Subscribes and waits for SUBACK; a refused subscription raises MQTTException(0x80).
+        #[pymethod]
+        fn subscribe(&self, args: SubscribeArgs, vm: &VirtualMachine) -> PyResult<()> {
+            if self.state.lock().callback.is_none() {
+                return Err(vm.new_exception_msg(
+                    vm.ctx.exceptions.assertion_error.to_owned(),
+                    "Subscribe callback is not set".into(),
+                ));
+            }
+            let filter = text(&args.topic, "topic", vm)?;
+            limits::topic_filter(&filter).map_err(|m| vm.new_value_error(m))?;
+            let qos = qos(args.qos, vm)?;
+            match self.request(vm, "subscribing", |engine| engine.subscribe(filter, qos))? {
+                Outcome::Subscribed(codes) if codes.contains(&SubscribeReasonCode::Failure) => {
+                    Err(to_exception(vm, MqttError::Refused(0x80)))
+                }
+                _ => Ok(()),
+            }
+        }
+
+        #[pymethod]
+        fn unsubscribe(&self, topic: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+            let filter = text(&topic, "topic", vm)?;
+            limits::topic_filter(&filter).map_err(|m| vm.new_value_error(m))?;
+            self.request(vm, "unsubscribing", |engine| engine.unsubscribe(filter))?;
+            Ok(())
+        }
+
+        /// Blocks until a message arrives, passes it to the callback and returns the PUBLISH
+        /// header's first byte (0x30 | qos << 1 | retain), as umqtt does.
+        #[pymethod]
+        fn wait_msg(&self, vm: &VirtualMachine) -> PyResult<u8> {
+            let connection = self.connection(vm)?;
+            let message = connection
+                .with_engine(|engine| {
+                    engine.drive_until("waiting for a message", None, |t| t.pop_message(), &mut || {
+                        vm.check_signals()
+                    })
+                })
+                .map_err(|e| wait_error(vm, e))?;
+            self.deliver(message, vm)
+        }
+
+        /// Like wait_msg() when a message is pending; otherwise returns None at once.
+        #[pymethod]
+        fn check_msg(&self, vm: &VirtualMachine) -> PyResult<Option<u8>> {
+            let connection = self.connection(vm)?;
+            let message = connection.with_engine(|engine| {
+                if let Some(message) = engine.tracker().pop_message() {
+                    return Ok(Some(message));
+                }
+                let deadline = Some(Instant::now() + CHECK_MSG_WINDOW);
+                match engine.drive_until("checking for messages", deadline, |t| t.pop_message(), &mut || vm.check_signals()) {
+                    Ok(message) => Ok(Some(message)),
+                    Err(WaitError::Mqtt(MqttError::Os { errno: ETIMEDOUT, .. }))
+                        if engine.failure().is_none() =>
+                    {
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                }
+            });
+            match message.map_err(|e| wait_error(vm, e))? {
+                Some(message) => self.deliver(message, vm).map(Some),
+                None => Ok(None),
+            }
+        }
+
+        fn deliver(&self, message: crate::mqtt::tracker::Message, vm: &VirtualMachine) -> PyResult<u8> {
+            let first_byte = message.first_byte();
+            let callback = self.state.lock().callback.clone();
+            if let Some(callback) = callback {
+                let topic = vm.ctx.new_bytes(message.topic.into_bytes());
+                let msg = vm.ctx.new_bytes(message.payload.to_vec());
+                callback.call((topic, msg), vm)?;
+            }
+            Ok(first_byte)
+        }
+    }
+}
