@@ -97,6 +97,16 @@ class RunError(Exception):
     pass
 
 
+def shorten(text, head=12, tail=12):
+    # A Rust panic says what went wrong in its first lines, a Python traceback
+    # in its last ones: keep both ends of a long stderr.
+    lines = text.rstrip().splitlines()
+    if len(lines) <= head + tail:
+        return "\n".join(lines)
+    return "\n".join(lines[:head] + ["    [... %d lines ...]" % (len(lines) - head - tail)]
+                     + lines[-tail:])
+
+
 def run_client(cmd, env, timeout, on_ready=None):
     """Run one benchmarked process; return ({result name: value}, peak RSS KiB).
 
@@ -133,15 +143,15 @@ def run_client(cmd, env, timeout, on_ready=None):
             proc.returncode = os.waitstatus_to_exitcode(status)
             timer.cancel()
         errfile.seek(0)
-        stderr_tail = errfile.read()[-2000:]
+        stderr_text = shorten(errfile.read())
     if ready_error is not None:
         raise RunError("could not start the feeder: %s" % ready_error)
     if timed_out:
-        raise RunError("timed out after %ss\n%s" % (timeout, stderr_tail))
+        raise RunError("timed out after %ss\n%s" % (timeout, stderr_text))
     if proc.returncode != 0:
-        raise RunError("exit status %d\n%s" % (proc.returncode, stderr_tail))
+        raise RunError("exit status %d\n%s" % (proc.returncode, stderr_text))
     if not results:
-        raise RunError("printed no RESULT line\n%s" % stderr_tail)
+        raise RunError("printed no RESULT line\n%s" % stderr_text)
     return results, rusage.ru_maxrss
 
 

@@ -148,6 +148,8 @@ impl Engine {
                 let Engine {
                     runtime, eventloop, ..
                 } = self;
+                // Timers made outside `block_on` need the runtime entered.
+                let _entered = runtime.enter();
                 let mut poll = pin!(eventloop.poll());
                 loop {
                     let slice = match deadline {
