@@ -257,12 +257,12 @@ mod umqtt_simple {
             &self,
             vm: &VirtualMachine,
             what: &str,
-            queue: impl FnOnce(&mut Engine) -> Ticket,
+            queue: impl FnOnce(&mut Engine) -> Result<Ticket, MqttError>,
         ) -> PyResult<Outcome> {
             let connection = self.connection(vm)?;
             connection
                 .with_engine(|engine| {
-                    let ticket = queue(engine);
+                    let ticket = queue(engine)?;
                     engine.drive_until(what, None, |t| t.take_outcome(ticket), &mut || vm.check_signals())
                 })
                 .map_err(|e| wait_error(vm, e))

@@ -19,8 +19,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use rumqttc::{
-    ConnectionError, Disconnect, EventLoop, NetworkOptions, PingReq, Publish, QoS,
-    Request, Subscribe, Unsubscribe,
+    AsyncClient, ClientError, ConnectionError, EventLoop, NetworkOptions, PingReq, QoS, Request,
 };
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
@@ -40,13 +39,17 @@ const CHECK_INTERVAL: Duration = Duration::from_millis(20);
 /// How long `disconnect()` and interpreter exit wait for queued publishes to be acknowledged.
 pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Capacity of rumqttc's request channel. Requests go through the event loop's `pending`
-/// queue instead (we always hold the engine when queuing), so this stays small.
-const REQUEST_CHANNEL_CAPACITY: usize = 8;
+/// Capacity of rumqttc's request channel. Whoever queues a request holds the engine and
+/// drives it until the request is taken, so the channel never holds more than a few.
+///
+/// Requests go through the channel rather than the event loop's `pending` queue: rumqttc
+/// takes a pending request only after a zero-length timer, which costs a 1 ms timer tick.
+const REQUEST_CHANNEL_CAPACITY: usize = 64;
 
 /// The event loop plus what the script waits on.
 pub struct Engine {
     runtime: Runtime,
+    requests: AsyncClient,
     eventloop: EventLoop,
     tracker: Tracker,
     /// Set when the connection failed; the event loop is never polled again after that,
@@ -61,7 +64,8 @@ impl Engine {
             .enable_all()
             .build()
             .map_err(|e| MqttError::os(e.raw_os_error().unwrap_or(super::error::EIO), e.to_string()))?;
-        let mut eventloop = EventLoop::new(settings.mqtt_options(), REQUEST_CHANNEL_CAPACITY);
+        let (requests, mut eventloop) =
+            AsyncClient::new(settings.mqtt_options(), REQUEST_CHANNEL_CAPACITY);
         let mut network = NetworkOptions::new();
         // umqtt writes whole packets; without this, Nagle's algorithm delays small ones ~40 ms.
         network.set_tcp_nodelay(true);
@@ -69,6 +73,7 @@ impl Engine {
         eventloop.set_network_options(network);
         Ok(Engine {
             runtime,
+            requests,
             eventloop,
             tracker: Tracker::default(),
             failure: None,
@@ -77,40 +82,37 @@ impl Engine {
     }
 
     /// Queues a PUBLISH; its ticket completes when written (QoS 0) or acknowledged.
-    pub fn publish(&mut self, topic: String, payload: Bytes, qos: QoS, retain: bool) -> Ticket {
-        let ticket = self.tracker.expect(Kind::Publish, qos != QoS::AtMostOnce);
-        let publish = Publish {
-            dup: false,
-            qos,
-            retain,
-            topic,
-            pkid: 0,
-            payload,
-        };
-        self.eventloop.pending.push_back(Request::Publish(publish));
-        ticket
+    pub fn publish(
+        &mut self,
+        topic: String,
+        payload: Bytes,
+        qos: QoS,
+        retain: bool,
+    ) -> Result<Ticket, MqttError> {
+        self.requests
+            .try_publish(topic, qos, retain, payload)
+            .map_err(queue_error)?;
+        Ok(self.tracker.expect(Kind::Publish, qos != QoS::AtMostOnce))
     }
 
-    pub fn subscribe(&mut self, filter: String, qos: QoS) -> Ticket {
-        let ticket = self.tracker.expect(Kind::Subscribe, true);
-        let request = Request::Subscribe(Subscribe::new(filter, qos));
-        self.eventloop.pending.push_back(request);
-        ticket
+    pub fn subscribe(&mut self, filter: String, qos: QoS) -> Result<Ticket, MqttError> {
+        self.requests.try_subscribe(filter, qos).map_err(queue_error)?;
+        Ok(self.tracker.expect(Kind::Subscribe, true))
     }
 
-    pub fn unsubscribe(&mut self, filter: String) -> Ticket {
-        let ticket = self.tracker.expect(Kind::Unsubscribe, true);
-        let request = Request::Unsubscribe(Unsubscribe::new(filter));
-        self.eventloop.pending.push_back(request);
-        ticket
+    pub fn unsubscribe(&mut self, filter: String) -> Result<Ticket, MqttError> {
+        self.requests.try_unsubscribe(filter).map_err(queue_error)?;
+        Ok(self.tracker.expect(Kind::Unsubscribe, true))
     }
 
+    /// Queues a PINGREQ (AsyncClient has no call for it; the pending queue's 1 ms timer tick
+    /// does not matter here).
     pub fn ping(&mut self) {
         self.eventloop.pending.push_back(Request::PingReq(PingReq));
     }
 
-    fn disconnect(&mut self) {
-        self.eventloop.pending.push_back(Request::Disconnect(Disconnect));
+    fn disconnect(&mut self) -> Result<(), MqttError> {
+        self.requests.try_disconnect().map_err(queue_error)
     }
 
     pub fn tracker(&mut self) -> &mut Tracker {
@@ -193,6 +195,11 @@ impl Engine {
             None => {}
         }
     }
+}
+
+/// A request the channel would not take: only possible if many threads queue at once.
+fn queue_error(e: ClientError) -> MqttError {
+    MqttError::os(super::error::EIO, format!("cannot queue the request: {e}"))
 }
 
 /// What the connection's users (the script's threads and the poller) share.
@@ -365,7 +372,7 @@ impl Connection {
             if engine.failure.is_some() {
                 return Ok(());
             }
-            engine.disconnect();
+            engine.disconnect()?;
             let deadline = Some(Instant::now() + FLUSH_TIMEOUT);
             let mut never = || Ok::<(), ()>(());
             engine
