@@ -21,8 +21,7 @@ mod umqtt_simple {
         VirtualMachine,
     };
 
-    use crate::mqtt::error::ETIMEDOUT;
-    use crate::mqtt::limits;
+        use crate::mqtt::limits;
     use crate::mqtt::tracker::{Outcome, Ticket};
     use crate::mqtt::{ClientSettings, Connection, Engine, MqttError, WaitError, Will};
     use crate::redirect;
@@ -436,11 +435,7 @@ mod umqtt_simple {
         fn wait_msg(&self, vm: &VirtualMachine) -> PyResult<u8> {
             let connection = self.connection(vm)?;
             let message = connection
-                .with_engine(|engine| {
-                    engine.drive_until("waiting for a message", None, |t| t.pop_message(), &mut || {
-                        vm.check_signals()
-                    })
-                })
+                .wait_message(&mut || vm.check_signals())
                 .map_err(|e| wait_error(vm, e))?;
             self.deliver(message, vm)
         }
@@ -449,21 +444,7 @@ mod umqtt_simple {
         #[pymethod]
         fn check_msg(&self, vm: &VirtualMachine) -> PyResult<Option<u8>> {
             let connection = self.connection(vm)?;
-            let message = connection.with_engine(|engine| {
-                if let Some(message) = engine.tracker().pop_message() {
-                    return Ok(Some(message));
-                }
-                let deadline = Some(Instant::now() + CHECK_MSG_WINDOW);
-                match engine.drive_until("checking for messages", deadline, |t| t.pop_message(), &mut || vm.check_signals()) {
-                    Ok(message) => Ok(Some(message)),
-                    Err(WaitError::Mqtt(MqttError::Os { errno: ETIMEDOUT, .. }))
-                        if engine.failure().is_none() =>
-                    {
-                        Ok(None)
-                    }
-                    Err(e) => Err(e),
-                }
-            });
+            let message = connection.poll_message(CHECK_MSG_WINDOW, &mut || vm.check_signals());
             match message.map_err(|e| wait_error(vm, e))? {
                 Some(message) => self.deliver(message, vm).map(Some),
                 None => Ok(None),

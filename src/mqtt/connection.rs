@@ -26,7 +26,7 @@ use tokio::sync::Notify;
 
 use super::error::{MqttError, WaitError};
 use super::settings::ClientSettings;
-use super::tracker::{Kind, Ticket, Tracker};
+use super::tracker::{Kind, Message, Ticket, Tracker};
 
 /// How long the foreground keeps the engine after a blocking call returns, so that the next
 /// call of a loop finds it free. Short enough that an idle script is driven almost at once.
@@ -35,6 +35,9 @@ const FOREGROUND_GRACE: Duration = Duration::from_millis(10);
 /// How often a blocking wait comes up for air to run the caller's check (Ctrl-C). The brief
 /// asks for KeyboardInterrupt within 100 ms.
 const CHECK_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How long a waiting `wait_message` holds the engine before giving others a turn.
+const MESSAGE_WAIT_TURN: Duration = Duration::from_millis(100);
 
 /// How long `disconnect()` and interpreter exit wait for queued publishes to be acknowledged.
 pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -129,19 +132,30 @@ impl Engine {
 
     /// Polls the event loop on this thread until `until` yields a value, the connection fails,
     /// `deadline` passes (an ETIMEDOUT error naming `what`) or `check` returns an error.
-    ///
-    /// One poll stays the same future across check intervals, so a slow step (a TCP connect,
-    /// a large write) is never cancelled half-way and restarted.
     pub fn drive_until<T, E>(
         &mut self,
         what: &str,
         deadline: Option<Instant>,
-        mut until: impl FnMut(&mut Tracker) -> Option<T>,
+        until: impl FnMut(&mut Tracker) -> Option<T>,
         check: &mut dyn FnMut() -> Result<(), E>,
     ) -> Result<T, WaitError<E>> {
+        self.drive(deadline, until, check)?
+            .ok_or_else(|| WaitError::Mqtt(MqttError::timed_out(what)))
+    }
+
+    /// Like [`Engine::drive_until`], but a passed deadline is `Ok(None)`, not an error.
+    ///
+    /// One poll stays the same future across check intervals, so a slow step (a TCP connect,
+    /// a large write) is never cancelled half-way and restarted.
+    pub fn drive<T, E>(
+        &mut self,
+        deadline: Option<Instant>,
+        mut until: impl FnMut(&mut Tracker) -> Option<T>,
+        check: &mut dyn FnMut() -> Result<(), E>,
+    ) -> Result<Option<T>, WaitError<E>> {
         loop {
             if let Some(value) = until(&mut self.tracker) {
-                return Ok(value);
+                return Ok(Some(value));
             }
             if let Some(failure) = &self.failure {
                 return Err(WaitError::Mqtt(failure.clone()));
@@ -158,7 +172,7 @@ impl Engine {
                         Some(deadline) => {
                             let left = deadline.saturating_duration_since(Instant::now());
                             if left.is_zero() {
-                                return Err(WaitError::Mqtt(MqttError::timed_out(what)));
+                                return Ok(None);
                             }
                             left.min(CHECK_INTERVAL)
                         }
@@ -357,6 +371,38 @@ impl Connection {
     /// Runs `f` with the engine held by the calling thread.
     pub fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> R {
         self.shared.with_engine(f)
+    }
+
+    /// Blocks until a message arrives (or the connection fails, or `check` says stop).
+    ///
+    /// The wait holds the engine in turns of [`MESSAGE_WAIT_TURN`], so that another thread of
+    /// the script can publish on the same client meanwhile, as it could with umqtt's socket.
+    pub fn wait_message<E>(
+        &self,
+        check: &mut dyn FnMut() -> Result<(), E>,
+    ) -> Result<Message, WaitError<E>> {
+        loop {
+            let deadline = Some(Instant::now() + MESSAGE_WAIT_TURN);
+            let turn = self.with_engine(|engine| engine.drive(deadline, Tracker::pop_message, check))?;
+            if let Some(message) = turn {
+                return Ok(message);
+            }
+            if self.shared.foreground.load(Ordering::SeqCst) > 0 {
+                // Someone else is waiting for the engine: let them have it first.
+                thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+
+    /// A message if one arrived, after letting the connection run for at most `window`.
+    pub fn poll_message<E>(
+        &self,
+        window: Duration,
+        check: &mut dyn FnMut() -> Result<(), E>,
+    ) -> Result<Option<Message>, WaitError<E>> {
+        self.with_engine(|engine| {
+            engine.drive(Some(Instant::now() + window), Tracker::pop_message, check)
+        })
     }
 
     /// Waits (bounded) until every publish queued so far is settled.
