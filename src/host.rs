@@ -154,6 +154,9 @@ impl Host {
         // kills a looping script still sees every line printed before.
         settings.buffered_stdio = false;
         settings.import_site = false;
+        // MicroPython's strings and streams are UTF-8 whatever the locale says; a script that
+        // prints a received payload must not fail under LANG=C (the usual CI and service case).
+        settings.utf8_mode = 1;
         settings.inspect = self.config.inspect;
 
         let builder = InterpreterBuilder::new().settings(settings).init_stdlib();

@@ -14,7 +14,7 @@ mod umqtt_simple {
     use rumqttc::SubscribeReasonCode;
     use rustpython_vm::builtins::{PyBaseExceptionRef, PyStr, PyTypeRef};
     use rustpython_vm::common::lock::PyMutex;
-    use rustpython_vm::function::ArgBytesLike;
+    use rustpython_vm::function::{ArgBytesLike, ArgIntoFloat};
     use rustpython_vm::types::{Constructor, DefaultConstructor, Initializer, Representable};
     use rustpython_vm::{
         FromArgs, Py, PyObject, pyclass, PyObjectRef, PyPayload, PyRef, PyResult, TryFromBorrowedObject,
@@ -138,7 +138,7 @@ mod umqtt_simple {
         #[pyarg(any, default = true)]
         clean_session: bool,
         #[pyarg(any, default)]
-        timeout: Option<f64>,
+        timeout: Option<ArgIntoFloat>,
     }
 
     #[derive(FromArgs)]
@@ -341,7 +341,7 @@ mod umqtt_simple {
                     "clean_session=False needs a client_id: the broker keeps the session under it",
                 ));
             }
-            if let Some(timeout) = args.timeout {
+            if let Some(timeout) = args.timeout.map(f64::from) {
                 if !(timeout.is_finite() && timeout > 0.0) {
                     return Err(vm.new_value_error(format!("timeout must be a positive number of seconds, not {timeout}")));
                 }

@@ -523,3 +523,39 @@ fn qos0_burst_then_script_end_loses_nothing() {
 fn qos0_burst_then_disconnect_loses_nothing() {
     nothing_lost("c.disconnect()", "burst-disconnect");
 }
+
+/// publish(qos>=1) returns only after the broker's acknowledgement: a script that hard-exits
+/// (os._exit: no disconnect, no flushing at exit) right after it still got its messages out.
+#[test]
+fn qos1_and_qos2_publish_have_reached_the_broker_when_they_return() {
+    let m = Mosquitto::start();
+    let mut peer = Peer::connect(m.port(), "peer-acked");
+    peer.subscribe("acked/#", QoS::ExactlyOnce);
+    let dir = TempDir::new("acked");
+    let r = Pymqtt::script(
+        &dir,
+        "acked.py",
+        &script(
+            &m,
+            r#"import os
+c = MQTTClient("acked", "127.0.0.1", PORT)
+c.connect()
+c.publish("acked/1", "q1", qos=1)
+c.publish("acked/2", "q2", qos=2)
+print("returned")
+os._exit(7)
+"#,
+        ),
+    )
+    .run(RUN);
+    r.assert_code(7).assert_stdout_has_line("returned");
+    let mut got: Vec<(String, String)> =
+        peer.collect(2, WAIT).iter().map(|p| (p.topic.clone(), text(p))).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![("acked/1".to_string(), "q1".to_string()), ("acked/2".to_string(), "q2".to_string())],
+        "{}",
+        r.describe()
+    );
+}

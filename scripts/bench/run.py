@@ -7,8 +7,9 @@ What it does, top to bottom:
   1. starts one private mosquitto on a free 127.0.0.1 port (temp config),
   2. measures interpreter startup to an imported client (hyperfine if present),
   3. runs each scenario of umqtt_bench.py (under pymqtt) and paho_bench.py
-     (under the venv's python) --repeat times (default 5), alternating the two, and keeps
-     the median of what each run prints as `RESULT <name> <value> <unit>`,
+     (under the venv's python) --repeat times (default 5), alternating the
+     two, and keeps the median of what each run prints as
+     `RESULT <name> <value> <unit>`,
   4. records every benchmarked process's peak RSS via wait4(),
   5. prints one table: pymqtt, paho, ratio pymqtt/paho, target.
 Exit status is 1 if any run failed (the table is printed anyway).
@@ -47,8 +48,8 @@ def log(msg):
 # --------------------------------------------------------------------------
 
 def free_port():
-    # Ask the kernel for an unused port, then release it for mosquitto. There is
-    # a tiny window for another process to take it; start_broker notices that.
+    # Ask the kernel for an unused port, then release it for mosquitto. Should
+    # another process take it in between, mosquitto exits and start_broker says so.
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

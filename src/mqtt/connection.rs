@@ -51,7 +51,8 @@ const REQUEST_CHANNEL_CAPACITY: usize = 64;
 
 /// The event loop plus what the script waits on.
 pub struct Engine {
-    runtime: Runtime,
+    /// Always `Some` until drop, which shuts it down without waiting (see `Drop`).
+    runtime: Option<Runtime>,
     requests: AsyncClient,
     eventloop: EventLoop,
     tracker: Tracker,
@@ -75,7 +76,7 @@ impl Engine {
         network.set_connection_timeout(settings.connect_timeout().as_secs_f64().ceil().max(1.0) as u64);
         eventloop.set_network_options(network);
         Ok(Engine {
-            runtime,
+            runtime: Some(runtime),
             requests,
             eventloop,
             tracker: Tracker::default(),
@@ -164,6 +165,7 @@ impl Engine {
                 let Engine {
                     runtime, eventloop, ..
                 } = self;
+                let runtime = runtime.as_ref().expect("runtime lives until drop");
                 // Timers made outside `block_on` need the runtime entered.
                 let _entered = runtime.enter();
                 let mut poll = pin!(eventloop.poll());
@@ -196,6 +198,7 @@ impl Engine {
         let Engine {
             runtime, eventloop, ..
         } = self;
+        let runtime = runtime.as_ref().expect("runtime lives until drop");
         let polled = runtime.block_on(async {
             tokio::select! {
                 biased;
@@ -207,6 +210,16 @@ impl Engine {
             Some(Ok(event)) => self.tracker.record(event),
             Some(Err(e)) => self.fail(e),
             None => {}
+        }
+    }
+}
+
+impl Drop for Engine {
+    /// A name lookup interrupted by Ctrl-C may still run on tokio's blocking pool; a plain
+    /// drop would wait for it to finish.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 }

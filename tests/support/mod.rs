@@ -514,6 +514,32 @@ impl Proc {
         }
     }
 
+    /// Waits until the child's main thread has been asleep (state S in /proc) for ~100 ms in a
+    /// row, i.e. it blocks in a call rather than running Python code. Used before sending a
+    /// signal, so the signal lands inside the blocking call the test is about. Returns whether
+    /// that was seen within 3 s; callers go on either way (a spinning child is tested too).
+    pub fn wait_blocked(&mut self) -> bool {
+        let stat = format!("/proc/{0}/task/{0}/stat", self.pid());
+        let mut asleep_in_a_row = 0;
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            let state = std::fs::read_to_string(&stat).ok().and_then(|s| {
+                // "pid (comm) S ..." — comm may contain spaces; the state follows the last ')'.
+                s.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next())
+            });
+            match state {
+                Some('S') => asleep_in_a_row += 1,
+                Some(_) => asleep_in_a_row = 0,
+                None => return false,
+            }
+            if asleep_in_a_row >= 5 {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

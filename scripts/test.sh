@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the test suite. The integration tests start their own mosquitto brokers (on free
+# loopback ports) and use the mosquitto command-line clients, so both must be installed;
+# no system mosquitto service is needed or used.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+need_mosquitto=0
+for tool in mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd; do
+    if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
+        need_mosquitto=1
+    fi
+done
+
+if [ "$need_mosquitto" = 1 ]; then
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then
+        SUDO="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update
+    # policy-rc.d keeps the package from starting a system broker on port 1883.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+        $SUDO chmod +x /usr/sbin/policy-rc.d
+        trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    $SUDO apt-get install -y --no-install-recommends mosquitto mosquitto-clients
+fi
+
+# mosquitto lives in /usr/sbin, which is not on every user's PATH.
+export PATH="$PATH:/usr/sbin"
+
+cargo test --locked --no-fail-fast "$@"

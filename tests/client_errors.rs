@@ -1,0 +1,288 @@
+//! How MQTTClient fails: the exceptions a umqtt.simple script can catch.
+
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+
+const RUN: Duration = Duration::from_secs(30);
+
+const HEAD: &str = "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
+
+fn script_for_port(port: u16, body: &str) -> String {
+    fill(&format!("{HEAD}{body}"), &[("PORT", &port.to_string())])
+}
+
+#[test]
+fn mqtt_exception_is_an_exception_carrying_its_code() {
+    let dir = TempDir::new("mqttexc");
+    Pymqtt::script(
+        &dir,
+        "exc.py",
+        r#"import umqtt.simple
+from umqtt.simple import MQTTException
+print("subclass", issubclass(MQTTException, Exception))
+print("same", umqtt.simple.MQTTException is MQTTException)
+e = MQTTException(5)
+print("args", e.args)
+try:
+    raise MQTTException(128)
+except Exception as x:
+    print("caught", type(x).__name__, x.args)
+"#,
+    )
+    .run(RUN)
+    .assert_code(0)
+    .assert_stdout_has_line("subclass True")
+    .assert_stdout_has_line("same True")
+    .assert_stdout_has_line("args (5,)")
+    .assert_stdout_has_line("caught MQTTException (128,)");
+}
+
+#[test]
+fn connection_refused_raises_oserror_111() {
+    let port = free_port(); // nothing listens there
+    let dir = TempDir::new("refused");
+    Pymqtt::script(
+        &dir,
+        "refused.py",
+        &script_for_port(
+            port,
+            r#"c = MQTTClient("refused", "127.0.0.1", PORT)
+try:
+    c.connect()
+    print("connected?!")
+except OSError as e:
+    print("oserror", e.args[0])
+"#,
+        ),
+    )
+    .run(RUN)
+    .assert_code(0)
+    .assert_stdout_has_line("oserror 111");
+}
+
+#[test]
+fn unknown_host_raises_oserror() {
+    let dir = TempDir::new("unknown-host");
+    Pymqtt::script(
+        &dir,
+        "unknown.py",
+        r#"from umqtt.simple import MQTTClient
+c = MQTTClient("nohost", "nonexistent.invalid", 1883)
+try:
+    c.connect()
+    print("connected?!")
+except OSError as e:
+    print("oserror", isinstance(e, OSError))
+"#,
+    )
+    .run(RUN)
+    .assert_code(0)
+    .assert_stdout_has_line("oserror True");
+}
+
+#[test]
+fn bad_credentials_raise_mqtt_exception_with_connack_code() {
+    let m = Mosquitto::start_with(MosquittoConfig {
+        users: vec![("alice".into(), "right".into())],
+        ..Default::default()
+    });
+    let dir = TempDir::new("badcreds");
+    let r = Pymqtt::script(
+        &dir,
+        "badcreds.py",
+        &script_for_port(
+            m.port(),
+            r#"def attempt(label, **kw):
+    c = MQTTClient(label, "127.0.0.1", PORT, **kw)
+    try:
+        print(label, "connected", c.connect())
+        c.disconnect()
+    except MQTTException as e:
+        code = e.args[0]
+        print(label, "MQTTException", len(e.args), type(code).__name__, code)
+    except Exception as e:
+        print(label, "other", type(e).__name__, e)
+attempt("wrongpw", user="alice", password="wrong")
+attempt("nouser")
+attempt("good", user="alice", password="right")
+"#,
+        ),
+    )
+    .run(RUN);
+    r.assert_code(0).assert_stdout_has_line("good connected 0");
+    for label in ["wrongpw", "nouser"] {
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{label} ")))
+            .unwrap_or_else(|| panic!("no line for {label}\n{}", r.describe()));
+        // mosquitto 2.0 answers 5 (not authorized); 4 (bad user name or password) is also a
+        // legitimate answer under MQTT 3.1.1.
+        assert!(
+            line == format!("{label} MQTTException 1 int 5")
+                || line == format!("{label} MQTTException 1 int 4"),
+            "{label}: expected MQTTException((4|5,)), got {line:?}\n{}",
+            r.describe()
+        );
+    }
+}
+
+#[test]
+fn subscribe_refused_by_broker_raises_mqtt_exception_128() {
+    // mosquitto 2.0's acl_file never refuses a SUBSCRIBE (its default ACL check passes every
+    // subscription and filters at delivery), so the refusal comes from the dynamic-security
+    // plugin, which answers SUBACK 0x80.
+    let m = Mosquitto::start_with(MosquittoConfig {
+        deny_subscribe: vec!["secret/#".into()],
+        ..Default::default()
+    });
+    let dir = TempDir::new("suback80");
+    Pymqtt::script(
+        &dir,
+        "denied.py",
+        &script_for_port(
+            m.port(),
+            r#"c = MQTTClient("denied", "127.0.0.1", PORT)
+c.set_callback(lambda t, msg: print("got", t, msg))
+c.connect()
+try:
+    c.subscribe("secret/plans", 1)
+    print("subscribed?!")
+except MQTTException as e:
+    print("refused", e.args)
+c.subscribe("open/t", 1)
+c.publish("open/t", "still-works", qos=1)
+c.wait_msg()
+c.disconnect()
+"#,
+        ),
+    )
+    .run(RUN)
+    .assert_code(0)
+    .assert_stdout_has_line("refused (128,)")
+    .assert_stdout_has_line("got b'open/t' b'still-works'");
+}
+
+#[test]
+fn subscribe_without_callback_is_an_assertion_error() {
+    let m = Mosquitto::start();
+    let dir = TempDir::new("nocb");
+    let r = Pymqtt::script(
+        &dir,
+        "nocb.py",
+        &script_for_port(
+            m.port(),
+            r#"c = MQTTClient("nocb", "127.0.0.1", PORT)
+c.connect()
+try:
+    c.subscribe("t")
+    print("subscribed?!")
+except AssertionError as e:
+    print("assert", e)
+c.disconnect()
+"#,
+        ),
+    )
+    .run(RUN);
+    r.assert_code(0).assert_stdout_has_line("assert Subscribe callback is not set");
+}
+
+#[test]
+fn invalid_publish_arguments_raise_value_and_type_errors() {
+    let m = Mosquitto::start();
+    let mut peer = Peer::connect(m.port(), "peer-invalid");
+    peer.subscribe("ok/#", QoS::AtLeastOnce);
+    let dir = TempDir::new("invalid-pub");
+    let r = Pymqtt::script(
+        &dir,
+        "invalid.py",
+        &script_for_port(
+            m.port(),
+            r#"c = MQTTClient("invalid", "127.0.0.1", PORT)
+c.connect()
+def attempt(label, *a, **k):
+    try:
+        c.publish(*a, **k)
+        print(label, "no exception")
+    except Exception as e:
+        print(label, type(e).__name__)
+attempt("plus", "a/+/b", "x")
+attempt("hash", "a/#", "x")
+attempt("bytes-plus", b"a/+", b"x")
+attempt("qos3", "ok/t", "x", qos=3)
+attempt("topic-int", 5, "x")
+c.publish("ok/t", "still-connected", qos=1)
+print("valid publish done")
+c.disconnect()
+"#,
+        ),
+    )
+    .run(RUN);
+    r.assert_code(0)
+        .assert_stdout_has_line("plus ValueError")
+        .assert_stdout_has_line("hash ValueError")
+        .assert_stdout_has_line("bytes-plus ValueError")
+        .assert_stdout_has_line("qos3 ValueError")
+        .assert_stdout_has_line("topic-int TypeError")
+        .assert_stdout_has_line("valid publish done");
+    let msg = peer.expect_publish("the valid publish after the refused ones");
+    assert_eq!((msg.topic.as_str(), text(&msg).as_str()), ("ok/t", "still-connected"));
+    // None of the invalid ones went out.
+    assert!(peer.recv(Duration::from_millis(200)).is_none(), "an invalid publish got through");
+}
+
+#[test]
+fn publish_before_connect_raises_oserror_enotconn() {
+    let m = Mosquitto::start();
+    let dir = TempDir::new("notconn");
+    Pymqtt::script(
+        &dir,
+        "notconn.py",
+        &script_for_port(
+            m.port(),
+            r#"c = MQTTClient("notconn", "127.0.0.1", PORT)
+try:
+    c.publish("t", "x")
+    print("published?!")
+except OSError as e:
+    print("oserror", e.args[0])
+"#,
+        ),
+    )
+    .run(RUN)
+    .assert_code(0)
+    .assert_stdout_has_line("oserror 107");
+}
+
+#[test]
+fn broker_going_away_raises_oserror_from_wait_msg() {
+    let mut m = Mosquitto::start();
+    let dir = TempDir::new("lost");
+    let mut p = Pymqtt::script(
+        &dir,
+        "lost.py",
+        &script_for_port(
+            m.port(),
+            r#"c = MQTTClient("lost", "127.0.0.1", PORT)
+c.set_callback(lambda t, msg: print("got", t, msg))
+c.connect()
+c.subscribe("lost/t")
+print("ready")
+try:
+    c.wait_msg()
+    print("returned?!")
+except OSError as e:
+    print("lost connection", type(e).__name__)
+"#,
+        ),
+    )
+    .spawn();
+    p.expect_stdout("ready");
+    m.stop();
+    p.expect_stdout_contains("lost connection");
+    let st = p.wait_exit(RUN);
+    assert_exit_code(&mut p, st, 0);
+}

@@ -1,0 +1,185 @@
+//! Ctrl-C: SIGINT to the child while it blocks in wait_msg / connect / sleep becomes a
+//! KeyboardInterrupt in the script; uncaught, it prints a traceback and exits with 130.
+//!
+//! The 3 s bound is a responsiveness check (a blocked native call that ignores Ctrl-C hangs
+//! for ever), not a performance figure.
+
+mod support;
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use support::*;
+
+const PROMPT: Duration = Duration::from_secs(3);
+
+const HEAD: &str = "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
+
+fn script_for_port(port: u16, body: &str) -> String {
+    fill(&format!("{HEAD}{body}"), &[("PORT", &port.to_string())])
+}
+
+/// Sends SIGINT and checks: exits on its own within PROMPT, status 130 (not killed by the
+/// signal), traceback with KeyboardInterrupt on stderr.
+fn interrupt_and_expect_130(p: &mut Proc) {
+    p.wait_blocked();
+    p.assert_running();
+    let sent = Instant::now();
+    p.signal(libc::SIGINT);
+    let status = match p.try_wait_exit(PROMPT) {
+        Some(s) => s,
+        None => {
+            let d = p.describe();
+            p.kill();
+            panic!("still running {PROMPT:?} after SIGINT\n{d}");
+        }
+    };
+    let took = sent.elapsed();
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "expected exit status 130 after Ctrl-C (took {took:?})\n{}",
+        p.describe()
+    );
+    let err = p.stderr();
+    assert!(err.contains("Traceback"), "no traceback after Ctrl-C\n{}", p.describe());
+    assert!(err.contains("KeyboardInterrupt"), "no KeyboardInterrupt\n{}", p.describe());
+}
+
+#[test]
+fn ctrl_c_during_wait_msg_exits_130() {
+    let m = Mosquitto::start();
+    let dir = TempDir::new("sigint-wait");
+    let mut p = Pymqtt::script(
+        &dir,
+        "wait.py",
+        &script_for_port(
+            m.port(),
+            r#"c = MQTTClient("sigint-wait", "127.0.0.1", PORT)
+c.set_callback(lambda t, msg: print("got", t, msg))
+c.connect()
+c.subscribe("never/t")
+print("waiting")
+c.wait_msg()
+print("returned?!")
+"#,
+        ),
+    )
+    .spawn();
+    p.expect_stdout("waiting");
+    interrupt_and_expect_130(&mut p);
+    assert!(!p.stdout().contains("returned?!"));
+}
+
+#[test]
+fn ctrl_c_during_connect_exits_130() {
+    // A server that accepts the TCP connection and never answers CONNECT: connect() blocks.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let dir = TempDir::new("sigint-connect");
+    let mut p = Pymqtt::script(
+        &dir,
+        "connect.py",
+        &script_for_port(
+            port,
+            r#"c = MQTTClient("sigint-connect", "127.0.0.1", PORT)
+print("connecting")
+c.connect()
+print("connected?!")
+"#,
+        ),
+    )
+    .spawn();
+    p.expect_stdout("connecting");
+    let mut held = None;
+    let accepted = wait_until(WAIT, || match listener.accept() {
+        Ok((s, _)) => {
+            held = Some(s);
+            true
+        }
+        Err(_) => false,
+    });
+    assert!(accepted, "the script never opened its TCP connection\n{}", p.describe());
+    interrupt_and_expect_130(&mut p);
+    drop(held);
+}
+
+#[test]
+fn ctrl_c_during_sleep_exits_130() {
+    let dir = TempDir::new("sigint-sleep");
+    let mut p =
+        Pymqtt::script(&dir, "sleep.py", "import time\nprint('sleeping')\ntime.sleep(60)\n").spawn();
+    p.expect_stdout("sleeping");
+    interrupt_and_expect_130(&mut p);
+}
+
+#[test]
+fn ctrl_c_is_a_catchable_keyboard_interrupt() {
+    let m = Mosquitto::start();
+    let dir = TempDir::new("sigint-caught");
+    let mut p = Pymqtt::script(
+        &dir,
+        "caught.py",
+        &script_for_port(
+            m.port(),
+            r#"c = MQTTClient("sigint-caught", "127.0.0.1", PORT)
+c.set_callback(lambda t, msg: None)
+c.connect()
+c.subscribe("never/t")
+try:
+    print("waiting")
+    c.wait_msg()
+except KeyboardInterrupt:
+    print("caught KeyboardInterrupt")
+    c.disconnect()
+print("clean exit")
+"#,
+        ),
+    )
+    .spawn();
+    p.expect_stdout("waiting");
+    p.wait_blocked();
+    p.signal(libc::SIGINT);
+    let st = match p.try_wait_exit(PROMPT) {
+        Some(s) => s,
+        None => panic!("still running {PROMPT:?} after SIGINT\n{}", p.describe()),
+    };
+    assert_exit_code(&mut p, st, 0);
+    assert!(p.stdout().contains("caught KeyboardInterrupt\nclean exit\n"), "{}", p.describe());
+}
+
+#[test]
+fn ctrl_c_during_wait_msg_on_the_local_broker_exits_130() {
+    let port = free_port();
+    let dir = TempDir::new("sigint-local");
+    let mut p = Pymqtt::script(
+        &dir,
+        "local.py",
+        r#"from umqtt.simple import MQTTClient
+c = MQTTClient("sigint-local", "broker.emqx.io", 1883)
+c.set_callback(lambda t, msg: None)
+c.connect()
+c.subscribe("never/t")
+print("waiting")
+c.wait_msg()
+"#,
+    )
+    .pre_args([format!("--local-broker={port}")])
+    .spawn();
+    p.expect_stdout("waiting");
+    interrupt_and_expect_130(&mut p);
+}
+
+#[test]
+fn ctrl_c_stops_the_article_sub_py() {
+    let m = Mosquitto::start();
+    let dir = TempDir::new("sigint-seed");
+    let mut p = Pymqtt::new()
+        .cwd(dir.path())
+        .args(["--broker", &m.addr()])
+        .arg(repo_root().join("scripts/sub.py"))
+        .spawn();
+    p.expect_stdout(r#"Connected to MQTT Broker "broker.emqx.io""#);
+    interrupt_and_expect_130(&mut p);
+}
