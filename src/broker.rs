@@ -57,8 +57,7 @@ impl EmbeddedBroker {
         let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port));
         // rumqttd reports a failed bind only in its own log, from its own thread; binding
         // first turns "port in use" into an error the user sees.
-        TcpListener::bind(addr)
-            .map_err(|reason| BrokerError::PortUnavailable { port, reason })?;
+        TcpListener::bind(addr).map_err(|reason| BrokerError::PortUnavailable { port, reason })?;
 
         let config = broker_config(addr);
         thread::Builder::new()

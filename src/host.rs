@@ -194,19 +194,33 @@ fn run_program(vm: &VirtualMachine, program: &Program, source: Option<String>) -
             vm.insert_sys_path(vm.new_pyobj(script_dir(path)))?;
             let path = path.display().to_string();
             let code = vm
-                .compile(source.as_deref().unwrap_or_default(), rustpython_vm::compiler::Mode::Exec, path.clone())
+                .compile(
+                    source.as_deref().unwrap_or_default(),
+                    rustpython_vm::compiler::Mode::Exec,
+                    path.clone(),
+                )
                 .map_err(|err| vm.new_syntax_error(&err, source.as_deref()))?;
             scope.globals.set_item("__file__", vm.new_pyobj(path), vm)?;
             vm.run_code_obj(code, scope).map(drop)
         }
         Program::Source(_) | Program::Stdin => {
             vm.insert_sys_path(vm.new_pyobj(""))?;
-            let name = if *program == Program::Stdin { "<stdin>" } else { "<string>" };
-            vm.run_string(scope, source.as_deref().unwrap_or_default(), name.to_owned())
-                .map(drop)
+            let name = if *program == Program::Stdin {
+                "<stdin>"
+            } else {
+                "<string>"
+            };
+            vm.run_string(
+                scope,
+                source.as_deref().unwrap_or_default(),
+                name.to_owned(),
+            )
+            .map(drop)
         }
         Program::Module(module) => {
-            let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
+            let cwd = std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default();
             vm.insert_sys_path(vm.new_pyobj(cwd))?;
             vm.run_module(module)
         }

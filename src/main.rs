@@ -38,7 +38,12 @@ struct Cli {
     inspect: bool,
 
     /// Connect every MQTTClient to this broker, whatever the script hard-codes
-    #[arg(long, value_name = "HOST[:PORT]", env = "PYMQTT_BROKER", conflicts_with = "local_broker")]
+    #[arg(
+        long,
+        value_name = "HOST[:PORT]",
+        env = "PYMQTT_BROKER",
+        conflicts_with = "local_broker"
+    )]
     broker: Option<BrokerAddress>,
 
     /// Start an embedded broker on 127.0.0.1 and connect every MQTTClient to it
@@ -47,7 +52,11 @@ struct Cli {
     local_broker: Option<u16>,
 
     /// The script to run, then its arguments (sys.argv[1:])
-    #[arg(value_name = "SCRIPT [ARGS]", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "SCRIPT [ARGS]",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
     rest: Vec<String>,
 
     #[command(subcommand)]
@@ -81,7 +90,11 @@ fn main() -> ExitCode {
         }
     }
     if let Some(broker) = &broker {
-        let origin = if cli.local_broker.is_some() { "embedded broker" } else { "--broker" };
+        let origin = if cli.local_broker.is_some() {
+            "embedded broker"
+        } else {
+            "--broker"
+        };
         eprintln!("pymqtt: MQTT clients connect to {broker} ({origin}), whatever the script says");
     }
 
@@ -97,11 +110,15 @@ fn main() -> ExitCode {
 /// What to run and its `sys.argv`, as CPython and MicroPython decide them.
 fn program_and_argv(cli: &Cli) -> (Program, Vec<String>) {
     if let Some(code) = &cli.code {
-        let argv = std::iter::once("-c".to_string()).chain(cli.rest.iter().cloned()).collect();
+        let argv = std::iter::once("-c".to_string())
+            .chain(cli.rest.iter().cloned())
+            .collect();
         return (Program::Source(code.clone()), argv);
     }
     if let Some(module) = &cli.module {
-        let argv = std::iter::once(module.clone()).chain(cli.rest.iter().cloned()).collect();
+        let argv = std::iter::once(module.clone())
+            .chain(cli.rest.iter().cloned())
+            .collect();
         return (Program::Module(module.clone()), argv);
     }
     match cli.rest.first() {
@@ -122,16 +139,21 @@ fn start_local_broker(port: u16) -> Result<BrokerAddress, String> {
 
 #[cfg(not(feature = "local-broker"))]
 fn start_local_broker(_port: u16) -> Result<BrokerAddress, String> {
-    Err("this pymqtt was built without the embedded broker (feature `local-broker`); \
+    Err(
+        "this pymqtt was built without the embedded broker (feature `local-broker`); \
          use --broker HOST[:PORT] instead"
-        .into())
+            .into(),
+    )
 }
 
 #[cfg(feature = "local-broker")]
 fn run_broker(port: u16) -> ExitCode {
     match pymqtt::broker::EmbeddedBroker::start(port) {
         Ok(broker) => {
-            eprintln!("pymqtt: MQTT broker listening on {} (Ctrl-C stops it)", broker.addr());
+            eprintln!(
+                "pymqtt: MQTT broker listening on {} (Ctrl-C stops it)",
+                broker.addr()
+            );
             loop {
                 std::thread::park();
             }

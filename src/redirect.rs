@@ -15,4 +15,3 @@ pub fn set(to: Option<BrokerAddress>) {
 pub fn get() -> Option<BrokerAddress> {
     REDIRECT.read().unwrap_or_else(|p| p.into_inner()).clone()
 }
-

@@ -17,11 +17,11 @@ mod umqtt_simple {
     use rustpython_vm::function::{ArgBytesLike, ArgIntoFloat};
     use rustpython_vm::types::{Constructor, DefaultConstructor, Initializer, Representable};
     use rustpython_vm::{
-        FromArgs, Py, PyObject, pyclass, PyObjectRef, PyPayload, PyRef, PyResult, TryFromBorrowedObject,
-        VirtualMachine,
+        FromArgs, Py, PyObject, PyObjectRef, PyPayload, PyRef, PyResult, TryFromBorrowedObject,
+        VirtualMachine, pyclass,
     };
 
-        use crate::mqtt::limits;
+    use crate::mqtt::limits;
     use crate::mqtt::tracker::{Outcome, Ticket};
     use crate::mqtt::{ClientSettings, Connection, Engine, MqttError, WaitError, Will};
     use crate::redirect;
@@ -61,7 +61,9 @@ mod umqtt_simple {
                 .ok_or_else(|| vm.new_value_error(format!("{what} contains a lone surrogate")))?
         } else if let Ok(buf) = ArgBytesLike::try_from_borrowed_object(vm, obj) {
             String::from_utf8(buf.borrow_buf().to_vec()).map_err(|_| {
-                vm.new_value_error(format!("{what} must be valid UTF-8 (MQTT strings are UTF-8)"))
+                vm.new_value_error(format!(
+                    "{what} must be valid UTF-8 (MQTT strings are UTF-8)"
+                ))
             })?
         } else {
             return Err(vm.new_type_error(format!(
@@ -73,7 +75,11 @@ mod umqtt_simple {
         Ok(value)
     }
 
-    fn optional_text(obj: &Option<PyObjectRef>, what: &str, vm: &VirtualMachine) -> PyResult<Option<String>> {
+    fn optional_text(
+        obj: &Option<PyObjectRef>,
+        what: &str,
+        vm: &VirtualMachine,
+    ) -> PyResult<Option<String>> {
         obj.as_ref()
             .filter(|o| !vm.is_none(o))
             .map(|o| text(o, what, vm))
@@ -189,7 +195,11 @@ mod umqtt_simple {
                     "<MQTTClient {:?} {} {}>",
                     s.client_id,
                     s.broker(),
-                    if connected { "connected" } else { "not connected" }
+                    if connected {
+                        "connected"
+                    } else {
+                        "not connected"
+                    }
                 ),
                 None => "<MQTTClient (not initialised)>".to_string(),
             })
@@ -211,10 +221,17 @@ mod umqtt_simple {
                 0 if wants_tls => 8883,
                 0 => 1883,
                 p @ 1..=65535 => p as u16,
-                p => return Err(vm.new_value_error(format!("port must be 1..65535 (or 0 for the default), not {p}"))),
+                p => {
+                    return Err(vm.new_value_error(format!(
+                        "port must be 1..65535 (or 0 for the default), not {p}"
+                    )));
+                }
             };
             let keepalive = u16::try_from(args.keepalive).map_err(|_| {
-                vm.new_value_error(format!("keepalive must be 0..65535 seconds, not {}", args.keepalive))
+                vm.new_value_error(format!(
+                    "keepalive must be 0..65535 seconds, not {}",
+                    args.keepalive
+                ))
             })?;
             let settings = ClientSettings {
                 client_id,
@@ -234,7 +251,10 @@ mod umqtt_simple {
         }
     }
 
-    #[pyclass(flags(BASETYPE, HAS_DICT), with(Constructor, Initializer, Representable))]
+    #[pyclass(
+        flags(BASETYPE, HAS_DICT),
+        with(Constructor, Initializer, Representable)
+    )]
     impl MqttClient {
         fn settings(&self, vm: &VirtualMachine) -> PyResult<ClientSettings> {
             self.state.lock().settings.clone().ok_or_else(|| {
@@ -262,7 +282,9 @@ mod umqtt_simple {
             connection
                 .with_engine(|engine| {
                     let ticket = queue(engine)?;
-                    engine.drive_until(what, None, |t| t.take_outcome(ticket), &mut || vm.check_signals())
+                    engine.drive_until(what, None, |t| t.take_outcome(ticket), &mut || {
+                        vm.check_signals()
+                    })
                 })
                 .map_err(|e| wait_error(vm, e))
         }
@@ -343,7 +365,9 @@ mod umqtt_simple {
             }
             if let Some(timeout) = args.timeout.map(f64::from) {
                 if !(timeout.is_finite() && timeout > 0.0) {
-                    return Err(vm.new_value_error(format!("timeout must be a positive number of seconds, not {timeout}")));
+                    return Err(vm.new_value_error(format!(
+                        "timeout must be a positive number of seconds, not {timeout}"
+                    )));
                 }
                 settings.connect_timeout = Some(Duration::from_secs_f64(timeout));
             }
@@ -397,7 +421,9 @@ mod umqtt_simple {
             let message = payload(&args.msg, vm)?;
             let qos = qos(args.qos, vm)?;
             limits::publish_size(&topic, message.len(), qos).map_err(|m| vm.new_value_error(m))?;
-            self.request(vm, "publishing", |engine| engine.publish(topic, message, qos, args.retain))?;
+            self.request(vm, "publishing", |engine| {
+                engine.publish(topic, message, qos, args.retain)
+            })?;
             Ok(())
         }
 
@@ -451,7 +477,11 @@ mod umqtt_simple {
             }
         }
 
-        fn deliver(&self, message: crate::mqtt::tracker::Message, vm: &VirtualMachine) -> PyResult<u8> {
+        fn deliver(
+            &self,
+            message: crate::mqtt::tracker::Message,
+            vm: &VirtualMachine,
+        ) -> PyResult<u8> {
             let first_byte = message.first_byte();
             let callback = self.state.lock().callback.clone();
             if let Some(callback) = callback {

@@ -13,21 +13,36 @@ const RUN: Duration = Duration::from_secs(30);
 fn version_prints_name_and_version() {
     let r = Pymqtt::new().arg("--version").run(RUN);
     r.assert_code(0);
-    assert!(r.stdout.contains("pymqtt 0.1.0"), "--version output\n{}", r.describe());
+    assert!(
+        r.stdout.contains("pymqtt 0.1.0"),
+        "--version output\n{}",
+        r.describe()
+    );
 }
 
 #[test]
 fn help_exits_zero_and_shows_examples() {
     let r = Pymqtt::new().arg("--help").run(RUN);
     r.assert_code(0);
-    assert!(r.stdout.contains("Examples"), "--help has no Examples section\n{}", r.describe());
-    assert!(r.stdout.contains("--broker"), "--help does not mention --broker\n{}", r.describe());
+    assert!(
+        r.stdout.contains("Examples"),
+        "--help has no Examples section\n{}",
+        r.describe()
+    );
+    assert!(
+        r.stdout.contains("--broker"),
+        "--help does not mention --broker\n{}",
+        r.describe()
+    );
 }
 
 #[test]
 fn script_gets_argv_main_name_and_its_folder_on_sys_path() {
     let dir = TempDir::new("argv");
-    dir.write("scriptdir/helper_mod.py", "VALUE = 'helper-from-script-folder'\n");
+    dir.write(
+        "scriptdir/helper_mod.py",
+        "VALUE = 'helper-from-script-folder'\n",
+    );
     let script = dir.write(
         "scriptdir/show.py",
         r#"import os, sys
@@ -48,7 +63,10 @@ print("helper", helper_mod.VALUE)
         .args(["one", "two words", "--flag", "-x"])
         .run(RUN);
     r.assert_code(0);
-    let expected_argv = format!("argv ['{}', 'one', 'two words', '--flag', '-x']", script.display());
+    let expected_argv = format!(
+        "argv ['{}', 'one', 'two words', '--flag', '-x']",
+        script.display()
+    );
     r.assert_stdout_has_line(&expected_argv);
     r.assert_stdout_has_line("name __main__");
     r.assert_stdout_has_line("path0-is-script-folder True");
@@ -58,7 +76,12 @@ print("helper", helper_mod.VALUE)
 #[test]
 fn dash_c_runs_code_with_argv() {
     let r = Pymqtt::new()
-        .args(["-c", "import sys; print('argv', sys.argv); print('name', __name__)", "a", "b c"])
+        .args([
+            "-c",
+            "import sys; print('argv', sys.argv); print('name', __name__)",
+            "a",
+            "b c",
+        ])
         .run(RUN);
     r.assert_code(0);
     r.assert_stdout_has_line("argv ['-c', 'a', 'b c']");
@@ -72,7 +95,10 @@ fn dash_m_runs_module_as_main_with_args() {
         "mymod.py",
         "import sys\nprint('mod-name', __name__)\nprint('mod-args', sys.argv[1:])\n",
     );
-    let r = Pymqtt::new().cwd(dir.path()).args(["-m", "mymod", "x", "--y"]).run(RUN);
+    let r = Pymqtt::new()
+        .cwd(dir.path())
+        .args(["-m", "mymod", "x", "--y"])
+        .run(RUN);
     r.assert_code(0);
     r.assert_stdout_has_line("mod-name __main__");
     r.assert_stdout_has_line("mod-args ['x', '--y']");
@@ -85,7 +111,10 @@ fn dash_m_can_run_umqtt_importing_module() {
         "checkmod.py",
         "from umqtt.simple import MQTTClient, MQTTException\nprint('classes', MQTTClient.__name__, MQTTException.__name__)\n",
     );
-    let r = Pymqtt::new().cwd(dir.path()).args(["-m", "checkmod"]).run(RUN);
+    let r = Pymqtt::new()
+        .cwd(dir.path())
+        .args(["-m", "checkmod"])
+        .run(RUN);
     r.assert_code(0);
     r.assert_stdout_has_line("classes MQTTClient MQTTException");
 }
@@ -110,23 +139,51 @@ fn uncaught_exception_prints_traceback_and_exits_1() {
     .run(RUN);
     r.assert_code(1);
     r.assert_stdout_has_line("before");
-    assert!(!r.stdout.contains("after"), "script went on after the exception\n{}", r.describe());
-    assert!(r.stderr.contains("Traceback"), "no traceback on stderr\n{}", r.describe());
-    assert!(r.stderr.contains("ValueError: boom-7f3a"), "exception not shown\n{}", r.describe());
-    assert!(r.stderr.contains("boom.py"), "traceback does not name the script\n{}", r.describe());
+    assert!(
+        !r.stdout.contains("after"),
+        "script went on after the exception\n{}",
+        r.describe()
+    );
+    assert!(
+        r.stderr.contains("Traceback"),
+        "no traceback on stderr\n{}",
+        r.describe()
+    );
+    assert!(
+        r.stderr.contains("ValueError: boom-7f3a"),
+        "exception not shown\n{}",
+        r.describe()
+    );
+    assert!(
+        r.stderr.contains("boom.py"),
+        "traceback does not name the script\n{}",
+        r.describe()
+    );
 }
 
 #[test]
 fn sys_exit_code_is_the_exit_status() {
     let dir = TempDir::new("sysexit");
-    Pymqtt::script(&dir, "e3.py", "import sys\nprint('x')\nsys.exit(3)\nprint('not here')\n")
+    Pymqtt::script(
+        &dir,
+        "e3.py",
+        "import sys\nprint('x')\nsys.exit(3)\nprint('not here')\n",
+    )
+    .run(RUN)
+    .assert_code(3);
+    Pymqtt::script(&dir, "e0.py", "import sys\nsys.exit(0)\n")
         .run(RUN)
-        .assert_code(3);
-    Pymqtt::script(&dir, "e0.py", "import sys\nsys.exit(0)\n").run(RUN).assert_code(0);
-    Pymqtt::script(&dir, "enone.py", "import sys\nsys.exit()\n").run(RUN).assert_code(0);
+        .assert_code(0);
+    Pymqtt::script(&dir, "enone.py", "import sys\nsys.exit()\n")
+        .run(RUN)
+        .assert_code(0);
     let r = Pymqtt::new().args(["-c", "raise SystemExit(42)"]).run(RUN);
     r.assert_code(42);
-    assert!(!r.stderr.contains("Traceback"), "SystemExit printed a traceback\n{}", r.describe());
+    assert!(
+        !r.stderr.contains("Traceback"),
+        "SystemExit printed a traceback\n{}",
+        r.describe()
+    );
 }
 
 #[test]
@@ -134,8 +191,16 @@ fn keyboard_interrupt_from_script_exits_130_with_traceback() {
     let dir = TempDir::new("kbi");
     let r = Pymqtt::script(&dir, "kbi.py", "print('start')\nraise KeyboardInterrupt\n").run(RUN);
     r.assert_code(130);
-    assert!(r.stderr.contains("Traceback"), "no traceback\n{}", r.describe());
-    assert!(r.stderr.contains("KeyboardInterrupt"), "no KeyboardInterrupt\n{}", r.describe());
+    assert!(
+        r.stderr.contains("Traceback"),
+        "no traceback\n{}",
+        r.describe()
+    );
+    assert!(
+        r.stderr.contains("KeyboardInterrupt"),
+        "no KeyboardInterrupt\n{}",
+        r.describe()
+    );
 }
 
 #[test]
@@ -162,9 +227,15 @@ fn stdin_is_the_program_when_no_script_is_given() {
 
 #[test]
 fn stdin_program_exception_exits_1() {
-    let r = Pymqtt::new().stdin("print('a')\nraise RuntimeError('stdin-err')\n").run(RUN);
+    let r = Pymqtt::new()
+        .stdin("print('a')\nraise RuntimeError('stdin-err')\n")
+        .run(RUN);
     r.assert_code(1);
-    assert!(r.stderr.contains("RuntimeError: stdin-err"), "{}", r.describe());
+    assert!(
+        r.stderr.contains("RuntimeError: stdin-err"),
+        "{}",
+        r.describe()
+    );
 }
 
 /// Lines are readable from the pipe while the script still runs (not at exit).
@@ -211,16 +282,36 @@ time.sleep(60)
         &[("FLAG", &format!("{:?}", flag.display().to_string()))],
     );
     let mut p = Pymqtt::script(&dir, "term.py", &script).spawn();
-    assert!(wait_until(WAIT, || flag.exists()), "script never got to its flag\n{}", p.describe());
+    assert!(
+        wait_until(WAIT, || flag.exists()),
+        "script never got to its flag\n{}",
+        p.describe()
+    );
     p.signal(libc::SIGTERM);
     p.wait_exit(RUN);
     let out = p.stdout();
     for i in 0..100 {
-        assert!(out.contains(&format!("line {i}\n")), "line {i} lost\n{}", p.describe());
+        assert!(
+            out.contains(&format!("line {i}\n")),
+            "line {i} lost\n{}",
+            p.describe()
+        );
     }
-    assert!(out.contains("written-no-newline"), "sys.stdout.write output lost\n{}", p.describe());
-    assert!(out.contains("tail-no-newline"), "print(end='') output lost\n{}", p.describe());
-    assert!(p.stderr().contains("stderr-no-newline"), "stderr output lost\n{}", p.describe());
+    assert!(
+        out.contains("written-no-newline"),
+        "sys.stdout.write output lost\n{}",
+        p.describe()
+    );
+    assert!(
+        out.contains("tail-no-newline"),
+        "print(end='') output lost\n{}",
+        p.describe()
+    );
+    assert!(
+        p.stderr().contains("stderr-no-newline"),
+        "stderr output lost\n{}",
+        p.describe()
+    );
 }
 
 // --- --broker / PYMQTT_BROKER ------------------------------------------------------------
@@ -238,18 +329,32 @@ print("done")
 "#;
 
 fn notice_lines(stderr: &str) -> Vec<&str> {
-    stderr.lines().filter(|l| l.starts_with("pymqtt:")).collect()
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("pymqtt:"))
+        .collect()
 }
 
 fn check_redirect(r: &Finished, peer: &mut Peer, hostport: &str) {
     r.assert_code(0);
     r.assert_stdout_has_line("connect 0 0");
-    let mut got: Vec<String> = (0..2).map(|_| text(&peer.expect_publish("redirected"))).collect();
+    let mut got: Vec<String> = (0..2)
+        .map(|_| text(&peer.expect_publish("redirected")))
+        .collect();
     got.sort();
     assert_eq!(got, ["from-a", "from-b"]);
     let notices = notice_lines(&r.stderr);
-    assert_eq!(notices.len(), 1, "expected exactly one 'pymqtt:' notice line\n{}", r.describe());
-    assert!(notices[0].contains(hostport), "notice does not name {hostport}\n{}", r.describe());
+    assert_eq!(
+        notices.len(),
+        1,
+        "expected exactly one 'pymqtt:' notice line\n{}",
+        r.describe()
+    );
+    assert!(
+        notices[0].contains(hostport),
+        "notice does not name {hostport}\n{}",
+        r.describe()
+    );
 }
 
 #[test]
@@ -282,7 +387,9 @@ fn pymqtt_broker_env_redirects_like_the_flag() {
     let mut peer = Peer::connect(m.port(), "peer-redir-env");
     peer.subscribe("redir/t", QoS::AtLeastOnce);
     let dir = TempDir::new("redir-env");
-    let r = Pymqtt::script(&dir, "redir.py", REDIRECTED).env("PYMQTT_BROKER", m.addr()).run(RUN);
+    let r = Pymqtt::script(&dir, "redir.py", REDIRECTED)
+        .env("PYMQTT_BROKER", m.addr())
+        .run(RUN);
     check_redirect(&r, &mut peer, &m.addr());
 }
 
@@ -293,7 +400,9 @@ fn broker_flag_accepts_a_host_name() {
     peer.subscribe("redir/t", QoS::AtLeastOnce);
     let dir = TempDir::new("redir-name");
     let hostport = format!("localhost:{}", m.port());
-    let r = Pymqtt::script(&dir, "redir.py", REDIRECTED).pre_args(["--broker", &hostport]).run(RUN);
+    let r = Pymqtt::script(&dir, "redir.py", REDIRECTED)
+        .pre_args(["--broker", &hostport])
+        .run(RUN);
     check_redirect(&r, &mut peer, &hostport);
 }
 
@@ -312,6 +421,15 @@ fn broker_flag_port_defaults_to_1883() {
     r.assert_code(0);
     r.assert_stdout_has_line("end");
     let notices = notice_lines(&r.stderr);
-    assert_eq!(notices.len(), 1, "expected one notice line\n{}", r.describe());
-    assert!(notices[0].contains("127.0.0.1:1883"), "notice lacks 127.0.0.1:1883\n{}", r.describe());
+    assert_eq!(
+        notices.len(),
+        1,
+        "expected one notice line\n{}",
+        r.describe()
+    );
+    assert!(
+        notices[0].contains("127.0.0.1:1883"),
+        "notice lacks 127.0.0.1:1883\n{}",
+        r.describe()
+    );
 }

@@ -9,7 +9,8 @@ use support::*;
 
 const RUN: Duration = Duration::from_secs(30);
 
-const HEAD: &str = "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
+const HEAD: &str =
+    "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
 
 fn script(m: &Mosquitto, body: &str) -> String {
     fill(&format!("{HEAD}{body}"), &[("PORT", &m.port().to_string())])
@@ -37,7 +38,9 @@ c.disconnect()
         ),
     )
     .run(RUN);
-    r.assert_code(0).assert_stdout_has_line("connect 0").assert_stdout_has_line("published");
+    r.assert_code(0)
+        .assert_stdout_has_line("connect 0")
+        .assert_stdout_has_line("published");
     let mut got: Vec<(String, String, QoS, bool)> = peer
         .collect(3, WAIT)
         .iter()
@@ -47,9 +50,24 @@ c.disconnect()
     assert_eq!(
         got,
         vec![
-            ("qos/t0".to_string(), "m0".to_string(), QoS::AtMostOnce, false),
-            ("qos/t1".to_string(), "m1".to_string(), QoS::AtLeastOnce, false),
-            ("qos/t2".to_string(), "m2".to_string(), QoS::ExactlyOnce, false),
+            (
+                "qos/t0".to_string(),
+                "m0".to_string(),
+                QoS::AtMostOnce,
+                false
+            ),
+            (
+                "qos/t1".to_string(),
+                "m1".to_string(),
+                QoS::AtLeastOnce,
+                false
+            ),
+            (
+                "qos/t2".to_string(),
+                "m2".to_string(),
+                QoS::ExactlyOnce,
+                false
+            ),
         ],
         "script output:\n{}",
         r.describe()
@@ -167,7 +185,9 @@ c.disconnect()
         ),
     )
     .run(RUN);
-    r.assert_code(0).assert_stdout_has_line("before []").assert_stdout_has_line("after [True]");
+    r.assert_code(0)
+        .assert_stdout_has_line("before []")
+        .assert_stdout_has_line("after [True]");
 }
 
 #[test]
@@ -229,7 +249,8 @@ c.disconnect()
         ),
     )
     .run(RUN);
-    r.assert_code(0).assert_stdout_has_line("seen [(b'u/y', b'yes')]");
+    r.assert_code(0)
+        .assert_stdout_has_line("seen [(b'u/y', b'yes')]");
 }
 
 #[test]
@@ -266,7 +287,11 @@ c.disconnect()
     let t_in = "ü/日本/in";
     let payload = "ñandú € ✓";
     peer.publish(t_in, payload, QoS::AtLeastOnce, false);
-    p.expect_stdout(&format!("in {t_in} {payload} {} {}", t_in.len(), payload.len()));
+    p.expect_stdout(&format!(
+        "in {t_in} {payload} {} {}",
+        t_in.len(),
+        payload.len()
+    ));
     let a = peer.expect_publish("utf-8 message from the script");
     assert_eq!(a.topic, t_out);
     assert_eq!(&a.payload[..], "héllo ✓ wörld".as_bytes());
@@ -341,7 +366,10 @@ print("published")
     let mut peer = Peer::connect(m.port(), "peer-ret");
     peer.subscribe("ret/t", QoS::AtLeastOnce);
     let msg = peer.expect_publish("retained message");
-    assert_eq!((msg.topic.as_str(), text(&msg).as_str(), msg.retain), ("ret/t", "kept", true));
+    assert_eq!(
+        (msg.topic.as_str(), text(&msg).as_str(), msg.retain),
+        ("ret/t", "kept", true)
+    );
     // And so does a script.
     Pymqtt::script(
         &dir,
@@ -387,7 +415,10 @@ c.disconnect()
     .run(RUN)
     .assert_code(0)
     .assert_stdout_has_line("pinged");
-    assert_eq!(text(&peer.expect_publish("message after ping")), "after-ping");
+    assert_eq!(
+        text(&peer.expect_publish("message after ping")),
+        "after-ping"
+    );
 }
 
 #[test]
@@ -422,7 +453,10 @@ c.disconnect()
     .assert_stdout_has_line("isinstance True 1")
     .assert_stdout_has_line("extra 2");
     let msg = peer.expect_publish("subclass publish");
-    assert_eq!((msg.topic.as_str(), text(&msg).as_str()), ("sub/x", "via-subclass"));
+    assert_eq!(
+        (msg.topic.as_str(), text(&msg).as_str()),
+        ("sub/x", "via-subclass")
+    );
 }
 
 #[test]
@@ -510,7 +544,13 @@ print("sent")
     r.assert_code(0).assert_stdout_has_line("sent");
     let got: Vec<String> = peer.collect(N, WAIT).iter().map(text).collect();
     let want: Vec<String> = (0..N).map(|i| i.to_string()).collect();
-    assert_eq!(got.len(), N, "subscriber got {} of {N} messages\n{}", got.len(), r.describe());
+    assert_eq!(
+        got.len(),
+        N,
+        "subscriber got {} of {N} messages\n{}",
+        got.len(),
+        r.describe()
+    );
     assert_eq!(got, want, "messages out of order or altered");
 }
 
@@ -549,12 +589,18 @@ os._exit(7)
     )
     .run(RUN);
     r.assert_code(7).assert_stdout_has_line("returned");
-    let mut got: Vec<(String, String)> =
-        peer.collect(2, WAIT).iter().map(|p| (p.topic.clone(), text(p))).collect();
+    let mut got: Vec<(String, String)> = peer
+        .collect(2, WAIT)
+        .iter()
+        .map(|p| (p.topic.clone(), text(p)))
+        .collect();
     got.sort();
     assert_eq!(
         got,
-        vec![("acked/1".to_string(), "q1".to_string()), ("acked/2".to_string(), "q2".to_string())],
+        vec![
+            ("acked/1".to_string(), "q1".to_string()),
+            ("acked/2".to_string(), "q2".to_string())
+        ],
         "{}",
         r.describe()
     );

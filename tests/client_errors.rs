@@ -8,7 +8,8 @@ use support::*;
 
 const RUN: Duration = Duration::from_secs(30);
 
-const HEAD: &str = "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
+const HEAD: &str =
+    "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
 
 fn script_for_port(port: u16, body: &str) -> String {
     fill(&format!("{HEAD}{body}"), &[("PORT", &port.to_string())])
@@ -187,7 +188,8 @@ c.disconnect()
         ),
     )
     .run(RUN);
-    r.assert_code(0).assert_stdout_has_line("assert Subscribe callback is not set");
+    r.assert_code(0)
+        .assert_stdout_has_line("assert Subscribe callback is not set");
 }
 
 #[test]
@@ -229,9 +231,15 @@ c.disconnect()
         .assert_stdout_has_line("topic-int TypeError")
         .assert_stdout_has_line("valid publish done");
     let msg = peer.expect_publish("the valid publish after the refused ones");
-    assert_eq!((msg.topic.as_str(), text(&msg).as_str()), ("ok/t", "still-connected"));
+    assert_eq!(
+        (msg.topic.as_str(), text(&msg).as_str()),
+        ("ok/t", "still-connected")
+    );
     // None of the invalid ones went out.
-    assert!(peer.recv(Duration::from_millis(200)).is_none(), "an invalid publish got through");
+    assert!(
+        peer.recv(Duration::from_millis(200)).is_none(),
+        "an invalid publish got through"
+    );
 }
 
 #[test]

@@ -28,8 +28,11 @@ fn broker_subcommand_relays_between_independent_clients() {
     publ.publish("eb/0", "zero", QoS::AtMostOnce, false);
     publ.publish("eb/1", "one", QoS::AtLeastOnce, false);
     publ.publish("eb/2", "two", QoS::ExactlyOnce, false);
-    let mut got: Vec<(String, String)> =
-        sub.collect(3, WAIT).iter().map(|p| (p.topic.clone(), text(p))).collect();
+    let mut got: Vec<(String, String)> = sub
+        .collect(3, WAIT)
+        .iter()
+        .map(|p| (p.topic.clone(), text(p)))
+        .collect();
     got.sort();
     assert_eq!(
         got,
@@ -52,7 +55,12 @@ fn broker_subcommand_accepts_any_username_and_password() {
     o.set_keep_alive(Duration::from_secs(30));
     o.set_credentials("nobody-in-particular", "whatever-password");
     let (mut peer, ack) = Peer::connect_with(o);
-    assert_eq!(ack.code, rumqttc::ConnectReturnCode::Success, "{}", b.describe());
+    assert_eq!(
+        ack.code,
+        rumqttc::ConnectReturnCode::Success,
+        "{}",
+        b.describe()
+    );
     peer.subscribe("creds/t", QoS::AtLeastOnce);
     peer.publish("creds/t", "hi", QoS::AtLeastOnce, false);
     assert_eq!(text(&peer.expect_publish("own message")), "hi");
@@ -176,7 +184,12 @@ fn local_broker_port_in_use_is_reported() {
     let r = Pymqtt::script(&dir, "noop.py", "print('ran')\n")
         .pre_args([format!("--local-broker={}", m.port())])
         .run(RUN);
-    assert_ne!(r.code(), Some(0), "started on a busy port?\n{}", r.describe());
+    assert_ne!(
+        r.code(),
+        Some(0),
+        "started on a busy port?\n{}",
+        r.describe()
+    );
     assert!(
         r.stderr.contains(&m.port().to_string()),
         "the error does not name the port\n{}",

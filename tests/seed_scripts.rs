@@ -56,13 +56,31 @@ fn seed_scripts_are_byte_for_byte_the_articles_python_blocks() {
     let seed = std::fs::read_to_string(seed_path())
         .unwrap_or_else(|e| panic!("cannot read the seed {}: {e}", seed_path().display()));
     let blocks = python_blocks(&seed);
-    assert_eq!(blocks.len(), 2, "the seed should have exactly two ```python blocks");
-    assert!(blocks[0].starts_with("# sub.py\n"), "first block is not sub.py:\n{}", blocks[0]);
-    assert!(blocks[1].starts_with("# pub.py\n"), "second block is not pub.py:\n{}", blocks[1]);
+    assert_eq!(
+        blocks.len(),
+        2,
+        "the seed should have exactly two ```python blocks"
+    );
+    assert!(
+        blocks[0].starts_with("# sub.py\n"),
+        "first block is not sub.py:\n{}",
+        blocks[0]
+    );
+    assert!(
+        blocks[1].starts_with("# pub.py\n"),
+        "second block is not pub.py:\n{}",
+        blocks[1]
+    );
     let sub = std::fs::read(sub_py()).expect("read scripts/sub.py");
     let publ = std::fs::read(pub_py()).expect("read scripts/pub.py");
-    assert!(sub == blocks[0].as_bytes(), "scripts/sub.py differs from the article's sub.py block");
-    assert!(publ == blocks[1].as_bytes(), "scripts/pub.py differs from the article's pub.py block");
+    assert!(
+        sub == blocks[0].as_bytes(),
+        "scripts/sub.py differs from the article's sub.py block"
+    );
+    assert!(
+        publ == blocks[1].as_bytes(),
+        "scripts/pub.py differs from the article's pub.py block"
+    );
 }
 
 const HELLO: &str = r#"{"msg":"hello"}"#;
@@ -79,7 +97,9 @@ fn publish_until_received(p: &mut Proc, peer: &mut Peer, payload: &str) {
     let deadline = Instant::now() + WAIT;
     while Instant::now() < deadline {
         peer.publish(TOPIC, payload, QoS::AtMostOnce, false);
-        if p.try_stdout_line(Duration::from_millis(200), |l| l == want).is_some() {
+        if p.try_stdout_line(Duration::from_millis(200), |l| l == want)
+            .is_some()
+        {
             return;
         }
         p.assert_running();
@@ -89,13 +109,20 @@ fn publish_until_received(p: &mut Proc, peer: &mut Peer, payload: &str) {
 
 fn run_sub_py(redirect: Vec<String>, broker_port: u16) {
     let dir = TempDir::new("seed-sub");
-    let mut p = Pymqtt::new().cwd(dir.path()).args(redirect).arg(sub_py()).spawn();
+    let mut p = Pymqtt::new()
+        .cwd(dir.path())
+        .args(redirect)
+        .arg(sub_py())
+        .spawn();
     p.expect_stdout(r#"Connected to MQTT Broker "broker.emqx.io""#);
     let mut peer = Peer::connect(broker_port, &unique_id("mqttx-pub"));
     publish_until_received(&mut p, &mut peer, r#"{"msg":"from mqttx"}"#);
     // Once subscribed, a single QoS 1 message is enough, and a second one too.
     peer.publish(TOPIC, "second ✓", QoS::AtLeastOnce, false);
-    let want = format!("received message {} on topic b'{TOPIC}'", py_bytes_repr("second ✓"));
+    let want = format!(
+        "received message {} on topic b'{TOPIC}'",
+        py_bytes_repr("second ✓")
+    );
     p.expect_stdout(&want);
     p.assert_running();
 }
@@ -145,17 +172,35 @@ fn pub_py_publishes_through_broker_flag_on_mosquitto() {
     let mut peer = Peer::connect(m.port(), "mqttx-sub");
     peer.subscribe(TOPIC, QoS::AtLeastOnce);
     let dir = TempDir::new("seed-pub");
-    let mut p = Pymqtt::new().cwd(dir.path()).args(["--broker", &m.addr()]).arg(pub_py()).spawn();
+    let mut p = Pymqtt::new()
+        .cwd(dir.path())
+        .args(["--broker", &m.addr()])
+        .arg(pub_py())
+        .spawn();
     p.expect_stdout(r#"Connected to MQTT Broker "broker.emqx.io""#);
     p.expect_stdout(&format!("send message b'{HELLO}' on topic {TOPIC}"));
     // The loop goes on: two messages, one second apart.
     expect_hello(&mut peer, &mut p);
     expect_hello(&mut peer, &mut p);
     p.assert_running();
-    let notices: Vec<String> =
-        p.stderr().lines().filter(|l| l.starts_with("pymqtt:")).map(String::from).collect();
-    assert_eq!(notices.len(), 1, "one redirect notice expected\n{}", p.describe());
-    assert!(notices[0].contains(&m.addr()), "notice lacks {}\n{}", m.addr(), p.describe());
+    let notices: Vec<String> = p
+        .stderr()
+        .lines()
+        .filter(|l| l.starts_with("pymqtt:"))
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        notices.len(),
+        1,
+        "one redirect notice expected\n{}",
+        p.describe()
+    );
+    assert!(
+        notices[0].contains(&m.addr()),
+        "notice lacks {}\n{}",
+        m.addr(),
+        p.describe()
+    );
 }
 
 #[test]
@@ -200,7 +245,11 @@ fn pub_py_to_sub_py_through_sub_py_local_broker() {
     let want = received_line(HELLO);
     let line = sub.try_stdout_line(WAIT, |l| l == want);
     if line.is_none() {
-        panic!("sub.py never received pub.py's message\n{}\n{}", sub.describe(), publ.describe());
+        panic!(
+            "sub.py never received pub.py's message\n{}\n{}",
+            sub.describe(),
+            publ.describe()
+        );
     }
     publ.assert_running();
     sub.assert_running();

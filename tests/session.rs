@@ -8,7 +8,8 @@ use support::*;
 
 const RUN: Duration = Duration::from_secs(30);
 
-const HEAD: &str = "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
+const HEAD: &str =
+    "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
 
 fn script(m: &Mosquitto, body: &str) -> String {
     fill(&format!("{HEAD}{body}"), &[("PORT", &m.port().to_string())])
@@ -106,11 +107,17 @@ fn last_will_is_published_when_the_script_is_killed() {
     let dir = TempDir::new("will");
     let mut p = Pymqtt::script(&dir, "will.py", &will_script(&m, "will/t", false)).spawn();
     p.expect_stdout("ready");
-    assert!(peer.recv(Duration::from_millis(100)).is_none(), "will sent while still connected");
+    assert!(
+        peer.recv(Duration::from_millis(100)).is_none(),
+        "will sent while still connected"
+    );
     p.signal(libc::SIGKILL);
     p.wait_exit(RUN);
     let msg = peer.expect_publish("last will");
-    assert_eq!((msg.topic.as_str(), text(&msg).as_str()), ("will/t", "gone-bye"));
+    assert_eq!(
+        (msg.topic.as_str(), text(&msg).as_str()),
+        ("will/t", "gone-bye")
+    );
     assert_eq!(msg.qos, QoS::AtLeastOnce);
     assert!(!msg.retain);
 }
@@ -166,7 +173,11 @@ print("done")
     .assert_code(0)
     .assert_stdout_has_line("done");
     let first = peer.expect_publish("marker");
-    assert_eq!(text(&first), "marker", "the will was published despite disconnect()");
+    assert_eq!(
+        text(&first),
+        "marker",
+        "the will was published despite disconnect()"
+    );
     if let Some(extra) = peer.recv(Duration::from_millis(300)) {
         panic!("unexpected message after the marker: {:?}", text(&extra));
     }

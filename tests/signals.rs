@@ -13,7 +13,8 @@ use support::*;
 
 const PROMPT: Duration = Duration::from_secs(3);
 
-const HEAD: &str = "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
+const HEAD: &str =
+    "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
 
 fn script_for_port(port: u16, body: &str) -> String {
     fill(&format!("{HEAD}{body}"), &[("PORT", &port.to_string())])
@@ -42,8 +43,16 @@ fn interrupt_and_expect_130(p: &mut Proc) {
         p.describe()
     );
     let err = p.stderr();
-    assert!(err.contains("Traceback"), "no traceback after Ctrl-C\n{}", p.describe());
-    assert!(err.contains("KeyboardInterrupt"), "no KeyboardInterrupt\n{}", p.describe());
+    assert!(
+        err.contains("Traceback"),
+        "no traceback after Ctrl-C\n{}",
+        p.describe()
+    );
+    assert!(
+        err.contains("KeyboardInterrupt"),
+        "no KeyboardInterrupt\n{}",
+        p.describe()
+    );
 }
 
 #[test]
@@ -100,7 +109,11 @@ print("connected?!")
         }
         Err(_) => false,
     });
-    assert!(accepted, "the script never opened its TCP connection\n{}", p.describe());
+    assert!(
+        accepted,
+        "the script never opened its TCP connection\n{}",
+        p.describe()
+    );
     interrupt_and_expect_130(&mut p);
     drop(held);
 }
@@ -108,8 +121,12 @@ print("connected?!")
 #[test]
 fn ctrl_c_during_sleep_exits_130() {
     let dir = TempDir::new("sigint-sleep");
-    let mut p =
-        Pymqtt::script(&dir, "sleep.py", "import time\nprint('sleeping')\ntime.sleep(60)\n").spawn();
+    let mut p = Pymqtt::script(
+        &dir,
+        "sleep.py",
+        "import time\nprint('sleeping')\ntime.sleep(60)\n",
+    )
+    .spawn();
     p.expect_stdout("sleeping");
     interrupt_and_expect_130(&mut p);
 }
@@ -146,7 +163,12 @@ print("clean exit")
         None => panic!("still running {PROMPT:?} after SIGINT\n{}", p.describe()),
     };
     assert_exit_code(&mut p, st, 0);
-    assert!(p.stdout().contains("caught KeyboardInterrupt\nclean exit\n"), "{}", p.describe());
+    assert!(
+        p.stdout()
+            .contains("caught KeyboardInterrupt\nclean exit\n"),
+        "{}",
+        p.describe()
+    );
 }
 
 #[test]

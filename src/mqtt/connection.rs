@@ -67,7 +67,9 @@ impl Engine {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| MqttError::os(e.raw_os_error().unwrap_or(super::error::EIO), e.to_string()))?;
+            .map_err(|e| {
+                MqttError::os(e.raw_os_error().unwrap_or(super::error::EIO), e.to_string())
+            })?;
         let (requests, mut eventloop) =
             AsyncClient::new(settings.mqtt_options(), REQUEST_CHANNEL_CAPACITY);
         let mut network = NetworkOptions::new();
@@ -100,7 +102,9 @@ impl Engine {
     }
 
     pub fn subscribe(&mut self, filter: String, qos: QoS) -> Result<Ticket, MqttError> {
-        self.requests.try_subscribe(filter, qos).map_err(queue_error)?;
+        self.requests
+            .try_subscribe(filter, qos)
+            .map_err(queue_error)?;
         Ok(self.tracker.expect(Kind::Subscribe, true))
     }
 
@@ -246,7 +250,9 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, Engine> {
         // A panic while driving cannot leave the engine half-updated in a way that matters
         // more than losing the connection would, so a poisoned lock is taken as it is.
-        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.engine
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn with_engine<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> R {
@@ -367,7 +373,9 @@ impl Connection {
             thread::Builder::new()
                 .name("pymqtt-poller".into())
                 .spawn(move || run_poller(shared))
-                .map_err(|e| MqttError::os(e.raw_os_error().unwrap_or(super::error::EIO), e.to_string()))?
+                .map_err(|e| {
+                    MqttError::os(e.raw_os_error().unwrap_or(super::error::EIO), e.to_string())
+                })?
         };
         let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
         open.retain(|w| w.strong_count() > 0);
@@ -396,7 +404,8 @@ impl Connection {
     ) -> Result<Message, WaitError<E>> {
         loop {
             let deadline = Some(Instant::now() + MESSAGE_WAIT_TURN);
-            let turn = self.with_engine(|engine| engine.drive(deadline, Tracker::pop_message, check))?;
+            let turn =
+                self.with_engine(|engine| engine.drive(deadline, Tracker::pop_message, check))?;
             if let Some(message) = turn {
                 return Ok(message);
             }
@@ -435,7 +444,12 @@ impl Connection {
             let deadline = Some(Instant::now() + FLUSH_TIMEOUT);
             let mut never = || Ok::<(), ()>(());
             engine
-                .drive_until("disconnecting", deadline, |t| t.disconnect_sent().then_some(()), &mut never)
+                .drive_until(
+                    "disconnecting",
+                    deadline,
+                    |t| t.disconnect_sent().then_some(()),
+                    &mut never,
+                )
                 .map_err(|e| match e {
                     WaitError::Mqtt(e) => e,
                     WaitError::Interrupted(()) => unreachable!("the check never fails"),

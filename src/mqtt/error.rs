@@ -30,7 +30,10 @@ impl MqttError {
     }
 
     pub fn not_connected() -> MqttError {
-        MqttError::os(ENOTCONN, "MQTT client is not connected: call connect() first")
+        MqttError::os(
+            ENOTCONN,
+            "MQTT client is not connected: call connect() first",
+        )
     }
 
     pub fn timed_out(what: &str) -> MqttError {
@@ -56,9 +59,7 @@ impl MqttError {
             ConnectionError::NetworkTimeout => {
                 MqttError::timed_out(&format!("connecting to {broker}"))
             }
-            ConnectionError::FlushTimeout => {
-                MqttError::timed_out(&format!("sending to {broker}"))
-            }
+            ConnectionError::FlushTimeout => MqttError::timed_out(&format!("sending to {broker}")),
             ConnectionError::MqttState(StateError::Io(io)) => {
                 MqttError::from_io(io, &format!("connection to {broker} lost"))
             }

@@ -92,7 +92,9 @@ impl Tracker {
     /// True when every queued publish has been written and acknowledged: nothing would be lost
     /// by closing the connection now.
     pub fn publishes_settled(&self) -> bool {
-        self.unsent.get(&Kind::Publish).is_none_or(VecDeque::is_empty)
+        self.unsent
+            .get(&Kind::Publish)
+            .is_none_or(VecDeque::is_empty)
             && !self.unacked.keys().any(|(kind, _)| *kind == Kind::Publish)
     }
 
@@ -129,9 +131,11 @@ impl Tracker {
             Incoming::Publish(p) => self.inbox.push_back(Message::from_publish(p)),
             Incoming::PubAck(ack) => self.acked(Kind::Publish, ack.pkid, Outcome::Done),
             Incoming::PubComp(comp) => self.acked(Kind::Publish, comp.pkid, Outcome::Done),
-            Incoming::SubAck(ack) => {
-                self.acked(Kind::Subscribe, ack.pkid, Outcome::Subscribed(ack.return_codes))
-            }
+            Incoming::SubAck(ack) => self.acked(
+                Kind::Subscribe,
+                ack.pkid,
+                Outcome::Subscribed(ack.return_codes),
+            ),
             Incoming::UnsubAck(ack) => self.acked(Kind::Unsubscribe, ack.pkid, Outcome::Done),
             Incoming::PingResp => self.pings_answered += 1,
             Incoming::ConnAck(ack) => self.connack = Some(ack.session_present),
@@ -205,7 +209,10 @@ mod tests {
         let ticket = t.expect(Kind::Subscribe, true);
         t.record(Event::Outgoing(Outgoing::Subscribe(3)));
         let codes = vec![SubscribeReasonCode::Failure];
-        t.record(Event::Incoming(Incoming::SubAck(SubAck::new(3, codes.clone()))));
+        t.record(Event::Incoming(Incoming::SubAck(SubAck::new(
+            3,
+            codes.clone(),
+        ))));
         assert_eq!(t.take_outcome(ticket), Some(Outcome::Subscribed(codes)));
     }
 

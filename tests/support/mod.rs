@@ -46,8 +46,16 @@ pub fn repo_root() -> PathBuf {
 static UNIQUE: AtomicU64 = AtomicU64::new(0);
 
 fn unique_suffix() -> String {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("{}-{}-{}", std::process::id(), UNIQUE.fetch_add(1, Ordering::SeqCst), nanos)
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}-{}-{}",
+        std::process::id(),
+        UNIQUE.fetch_add(1, Ordering::SeqCst),
+        nanos
+    )
 }
 
 /// A unique id usable as an MQTT client id or topic segment.
@@ -124,7 +132,10 @@ pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     for (k, v) in vars {
         s = s.replace(&format!("@{k}@"), v);
     }
-    assert!(!s.contains("@PORT@"), "unfilled @PORT@ placeholder in script:\n{s}");
+    assert!(
+        !s.contains("@PORT@"),
+        "unfilled @PORT@ placeholder in script:\n{s}"
+    );
     s
 }
 
@@ -163,7 +174,11 @@ impl PipeReader {
                 }
             })
             .expect("spawn pipe reader");
-        PipeReader { rx, all, handle: Some(handle) }
+        PipeReader {
+            rx,
+            all,
+            handle: Some(handle),
+        }
     }
 
     fn text(&self) -> String {
@@ -198,7 +213,13 @@ impl Default for Pymqtt {
 
 impl Pymqtt {
     pub fn new() -> Pymqtt {
-        Pymqtt { args: Vec::new(), cwd: None, envs: Vec::new(), stdin: None, label: String::new() }
+        Pymqtt {
+            args: Vec::new(),
+            cwd: None,
+            envs: Vec::new(),
+            stdin: None,
+            label: String::new(),
+        }
     }
 
     /// Writes `source` as `name` into `dir` and returns a runner for `pymqtt <that path>`.
@@ -267,7 +288,11 @@ impl Pymqtt {
             cmd.current_dir(d);
         }
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        cmd.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {} {:?}: {e}", bin(), self.args));
@@ -285,14 +310,26 @@ impl Pymqtt {
         } else {
             self.label
         };
-        Proc { child, out, err, status: None, label, started: Instant::now() }
+        Proc {
+            child,
+            out,
+            err,
+            status: None,
+            label,
+            started: Instant::now(),
+        }
     }
 
     /// Runs to completion (killed and failed after `timeout`).
     pub fn run(self, timeout: Duration) -> Finished {
         let mut p = self.spawn();
         let status = p.wait_exit(timeout);
-        Finished { status, stdout: p.stdout(), stderr: p.stderr(), label: p.label.clone() }
+        Finished {
+            status,
+            stdout: p.stdout(),
+            stderr: p.stderr(),
+            label: p.label.clone(),
+        }
     }
 }
 
@@ -318,7 +355,12 @@ impl Finished {
 
     /// Asserts the exit code, showing the whole run if it differs.
     pub fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.status.code(), Some(code), "unexpected exit status\n{}", self.describe());
+        assert_eq!(
+            self.status.code(),
+            Some(code),
+            "unexpected exit status\n{}",
+            self.describe()
+        );
         self
     }
 
@@ -450,7 +492,10 @@ impl Proc {
         match self.wait_line_in(Which::Err, WAIT, &mut pred) {
             Ok(l) => l,
             Err(why) => {
-                panic!("waiting for stderr line containing {needle:?}: {why}\n{}", self.describe())
+                panic!(
+                    "waiting for stderr line containing {needle:?}: {why}\n{}",
+                    self.describe()
+                )
             }
         }
     }
@@ -484,7 +529,10 @@ impl Proc {
             None => {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                panic!("child did not exit within {timeout:?}; killed it\n{}", self.describe());
+                panic!(
+                    "child did not exit within {timeout:?}; killed it\n{}",
+                    self.describe()
+                );
             }
         }
     }
@@ -525,7 +573,8 @@ impl Proc {
         while Instant::now() < deadline {
             let state = std::fs::read_to_string(&stat).ok().and_then(|s| {
                 // "pid (comm) S ..." — comm may contain spaces; the state follows the last ')'.
-                s.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next())
+                s.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.trim_start().chars().next())
             });
             match state {
                 Some('S') => asleep_in_a_row += 1,
@@ -564,7 +613,10 @@ enum Which {
 /// A pymqtt child that may print ("Traceback" etc.); use it in messages.
 pub fn assert_exit_code(p: &mut Proc, status: ExitStatus, code: i32) {
     if status.code() != Some(code) {
-        panic!("expected exit code {code}, got {status:?}\n{}", p.describe());
+        panic!(
+            "expected exit code {code}, got {status:?}\n{}",
+            p.describe()
+        );
     }
 }
 
@@ -601,7 +653,8 @@ impl Mosquitto {
 
     pub fn start_with(cfg: MosquittoConfig) -> Mosquitto {
         let dir = TempDir::new("mosquitto");
-        let mut base = String::from("user root\npersistence false\nlog_dest stderr\nlog_type all\n");
+        let mut base =
+            String::from("user root\npersistence false\nlog_dest stderr\nlog_type all\n");
         if cfg.users.is_empty() {
             base.push_str("allow_anonymous true\n");
         } else {
@@ -612,10 +665,19 @@ impl Mosquitto {
                 if i == 0 {
                     c.arg("-c");
                 }
-                let out = c.arg(&pw).arg(u).arg(p).output().expect("run mosquitto_passwd");
+                let out = c
+                    .arg(&pw)
+                    .arg(u)
+                    .arg(p)
+                    .output()
+                    .expect("run mosquitto_passwd");
                 assert!(out.status.success(), "mosquitto_passwd failed: {out:?}");
             }
-            let _ = writeln!(base, "allow_anonymous false\npassword_file {}", pw.display());
+            let _ = writeln!(
+                base,
+                "allow_anonymous false\npassword_file {}",
+                pw.display()
+            );
         }
         if let Some(acl) = &cfg.acl {
             let p = dir.write("acl", acl);
@@ -691,7 +753,12 @@ impl Mosquitto {
             }
             match rx.recv_timeout(WAIT) {
                 Ok(()) => {
-                    return Mosquitto { child: Some(child), port, dir, log };
+                    return Mosquitto {
+                        child: Some(child),
+                        port,
+                        dir,
+                        log,
+                    };
                 }
                 Err(_) => {
                     let _ = child.kill();
@@ -842,9 +909,15 @@ impl Peer {
                 }
             })
             .expect("spawn peer thread");
-        let mut peer = Peer { client, rx, pending: VecDeque::new(), id: id.clone() };
-        let ack = match peer.next_where(WAIT, |i| matches!(i, Incoming::ConnAck(_) | Incoming::Error(_)))
-        {
+        let mut peer = Peer {
+            client,
+            rx,
+            pending: VecDeque::new(),
+            id: id.clone(),
+        };
+        let ack = match peer.next_where(WAIT, |i| {
+            matches!(i, Incoming::ConnAck(_) | Incoming::Error(_))
+        }) {
             Some(Incoming::ConnAck(a)) => a,
             Some(Incoming::Error(e)) => panic!("independent client {id}: connection error: {e}"),
             _ => panic!("independent client {id}: no CONNACK within {WAIT:?}"),
@@ -878,8 +951,12 @@ impl Peer {
 
     /// Subscribes and waits for the SUBACK; returns its return codes.
     pub fn subscribe(&mut self, topic: &str, qos: QoS) -> Vec<rumqttc::SubscribeReasonCode> {
-        self.client.subscribe(topic, qos).expect("peer subscribe request");
-        match self.next_where(WAIT, |i| matches!(i, Incoming::SubAck(_) | Incoming::Error(_))) {
+        self.client
+            .subscribe(topic, qos)
+            .expect("peer subscribe request");
+        match self.next_where(WAIT, |i| {
+            matches!(i, Incoming::SubAck(_) | Incoming::Error(_))
+        }) {
             Some(Incoming::SubAck(a)) => {
                 for c in &a.return_codes {
                     assert!(
@@ -895,11 +972,17 @@ impl Peer {
 
     /// Publishes; for QoS 1/2 waits until the broker's PUBACK/PUBCOMP arrives.
     pub fn publish(&mut self, topic: &str, payload: impl Into<Vec<u8>>, qos: QoS, retain: bool) {
-        self.client.publish(topic, qos, retain, payload).expect("peer publish request");
+        self.client
+            .publish(topic, qos, retain, payload)
+            .expect("peer publish request");
         let want: fn(&Incoming) -> bool = match qos {
             QoS::AtMostOnce => return,
-            QoS::AtLeastOnce => |i: &Incoming| matches!(i, Incoming::PubAck(_) | Incoming::Error(_)),
-            QoS::ExactlyOnce => |i: &Incoming| matches!(i, Incoming::PubComp(_) | Incoming::Error(_)),
+            QoS::AtLeastOnce => {
+                |i: &Incoming| matches!(i, Incoming::PubAck(_) | Incoming::Error(_))
+            }
+            QoS::ExactlyOnce => {
+                |i: &Incoming| matches!(i, Incoming::PubComp(_) | Incoming::Error(_))
+            }
         };
         match self.next_where(WAIT, want) {
             Some(Incoming::Error(e)) => panic!("peer {}: error while publishing: {e}", self.id),
@@ -958,7 +1041,17 @@ pub struct MosquittoSub {
 impl MosquittoSub {
     pub fn start(port: u16, topic: &str, count: usize, secs: u32) -> MosquittoSub {
         let child = Command::new("mosquitto_sub")
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", topic, "-q", "1", "-v"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-t",
+                topic,
+                "-q",
+                "1",
+                "-v",
+            ])
             .args(["-C", &count.to_string(), "-W", &secs.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -971,8 +1064,18 @@ impl MosquittoSub {
     pub fn finish(mut self) -> (bool, String, String) {
         let mut out = String::new();
         let mut err = String::new();
-        self.child.stdout.take().unwrap().read_to_string(&mut out).ok();
-        self.child.stderr.take().unwrap().read_to_string(&mut err).ok();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .ok();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .ok();
         let st = self.child.wait().expect("wait mosquitto_sub");
         (st.success(), out, err)
     }
@@ -990,7 +1093,16 @@ impl Drop for MosquittoSub {
 /// `mosquitto_pub -p PORT -t TOPIC -m MSG -q QOS`, run to completion; fails the test on error.
 pub fn mosquitto_pub(port: u16, topic: &str, msg: &str, qos: u8) {
     let out = Command::new("mosquitto_pub")
-        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", topic, "-m", msg])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-t",
+            topic,
+            "-m",
+            msg,
+        ])
         .args(["-q", &qos.to_string()])
         .output()
         .expect("run mosquitto_pub");
