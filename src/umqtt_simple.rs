@@ -3,10 +3,10 @@
 //! This file only translates: Python arguments into checked Rust values, blocking waits into
 //! calls that let Ctrl-C through, and [`MqttError`]s into the exceptions umqtt raises.
 
-pub(crate) use umqtt_simple::module_def;
+pub(crate) use native::module_def;
 
 #[rustpython_vm::pymodule(name = "umqtt.simple")]
-mod umqtt_simple {
+mod native {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
@@ -128,18 +128,6 @@ mod umqtt_simple {
     }
 
     #[derive(FromArgs)]
-    struct LastWillArgs {
-        #[pyarg(any)]
-        topic: PyObjectRef,
-        #[pyarg(any)]
-        msg: PyObjectRef,
-        #[pyarg(any, default = false)]
-        retain: bool,
-        #[pyarg(any, default = 0)]
-        qos: i64,
-    }
-
-    #[derive(FromArgs)]
     struct ConnectArgs {
         #[pyarg(any, default = true)]
         clean_session: bool,
@@ -147,8 +135,9 @@ mod umqtt_simple {
         timeout: Option<ArgIntoFloat>,
     }
 
+    /// `(topic, msg, retain=False, qos=0)`: publish() and set_last_will() alike.
     #[derive(FromArgs)]
-    struct PublishArgs {
+    struct MessageArgs {
         #[pyarg(any)]
         topic: PyObjectRef,
         #[pyarg(any)]
@@ -329,7 +318,7 @@ mod umqtt_simple {
         }
 
         #[pymethod]
-        fn set_last_will(&self, args: LastWillArgs, vm: &VirtualMachine) -> PyResult<()> {
+        fn set_last_will(&self, args: MessageArgs, vm: &VirtualMachine) -> PyResult<()> {
             let topic = text(&args.topic, "topic", vm)?;
             limits::publish_topic(&topic).map_err(|m| vm.new_value_error(m))?;
             let message = payload(&args.msg, vm)?;
@@ -415,7 +404,7 @@ mod umqtt_simple {
 
         /// Publishes; with qos 1 or 2, returns once the broker acknowledged.
         #[pymethod]
-        fn publish(&self, args: PublishArgs, vm: &VirtualMachine) -> PyResult<()> {
+        fn publish(&self, args: MessageArgs, vm: &VirtualMachine) -> PyResult<()> {
             let topic = text(&args.topic, "topic", vm)?;
             limits::publish_topic(&topic).map_err(|m| vm.new_value_error(m))?;
             let message = payload(&args.msg, vm)?;
