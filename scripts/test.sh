@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the test suite. The integration tests start their own mosquitto brokers (on free
 # loopback ports) and use the mosquitto command-line clients, so both must be installed;
-# no system mosquitto service is needed or used.
+# no system mosquitto service is needed or used. The REPL tests drive pymqtt through a
+# pseudo-terminal with tmux.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -12,8 +13,12 @@ for tool in mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd; do
         need_mosquitto=1
     fi
 done
+need_tmux=0
+if ! command -v tmux >/dev/null 2>&1; then
+    need_tmux=1
+fi
 
-if [ "$need_mosquitto" = 1 ]; then
+if [ "$need_mosquitto" = 1 ] || [ "$need_tmux" = 1 ]; then
     SUDO=""
     if [ "$(id -u)" != 0 ]; then
         SUDO="sudo"
@@ -26,7 +31,14 @@ if [ "$need_mosquitto" = 1 ]; then
         $SUDO chmod +x /usr/sbin/policy-rc.d
         trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
     fi
-    $SUDO apt-get install -y --no-install-recommends mosquitto mosquitto-clients
+    packages=()
+    if [ "$need_mosquitto" = 1 ]; then
+        packages+=(mosquitto mosquitto-clients)
+    fi
+    if [ "$need_tmux" = 1 ]; then
+        packages+=(tmux)
+    fi
+    $SUDO apt-get install -y --no-install-recommends "${packages[@]}"
 fi
 
 # mosquitto lives in /usr/sbin, which is not on every user's PATH.

@@ -139,7 +139,9 @@ impl Host {
         // Before the clients are dropped (closing their sockets), let every publish that
         // returned reach its broker.
         for failure in mqtt::flush_open_connections() {
-            eprintln!("pymqtt: warning: {failure}");
+            eprintln!(
+                "pymqtt: warning: queued messages may not have reached the broker: {failure}"
+            );
         }
         status
     }

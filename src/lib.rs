@@ -4,7 +4,7 @@
 //! The binary is a thin layer over this library: [`Host`] runs a [`Program`] and returns its
 //! [`ExitStatus`]; [`BrokerAddress`] and [`Host::builder`]'s `broker` redirect every client to
 //! a broker of your choice; [`broker::EmbeddedBroker`] (feature `local-broker`) starts one
-//! in-process.
+//! in-process; [`tools`] holds `pymqtt pub` and `pymqtt sub`.
 
 #[cfg(feature = "local-broker")]
 pub mod broker;
@@ -12,6 +12,8 @@ pub mod broker_address;
 pub mod host;
 pub mod mqtt;
 pub mod redirect;
+mod repl;
+pub mod tools;
 mod umqtt_simple;
 
 pub use broker_address::BrokerAddress;

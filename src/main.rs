@@ -13,6 +13,8 @@ Examples:
   pymqtt --local-broker pub.py           ... against a broker started inside pymqtt
   pymqtt --broker localhost:1883 sub.py  ... against another broker, whatever the script says
   pymqtt broker --port 1883              run the embedded broker alone (for a second terminal)
+  pymqtt pub -t raspberry/mqtt -m hello  publish a message (like mosquitto_pub; see pub --help)
+  pymqtt sub -t raspberry/mqtt -v        print the messages on a topic (like mosquitto_sub)
   pymqtt -c 'import umqtt.simple'        run a one-liner
   pymqtt                                 interactive prompt";
 
@@ -71,12 +73,23 @@ enum Command {
         #[arg(long, short, default_value_t = 1883)]
         port: u16,
     },
+    /// Publish messages to a topic (like mosquitto_pub)
+    Pub(pymqtt::tools::PubArgs),
+    /// Print the messages published to topics (like mosquitto_sub)
+    Sub(pymqtt::tools::SubArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Broker { port }) = cli.command {
-        return run_broker(port);
+    match &cli.command {
+        Some(Command::Broker { port }) => return run_broker(*port),
+        Some(Command::Pub(args)) => {
+            return ExitCode::from(pymqtt::tools::publish::run(args).code());
+        }
+        Some(Command::Sub(args)) => {
+            return ExitCode::from(pymqtt::tools::subscribe::run(args).code());
+        }
+        None => {}
     }
 
     let mut broker = cli.broker.clone();

@@ -605,3 +605,29 @@ os._exit(7)
         r.describe()
     );
 }
+
+/// While the script sleeps, nobody calls into the client; the connection must still be
+/// driven (pings sent), or the broker drops it after 1.5 x keepalive without traffic. The
+/// embedded broker enforces that strictly (mosquitto 2.0 here did not), so it is the judge.
+#[test]
+fn idle_script_stays_connected_past_the_keepalive() {
+    let port = free_port();
+    let dir = TempDir::new("idle");
+    Pymqtt::script(
+        &dir,
+        "idle.py",
+        r#"import time
+from umqtt.simple import MQTTClient
+c = MQTTClient("idler", "example.invalid", keepalive=1)
+c.connect()
+time.sleep(4)
+c.publish("idle/t", "still-here", qos=1)
+print("published")
+c.disconnect()
+"#,
+    )
+    .pre_args([format!("--local-broker={port}")])
+    .run(RUN)
+    .assert_code(0)
+    .assert_stdout_has_line("published");
+}

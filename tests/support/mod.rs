@@ -10,6 +10,8 @@
 
 #![allow(dead_code)]
 
+pub mod tty;
+
 use std::collections::{HashSet, VecDeque};
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -389,6 +391,32 @@ pub struct Proc {
 }
 
 impl Proc {
+    /// Starts any program (mosquitto_sub, say) with stdout and stderr read line by line as
+    /// for pymqtt, and stdin from /dev/null.
+    pub fn spawn_command(mut cmd: Command, label: &str) -> Proc {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {label}: {e}"));
+        let out = PipeReader::start(child.stdout.take().unwrap(), "stdout");
+        let err = PipeReader::start(child.stderr.take().unwrap(), "stderr");
+        Proc {
+            child,
+            out,
+            err,
+            status: None,
+            label: label.to_string(),
+            started: Instant::now(),
+        }
+    }
+
+    /// Everything read from stdout so far, byte for byte (`stdout()` is lossy UTF-8).
+    pub fn stdout_bytes(&self) -> Vec<u8> {
+        self.out.all.lock().unwrap().clone()
+    }
+
     pub fn pid(&self) -> i32 {
         self.child.id() as i32
     }
@@ -506,10 +534,10 @@ impl Proc {
     }
 
     pub fn try_status(&mut self) -> Option<ExitStatus> {
-        if self.status.is_none() {
-            if let Ok(Some(s)) = self.child.try_wait() {
-                self.status = Some(s);
-            }
+        if self.status.is_none()
+            && let Ok(Some(s)) = self.child.try_wait()
+        {
+            self.status = Some(s);
         }
         self.status
     }
@@ -741,10 +769,8 @@ impl Mosquitto {
                             Ok(_) => {
                                 let running = String::from_utf8_lossy(&buf).contains(" running");
                                 log.lock().unwrap().extend_from_slice(&buf);
-                                if running {
-                                    if let Some(tx) = tx.take() {
-                                        let _ = tx.send(());
-                                    }
+                                if running && let Some(tx) = tx.take() {
+                                    let _ = tx.send(());
                                 }
                             }
                         }

@@ -1,0 +1,246 @@
+//! What both tools need to reach a broker: the flags (`--broker`, `-H`, `-p`, `-u`, `-P`, `-i`),
+//! the client settings made from them, and the connection, with failures worded for a terminal.
+
+use std::net::Ipv6Addr;
+
+use clap::Args;
+
+use super::Failure;
+use super::parse;
+use crate::broker_address::{BrokerAddress, MQTT_PORT};
+use crate::mqtt::error::{ETIMEDOUT, MqttError};
+use crate::mqtt::{ClientSettings, Connection, WaitError};
+
+/// The broker when neither a flag nor `PYMQTT_BROKER` names one.
+pub const DEFAULT_HOST: &str = "localhost";
+
+/// Broker and client identity, as mosquitto_pub/mosquitto_sub take them (`-h` is help here, so
+/// the host is `-H`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConnectArgs {
+    /// Broker to connect to [default: localhost:1883]
+    #[arg(
+        long,
+        value_name = "HOST[:PORT]",
+        env = "PYMQTT_BROKER",
+        help_heading = "Connection"
+    )]
+    pub broker: Option<BrokerAddress>,
+
+    /// Broker host, as mosquitto's -h (overrides the host of --broker)
+    #[arg(short = 'H', long = "host", value_name = "HOST", value_parser = host,
+          help_heading = "Connection")]
+    pub host: Option<String>,
+
+    /// Broker port, as mosquitto's -p (overrides the port of --broker)
+    #[arg(short = 'p', long = "port", value_name = "PORT", value_parser = parse::port,
+          help_heading = "Connection")]
+    pub port: Option<u16>,
+
+    /// User name sent to the broker
+    #[arg(short = 'u', long = "username", value_name = "USER",
+          value_parser = parse::mqtt_string, help_heading = "Connection")]
+    pub user: Option<String>,
+
+    /// Password sent to the broker (needs -u)
+    #[arg(short = 'P', long = "pw", value_name = "PASS", requires = "user",
+          value_parser = parse::mqtt_string, help_heading = "Connection")]
+    pub password: Option<String>,
+
+    /// Client id [default: pymqtt-pub-PID or pymqtt-sub-PID, PID being this process's id]
+    #[arg(short = 'i', long = "id", value_name = "CLIENT_ID",
+          value_parser = parse::mqtt_string, help_heading = "Connection")]
+    pub client_id: Option<String>,
+
+    /// Report connecting, subscriptions and disconnecting on stderr
+    #[arg(short = 'd', long = "debug")]
+    pub debug: bool,
+}
+
+impl ConnectArgs {
+    /// `--broker` (or `PYMQTT_BROKER`, or localhost:1883) with `-H` and `-p` applied.
+    pub fn broker_address(&self) -> BrokerAddress {
+        let mut address = self.broker.clone().unwrap_or_else(|| BrokerAddress {
+            host: DEFAULT_HOST.to_string(),
+            port: MQTT_PORT,
+        });
+        if let Some(host) = &self.host {
+            address.host = host.clone();
+        }
+        if let Some(port) = self.port {
+            address.port = port;
+        }
+        address
+    }
+
+    /// Prints `pymqtt TOOL: what` on stderr with `-d`.
+    pub(crate) fn debug(&self, tool: &str, what: impl std::fmt::Display) {
+        if self.debug {
+            eprintln!("pymqtt {tool}: {what}");
+        }
+    }
+
+    /// Client settings for `tool` ("pub" or "sub"): a clean session, keepalive 60 s.
+    pub fn settings(&self, tool: &str) -> ClientSettings {
+        let broker = self.broker_address();
+        ClientSettings {
+            client_id: self
+                .client_id
+                .clone()
+                .unwrap_or_else(|| format!("pymqtt-{tool}-{}", std::process::id())),
+            host: broker.host,
+            port: broker.port,
+            user: self.user.clone(),
+            password: self.password.clone(),
+            keepalive: 0,
+            will: None,
+            clean_session: true,
+            connect_timeout: None,
+        }
+    }
+}
+
+/// `-H`: a host name or address; the port goes in `-p`.
+fn host(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    let unbracketed = s
+        .strip_prefix('[')
+        .and_then(|v6| v6.strip_suffix(']'))
+        .unwrap_or(s);
+    if unbracketed.is_empty() {
+        return Err("the host must not be empty, e.g. -H localhost".into());
+    }
+    if unbracketed.contains(':') && unbracketed.parse::<Ipv6Addr>().is_err() {
+        return Err("give the port with -p, e.g. -H localhost -p 1883, \
+                    or both with --broker localhost:1883"
+            .into());
+    }
+    Ok(unbracketed.to_string())
+}
+
+/// Connects (TCP and CONNACK). `check` runs every few milliseconds meanwhile and may stop the
+/// attempt (Ctrl-C, `-W`).
+pub(crate) fn open(
+    settings: &ClientSettings,
+    check: &mut dyn FnMut() -> Result<(), Failure>,
+) -> Result<Connection, Failure> {
+    Connection::open(settings, check)
+        .map(|(connection, _session_present)| connection)
+        .map_err(|e| match e {
+            WaitError::Interrupted(failure) => failure,
+            WaitError::Mqtt(e) => Failure::Message(connect_error(&e, &settings.broker())),
+        })
+}
+
+/// A failure after the connection was made.
+pub(crate) fn failure(e: WaitError<Failure>) -> Failure {
+    match e {
+        WaitError::Interrupted(failure) => failure,
+        WaitError::Mqtt(e) => Failure::Message(describe(&e)),
+    }
+}
+
+/// An error of an open connection, for a terminal: no errno, no "(os error N)".
+pub(crate) fn describe(e: &MqttError) -> String {
+    match e {
+        MqttError::Os { message, .. } => without_os_error(message).to_string(),
+        MqttError::Refused(code) => format!("the broker refused: {}", refusal(*code)),
+    }
+}
+
+/// Why connecting failed, as `cannot connect to HOST:PORT: Connection refused`.
+fn connect_error(e: &MqttError, broker: &str) -> String {
+    match e {
+        MqttError::Refused(code) => {
+            format!(
+                "the broker at {broker} refused the connection: {}",
+                refusal(*code)
+            )
+        }
+        MqttError::Os { errno, message } => {
+            let detail = message
+                .strip_prefix(&format!("cannot reach {broker}: "))
+                .or_else(|| message.strip_prefix(&format!("connection to {broker} lost: ")))
+                .map(without_os_error)
+                .unwrap_or_else(|| {
+                    if *errno == ETIMEDOUT {
+                        "timed out"
+                    } else {
+                        without_os_error(message)
+                    }
+                });
+            let hint = if *errno == libc::ECONNREFUSED {
+                " (is a broker running there? `pymqtt broker` starts one on localhost:1883)"
+            } else {
+                ""
+            };
+            format!("cannot connect to {broker}: {detail}{hint}")
+        }
+    }
+}
+
+/// "Connection refused (os error 111)" -> "Connection refused".
+fn without_os_error(message: &str) -> &str {
+    match message.rfind(" (os error ") {
+        Some(at) if message.ends_with(')') => &message[..at],
+        _ => message,
+    }
+}
+
+/// The CONNACK return codes of MQTT 3.1.1, with what to change.
+fn refusal(code: u8) -> String {
+    match code {
+        1 => "unacceptable protocol version (it does not speak MQTT 3.1.1)".into(),
+        2 => "client id rejected (choose another with -i)".into(),
+        3 => "server unavailable".into(),
+        4 => "bad user name or password (check -u and -P)".into(),
+        5 => "not authorized (check -u and -P)".into(),
+        other => format!("return code {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_and_port_flags_override_broker() {
+        let args = ConnectArgs {
+            broker: Some("example.org:1884".parse().unwrap()),
+            port: Some(1999),
+            ..ConnectArgs::default()
+        };
+        assert_eq!(args.broker_address().to_string(), "example.org:1999");
+        let args = ConnectArgs {
+            host: Some("10.0.0.2".into()),
+            ..ConnectArgs::default()
+        };
+        assert_eq!(args.broker_address().to_string(), "10.0.0.2:1883");
+        assert_eq!(
+            ConnectArgs::default().broker_address().to_string(),
+            "localhost:1883"
+        );
+    }
+
+    #[test]
+    fn host_flag_takes_no_port() {
+        assert_eq!(host("[::1]"), Ok("::1".into()));
+        assert!(host("localhost:1883").unwrap_err().contains("-p"));
+    }
+
+    #[test]
+    fn connection_refused_reads_like_a_sentence() {
+        let e = MqttError::os(
+            111,
+            "cannot reach 127.0.0.1:1: Connection refused (os error 111)",
+        );
+        assert!(
+            connect_error(&e, "127.0.0.1:1")
+                .starts_with("cannot connect to 127.0.0.1:1: Connection refused (is a broker")
+        );
+        assert_eq!(
+            connect_error(&MqttError::Refused(5), "b:1"),
+            "the broker at b:1 refused the connection: not authorized (check -u and -P)"
+        );
+    }
+}

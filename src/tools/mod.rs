@@ -1,0 +1,71 @@
+//! `pymqtt pub` and `pymqtt sub`: command-line MQTT clients in the manner of mosquitto_pub and
+//! mosquitto_sub, so the seed article's test steps (done there with the MQTTX GUI) need nothing
+//! else installed.
+//!
+//! Each tool is a [`clap::Args`] struct (the binary puts it under its subcommand) and a `run`
+//! function that returns how it ended. Both are plain Rust clients over [`crate::mqtt`]; no
+//! Python is involved.
+//!
+//! - [`publish`]: `pymqtt pub`, [`PubArgs`]
+//! - [`subscribe`]: `pymqtt sub`, [`SubArgs`]
+//! - [`connect`]: the broker and client options both share, and the connection itself
+//! - [`parse`]: value parsers whose errors say what to type instead
+//! - [`interrupt`]: Ctrl-C as a flag the waits check
+
+pub mod connect;
+pub mod interrupt;
+pub mod parse;
+pub mod publish;
+pub mod subscribe;
+
+pub use connect::ConnectArgs;
+pub use publish::PubArgs;
+pub use subscribe::SubArgs;
+
+/// How a tool ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything asked for was done.
+    Success,
+    /// A runtime failure, explained on stderr (cannot connect, timed out, file unreadable...).
+    Failed,
+    /// Ctrl-C.
+    Interrupted,
+}
+
+impl Outcome {
+    /// The process exit status: 0, 1, or 130 (128 + SIGINT, as shells report Ctrl-C).
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::Failed => 1,
+            Outcome::Interrupted => 130,
+        }
+    }
+}
+
+/// Why a tool stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The message for stderr, without the `pymqtt pub: ` prefix.
+    Message(String),
+    Interrupted,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure::Message(message)
+    }
+}
+
+/// Prints a failure as `pymqtt NAME: message` and turns the result into an [`Outcome`].
+pub(crate) fn finish(tool: &str, result: Result<(), Failure>) -> Outcome {
+    match result {
+        Ok(()) => Outcome::Success,
+        Err(Failure::Interrupted) => Outcome::Interrupted,
+        Err(Failure::Message(message)) => {
+            eprintln!("pymqtt {tool}: {message}");
+            Outcome::Failed
+        }
+    }
+}
