@@ -9,13 +9,6 @@ use support::*;
 
 const RUN: Duration = Duration::from_secs(30);
 
-const HEAD: &str =
-    "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
-
-fn script(m: &Mosquitto, body: &str) -> String {
-    fill(&format!("{HEAD}{body}"), &[("PORT", &m.port().to_string())])
-}
-
 #[test]
 fn publish_at_qos_0_1_2_reaches_an_independent_subscriber() {
     let m = Mosquitto::start();
@@ -25,8 +18,8 @@ fn publish_at_qos_0_1_2_reaches_an_independent_subscriber() {
     let r = Pymqtt::script(
         &dir,
         "pubqos.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"c = MQTTClient("pub-qos", "127.0.0.1", PORT)
 print("connect", c.connect())
 c.publish("qos/t0", b"m0")
@@ -81,8 +74,8 @@ fn wait_msg_calls_back_with_bytes_and_returns_the_fixed_header_byte() {
     let mut p = Pymqtt::script(
         &dir,
         "waitmsg.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"got = []
 def cb(topic, msg):
     got.append(topic)
@@ -125,8 +118,8 @@ fn check_msg_returns_none_when_idle_and_processes_a_pending_message() {
     let mut p = Pymqtt::script(
         &dir,
         "checkmsg.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"hits = []
 c = MQTTClient("chk", "127.0.0.1", PORT)
 c.set_callback(lambda t, msg: hits.append((t, msg)))
@@ -165,8 +158,8 @@ fn callback_runs_only_inside_wait_msg_on_the_main_thread() {
     let r = Pymqtt::script(
         &dir,
         "cbthread.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"import threading
 calls = []
 def cb(t, msg):
@@ -197,8 +190,8 @@ fn exception_in_callback_propagates_from_wait_msg_and_client_stays_usable() {
     let r = Pymqtt::script(
         &dir,
         "cbraise.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"def bad(t, msg):
     raise RuntimeError("cb-boom " + msg.decode())
 c = MQTTClient("cbraise", "127.0.0.1", PORT)
@@ -231,8 +224,8 @@ fn unsubscribe_stops_delivery() {
     let r = Pymqtt::script(
         &dir,
         "unsub.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"seen = []
 c = MQTTClient("unsub", "127.0.0.1", PORT)
 c.set_callback(lambda t, msg: seen.append((t, msg)))
@@ -264,8 +257,8 @@ fn utf8_topics_and_payloads_in_both_directions() {
     let mut p = Pymqtt::script(
         &dir,
         "utf8.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"got = []
 c = MQTTClient("utf8-ñ", "127.0.0.1", PORT)
 c.set_callback(lambda t, msg: got.append((t, msg)))
@@ -312,8 +305,8 @@ fn large_payloads_in_both_directions() {
     let mut p = Pymqtt::script(
         &dir,
         "big.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"got = []
 c = MQTTClient("big", "127.0.0.1", PORT)
 c.set_callback(lambda t, msg: got.append(msg))
@@ -350,8 +343,8 @@ fn retained_message_reaches_later_subscribers_and_wait_msg_returns_0x31() {
     Pymqtt::script(
         &dir,
         "retain_pub.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"c = MQTTClient("ret-pub", "127.0.0.1", PORT)
 c.connect()
 c.publish("ret/t", "kept", retain=True, qos=1)
@@ -374,8 +367,8 @@ print("published")
     Pymqtt::script(
         &dir,
         "retain_sub.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"c = MQTTClient("ret-sub", "127.0.0.1", PORT)
 c.set_callback(lambda t, msg: print("cb", t, msg))
 c.connect()
@@ -400,8 +393,8 @@ fn ping_works_after_connect() {
     Pymqtt::script(
         &dir,
         "ping.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"c = MQTTClient("pinger", "127.0.0.1", PORT, keepalive=30)
 c.connect(timeout=5)
 c.ping()
@@ -430,8 +423,8 @@ fn subclass_with_super_init_and_overridden_publish() {
     Pymqtt::script(
         &dir,
         "subclass.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"class C(MQTTClient):
     def __init__(self, *a, **k):
         super().__init__(*a, **k)
@@ -466,8 +459,8 @@ fn two_clients_in_one_script_talk_to_each_other() {
     Pymqtt::script(
         &dir,
         "two.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"rx = MQTTClient("two-rx", "127.0.0.1", PORT)
 tx = MQTTClient("two-tx", "127.0.0.1", PORT)
 rx.set_callback(lambda t, msg: print("rx got", t, msg))
@@ -498,8 +491,8 @@ fn credentials_as_str_and_bytes_are_sent() {
     Pymqtt::script(
         &dir,
         "creds.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"a = MQTTClient("cred-str", "127.0.0.1", PORT, "alice", "s3cret")
 b = MQTTClient(b"cred-bytes", "127.0.0.1", PORT, user=b"alice", password=b"s3cret")
 print("connect", a.connect(), b.connect())
@@ -527,8 +520,8 @@ fn nothing_lost(ending: &str, tag: &str) {
     let r = Pymqtt::script(
         &dir,
         "bulk.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             &format!(
                 r#"c = MQTTClient("{tag}", "127.0.0.1", PORT)
 c.connect()
@@ -575,8 +568,8 @@ fn qos1_and_qos2_publish_have_reached_the_broker_when_they_return() {
     let r = Pymqtt::script(
         &dir,
         "acked.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"import os
 c = MQTTClient("acked", "127.0.0.1", PORT)
 c.connect()

@@ -8,13 +8,6 @@ use support::*;
 
 const RUN: Duration = Duration::from_secs(30);
 
-const HEAD: &str =
-    "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
-
-fn script_for_port(port: u16, body: &str) -> String {
-    fill(&format!("{HEAD}{body}"), &[("PORT", &port.to_string())])
-}
-
 #[test]
 fn mqtt_exception_is_an_exception_carrying_its_code() {
     let dir = TempDir::new("mqttexc");

@@ -8,13 +8,6 @@ use support::*;
 
 const RUN: Duration = Duration::from_secs(30);
 
-const HEAD: &str =
-    "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
-
-fn script(m: &Mosquitto, body: &str) -> String {
-    fill(&format!("{HEAD}{body}"), &[("PORT", &m.port().to_string())])
-}
-
 #[test]
 fn persistent_session_keeps_subscription_and_queues_messages() {
     let m = Mosquitto::start();
@@ -24,8 +17,8 @@ fn persistent_session_keeps_subscription_and_queues_messages() {
     Pymqtt::script(
         &dir,
         "a.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"c = MQTTClient("sess-X", "127.0.0.1", PORT)
 c.set_callback(lambda t, msg: None)
 print("A connect", c.connect(clean_session=False))
@@ -48,8 +41,8 @@ c.disconnect()
     Pymqtt::script(
         &dir,
         "b.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"c = MQTTClient("sess-X", "127.0.0.1", PORT)
 c.set_callback(lambda t, msg: print("B got", t, msg))
 print("B connect", c.connect(clean_session=False))
@@ -71,8 +64,8 @@ c.disconnect()
     Pymqtt::script(
         &dir,
         "c.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"c = MQTTClient("sess-X", "127.0.0.1", PORT)
 print("C connect", c.connect())
 c.disconnect()
@@ -85,8 +78,8 @@ c.disconnect()
 }
 
 fn will_script(m: &Mosquitto, topic: &str, retain: bool) -> String {
-    script(
-        m,
+    script_for_port(
+        m.port(),
         &format!(
             r#"c = MQTTClient("will-client", "127.0.0.1", PORT)
 c.set_last_will({topic:?}, b"gone-bye", retain={}, qos=1)
@@ -155,8 +148,8 @@ fn last_will_is_not_sent_after_a_clean_disconnect() {
     Pymqtt::script(
         &dir,
         "nowill.py",
-        &script(
-            &m,
+        &script_for_port(
+            m.port(),
             r#"c = MQTTClient("will-clean", "127.0.0.1", PORT)
 c.set_last_will("wc/t", "should-not-arrive", qos=1)
 c.connect()

@@ -13,13 +13,6 @@ use support::*;
 
 const PROMPT: Duration = Duration::from_secs(3);
 
-const HEAD: &str =
-    "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
-
-fn script_for_port(port: u16, body: &str) -> String {
-    fill(&format!("{HEAD}{body}"), &[("PORT", &port.to_string())])
-}
-
 /// Sends SIGINT and checks: exits on its own within PROMPT, status 130 (not killed by the
 /// signal), traceback with KeyboardInterrupt on stderr.
 fn interrupt_and_expect_130(p: &mut Proc) {

@@ -1134,3 +1134,16 @@ pub fn mosquitto_pub(port: u16, topic: &str, msg: &str, qos: u8) {
         .expect("run mosquitto_pub");
     assert!(out.status.success(), "mosquitto_pub failed: {out:?}");
 }
+
+/// The usual head of a client test script: imports, and `PORT` set to the broker's port.
+const SCRIPT_HEAD: &str =
+    "import sys, time\nfrom umqtt.simple import MQTTClient, MQTTException\nPORT = @PORT@\n";
+
+/// A client test script: [`SCRIPT_HEAD`] with `PORT = port`, then `body`.
+#[allow(dead_code)]
+pub fn script_for_port(port: u16, body: &str) -> String {
+    fill(
+        &format!("{SCRIPT_HEAD}{body}"),
+        &[("PORT", &port.to_string())],
+    )
+}
