@@ -32,6 +32,9 @@ use super::tracker::{Kind, Message, Ticket, Tracker};
 /// call of a loop finds it free. Short enough that an idle script is driven almost at once.
 const FOREGROUND_GRACE: Duration = Duration::from_millis(10);
 
+/// How often the poller looks again while a foreground call holds the engine.
+const BUSY_FOREGROUND_RECHECK: Duration = Duration::from_millis(100);
+
 /// How often a blocking wait comes up for air to run the caller's check (Ctrl-C). The brief
 /// asks for KeyboardInterrupt within 100 ms.
 const CHECK_INTERVAL: Duration = Duration::from_millis(20);
@@ -268,7 +271,9 @@ impl Shared {
     /// How long the poller should still leave the engine to the foreground.
     fn foreground_claim(&self) -> Option<Duration> {
         if self.foreground.load(Ordering::SeqCst) > 0 {
-            return Some(FOREGROUND_GRACE);
+            // The foreground drives the connection itself (a `wait_msg()` may last minutes):
+            // look again now and then rather than a hundred times a second.
+            return Some(BUSY_FOREGROUND_RECHECK);
         }
         let last = Duration::from_nanos(self.last_foreground.load(Ordering::SeqCst));
         let idle = self.epoch.elapsed().saturating_sub(last);
