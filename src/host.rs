@@ -116,6 +116,14 @@ impl Host {
 
         let interpreter = self.interpreter(program);
         let status = interpreter.enter(|vm| {
+            // sys.path as MicroPython's unix port sets it; the program adds its folder below.
+            if let Err(exc) = crate::micropython_path::install(vm) {
+                return exit_status(vm, exc);
+            }
+            // MicroPython's names: time.ticks_ms(), utime, machine, sys.print_exception, ...
+            if let Err(exc) = crate::micropython::install(vm) {
+                return exit_status(vm, exc);
+            }
             // One `__main__` for the program and the REPL after it (`-i` sees its globals).
             let scope = match vm.new_scope_with_main() {
                 Ok(scope) => scope,
@@ -166,8 +174,10 @@ impl Host {
 
         let builder = InterpreterBuilder::new().settings(settings).init_stdlib();
         let umqtt_simple = crate::umqtt_simple::module_def(&builder.ctx);
+        let micropython = crate::micropython::module_def(&builder.ctx);
         builder
             .add_native_module(umqtt_simple)
+            .add_native_module(micropython)
             .add_frozen_modules(py_freeze!(dir = "../pylib"))
             .interpreter()
     }

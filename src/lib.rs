@@ -10,6 +10,8 @@
 pub mod broker;
 pub mod broker_address;
 pub mod host;
+mod micropython;
+mod micropython_path;
 pub mod mqtt;
 pub mod redirect;
 mod repl;

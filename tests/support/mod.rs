@@ -10,6 +10,7 @@
 
 #![allow(dead_code)]
 
+pub mod package_index;
 pub mod tty;
 
 use std::collections::{HashSet, VecDeque};
@@ -281,8 +282,10 @@ impl Pymqtt {
     pub fn spawn(self) -> Proc {
         let mut cmd = Command::new(bin());
         cmd.args(&self.args);
-        // Nothing from the developer's environment may redirect the clients.
+        // Nothing from the developer's environment may redirect the clients, or change
+        // where modules are imported from.
         cmd.env_remove("PYMQTT_BROKER");
+        cmd.env_remove("MICROPYPATH");
         for (k, v) in &self.envs {
             cmd.env(k, v);
         }
@@ -746,39 +749,9 @@ impl Mosquitto {
             let port = free_port();
             let conf = format!("{base}listener {port} 127.0.0.1\n");
             let conf_path = dir.write("mosquitto.conf", conf);
-            let mut child = Command::new("mosquitto")
-                .arg("-c")
-                .arg(&conf_path)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("cannot run mosquitto (apt-get install mosquitto mosquitto-clients)");
             let log = Arc::new(Mutex::new(Vec::new()));
-            let (tx, rx) = mpsc::channel::<()>();
-            {
-                let log = Arc::clone(&log);
-                let stderr = child.stderr.take().unwrap();
-                thread::spawn(move || {
-                    let mut r = BufReader::new(stderr);
-                    let mut tx = Some(tx);
-                    loop {
-                        let mut buf = Vec::new();
-                        match r.read_until(b'\n', &mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(_) => {
-                                let running = String::from_utf8_lossy(&buf).contains(" running");
-                                log.lock().unwrap().extend_from_slice(&buf);
-                                if running && let Some(tx) = tx.take() {
-                                    let _ = tx.send(());
-                                }
-                            }
-                        }
-                    }
-                });
-            }
-            match rx.recv_timeout(WAIT) {
-                Ok(()) => {
+            match spawn_mosquitto(&conf_path, &log) {
+                Some(child) => {
                     return Mosquitto {
                         child: Some(child),
                         port,
@@ -786,14 +759,31 @@ impl Mosquitto {
                         log,
                     };
                 }
-                Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    last_log = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
-                }
+                None => last_log = String::from_utf8_lossy(&log.lock().unwrap()).into_owned(),
             }
         }
         panic!("mosquitto did not start; last log:\n{last_log}");
+    }
+
+    /// Kills the broker (as [`Mosquitto::stop`]) and starts a new one with the same
+    /// configuration on the same port, as a restarted broker without persistence: every
+    /// session and subscription is gone. Its log is appended to the old one.
+    pub fn restart(&mut self) {
+        self.stop();
+        let conf_path = self.dir.path().join("mosquitto.conf");
+        // The port was ours a moment ago; give the kernel a few tries to hand it back.
+        for _attempt in 0..5 {
+            if let Some(child) = spawn_mosquitto(&conf_path, &self.log) {
+                self.child = Some(child);
+                return;
+            }
+            thread::sleep(Duration::from_millis(200));
+        }
+        panic!(
+            "mosquitto did not restart on port {}; log:\n{}",
+            self.port,
+            self.log()
+        );
     }
 
     pub fn port(&self) -> u16 {
@@ -807,6 +797,25 @@ impl Mosquitto {
 
     pub fn log(&self) -> String {
         String::from_utf8_lossy(&self.log.lock().unwrap()).into_owned()
+    }
+
+    /// How many bytes of log there are so far: a mark for [`Mosquitto::expect_log_since`].
+    pub fn log_len(&self) -> usize {
+        self.log.lock().unwrap().len()
+    }
+
+    /// Waits until the log after byte `mark` has a line containing `needle` (with
+    /// `log_type all`, e.g. "Received SUBSCRIBE from CLIENT_ID"); fails the test after [`WAIT`].
+    pub fn expect_log_since(&self, mark: usize, needle: &str) {
+        let found = wait_until(WAIT, || {
+            let log = self.log.lock().unwrap();
+            String::from_utf8_lossy(&log[mark.min(log.len())..]).contains(needle)
+        });
+        assert!(
+            found,
+            "mosquitto log has no {needle:?} after byte {mark} within {WAIT:?}; log:\n{}",
+            self.log()
+        );
     }
 
     /// Kills the broker (SIGKILL) and reaps it: every client connection drops at once.
@@ -825,6 +834,49 @@ impl Mosquitto {
 impl Drop for Mosquitto {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Starts mosquitto with `conf_path`, its stderr appended to `log`, and waits until it says
+/// it is running. None (the child killed) when it does not within [`WAIT`].
+fn spawn_mosquitto(conf_path: &Path, log: &Arc<Mutex<Vec<u8>>>) -> Option<Child> {
+    let mut child = Command::new("mosquitto")
+        .arg("-c")
+        .arg(conf_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run mosquitto (apt-get install mosquitto mosquitto-clients)");
+    let (tx, rx) = mpsc::channel::<()>();
+    {
+        let log = Arc::clone(log);
+        let stderr = child.stderr.take().unwrap();
+        thread::spawn(move || {
+            let mut r = BufReader::new(stderr);
+            let mut tx = Some(tx);
+            loop {
+                let mut buf = Vec::new();
+                match r.read_until(b'\n', &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let running = String::from_utf8_lossy(&buf).contains(" running");
+                        log.lock().unwrap().extend_from_slice(&buf);
+                        if running && let Some(tx) = tx.take() {
+                            let _ = tx.send(());
+                        }
+                    }
+                }
+            }
+        });
+    }
+    match rx.recv_timeout(WAIT) {
+        Ok(()) => Some(child),
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
+        }
     }
 }
 

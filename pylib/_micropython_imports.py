@@ -1,0 +1,140 @@
+# MicroPython's import rules for the names CPython does not have. src/micropython/mod.rs
+# runs this at start; it puts MicroPythonImports first in sys.meta_path. The finder answers
+# only for the names below (one dict lookup for any other import):
+#
+# - "u" names: `import utime` (ujson, usocket, ...) is the built-in `time`, even when a
+#   utime.py is on sys.path. MicroPython (py/objmodule.c, mp_module_get_builtin) makes every
+#   extensible built-in `foo` importable as `ufoo`, looked up before the filesystem: "the old
+#   behaviour of the u-prefix being used to force a built-in import". `usys` is `sys`.
+# - "machine": a machine.py of the user's (script folder, ~/.micropython/lib, ...) wins, else
+#   pymqtt's (_micropython_machine.py); MicroPython's machine is an extensible built-in.
+#   `umachine` is always pymqtt's. `uasyncio` is the user's uasyncio.py if there is one, else
+#   `asyncio`, as MicroPython's frozen uasyncio.py.
+# - "micropython" is always pymqtt's module, as MicroPython's is not extensible.
+# - "gc" and "socket": the standard modules, which gain MicroPython's names when first
+#   imported: gc.mem_free(), gc.mem_alloc(), gc.threshold() (src/micropython/memory.rs), and
+#   the stream methods of sockets (_micropython_socket.py). A user's socket.py is left as is.
+
+import sys
+
+from _frozen_importlib import BuiltinImporter, FrozenImporter, ModuleSpec
+
+# MicroPython's extensible built-in modules (docs/library/index.rst, "Extending built-in
+# libraries from Python"), which it also offers as "u" names.
+EXTENSIBLE = (
+    "array", "binascii", "collections", "errno", "gzip", "hashlib", "heapq", "io", "json",
+    "os", "platform", "random", "re", "select", "socket", "ssl", "struct", "time", "zlib",
+)  # fmt: skip
+
+
+class _Alias:
+    """Loader of a name that is another module: imports `target` and binds the name to it."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        __import__(self.target)
+        # importlib returns whatever sys.modules holds for the name once this returns.
+        sys.modules[module.__spec__.name] = sys.modules[self.target]
+
+
+class _ThenAdd:
+    """Loader of a standard module: its own loader's work, then `add(module)`."""
+
+    def __init__(self, loader, add):
+        self.loader = loader
+        self.add = add
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = module.__spec__.loader = self.loader
+        self.loader.exec_module(module)
+        self.add(module)
+
+
+def _add_memory_functions(gc):
+    from _micropython_native import mem_alloc, mem_free, threshold
+
+    gc.mem_alloc, gc.mem_free, gc.threshold = mem_alloc, mem_free, threshold
+
+
+def _add_stream_methods(socket):
+    import _micropython_socket
+
+    _micropython_socket.add_stream_methods(socket.socket)
+
+
+def _elsewhere(name, path, target):
+    """The spec the rest of sys.meta_path finds for `name`, or None."""
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        if finder is not MicroPythonImports and find_spec is not None:
+            spec = find_spec(name, path, target)
+            if spec is not None:
+                return spec
+    return None
+
+
+def _builtin(module):
+    """Rule: the name is `module`, whatever is on sys.path."""
+    return lambda name, path, target: ModuleSpec(name, _Alias(module))
+
+
+def _users_else(module):
+    """Rule: the user's module of that name if there is one, else `module`."""
+
+    def rule(name, path, target):
+        return _elsewhere(name, path, target) or ModuleSpec(name, _Alias(module))
+
+    return rule
+
+
+def _frozen(name, path, target):
+    """Rule: the frozen module of that name, whatever is on sys.path."""
+    return FrozenImporter.find_spec(name)
+
+
+def _standard_then(add):
+    """Rule: the module that would be imported; `add(module)` once it is, if it is the
+    standard library's (built-in or frozen)."""
+
+    def rule(name, path, target):
+        spec = _elsewhere(name, path, target)
+        if spec is not None and spec.loader in (BuiltinImporter, FrozenImporter):
+            spec.loader = _ThenAdd(spec.loader, add)
+        return spec
+
+    return rule
+
+
+RULES = {"u" + name: _builtin(name) for name in EXTENSIBLE}
+RULES.update(
+    usys=_builtin("sys"),
+    umachine=_builtin("_micropython_machine"),
+    machine=_users_else("_micropython_machine"),
+    uasyncio=_users_else("asyncio"),
+    micropython=_frozen,
+    gc=_standard_then(_add_memory_functions),
+    socket=_standard_then(_add_stream_methods),
+)
+
+
+class MicroPythonImports:
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        rule = RULES.get(name)
+        return None if rule is None else rule(name, path, target)
+
+
+sys.meta_path.insert(0, MicroPythonImports)
+
+# Should one of them be loaded already, it gains its names now.
+for _name, _add in (("gc", _add_memory_functions), ("socket", _add_stream_methods)):
+    if _name in sys.modules:
+        _add(sys.modules[_name])

@@ -1,0 +1,108 @@
+"""MicroPython's `micropython` module, as pymqtt has it on a host computer.
+
+Each function does the closest honest thing here. pymqtt runs RustPython, which has no
+fixed heap, no qstr pool and no interrupt handlers, so:
+
+- const(x) returns x. MicroPython's parser inlines constants; here they are ordinary
+  globals. `const` is also a built-in name, as MicroPython's parser knows it without import.
+- opt_level([n]) records the level and returns it; it does not change how code compiles
+  (assert statements always run).
+- mem_info([verbose]) prints the stack in use and the process's memory (gc.mem_alloc() and
+  gc.mem_free(): resident memory and what is still available), not a heap's block table.
+- qstr_info([verbose]) prints the line with zeros: there is no qstr pool.
+- stack_use() is the bytes of the native stack the calling thread uses, as MicroPython's
+  counts its C stack (RustPython runs Python calls on it too).
+- heap_lock(), heap_unlock(), heap_locked() count a lock depth, as MicroPython does, but
+  allocating while "locked" still works (MicroPython would raise MemoryError).
+- kbd_intr(chr): 3 (Ctrl-C, the default) makes Ctrl-C raise KeyboardInterrupt; any other
+  value, -1 included, makes Ctrl-C end the program at once without an exception (the unix
+  port resets the SIGINT handler the same way). The main thread only.
+- schedule(func, arg) calls func(arg) at once, in the calling thread, before returning.
+  There are no interrupt handlers to defer from here. As on MicroPython, scheduled
+  functions do not nest: one scheduled from inside a scheduled function runs right after it,
+  and at most 4 may wait (RuntimeError "schedule queue full" beyond that). An exception
+  from func propagates out of schedule(), and the calls still waiting are dropped.
+- alloc_emergency_exception_buf(size) is accepted and does nothing: exceptions never need a
+  reserved buffer here.
+"""
+
+from _micropython_native import const, stack_use
+from _micropython_native import stack_size as _stack_size
+
+_opt_level = 0
+_heap_lock_depth = 0
+_scheduled = []
+_running_scheduled = False
+
+# MicroPython's MICROPY_SCHEDULER_DEPTH.
+_SCHEDULE_DEPTH = 4
+
+
+def opt_level(level=None):
+    """Returns the optimisation level with no argument; records a new one (no effect here)."""
+    global _opt_level
+    if level is None:
+        return _opt_level
+    _opt_level = int(level)
+
+
+def mem_info(verbose=None):
+    """Prints the stack in use and the process's memory use."""
+    import gc
+
+    used, free = gc.mem_alloc(), gc.mem_free()
+    print("stack: %d out of %d" % (stack_use(), _stack_size()))
+    print("GC: total: %d, used: %d, free: %d" % (used + free, used, free))
+
+
+def qstr_info(verbose=None):
+    """Prints MicroPython's qstr pool line, with zeros: there is no qstr pool here."""
+    print("qstr pool: n_pool=0, n_qstr=0, n_str_data_bytes=0, n_total_bytes=0")
+
+
+def heap_lock():
+    global _heap_lock_depth
+    _heap_lock_depth += 1
+
+
+def heap_unlock():
+    """Returns the lock depth left, as MicroPython."""
+    global _heap_lock_depth
+    if _heap_lock_depth:
+        _heap_lock_depth -= 1
+    return _heap_lock_depth
+
+
+def heap_locked():
+    return _heap_lock_depth
+
+
+def kbd_intr(chr):
+    """3 (Ctrl-C): Ctrl-C raises KeyboardInterrupt; other values: Ctrl-C ends the program."""
+    import _signal
+
+    handler = _signal.default_int_handler if chr == 3 else _signal.SIG_DFL
+    _signal.signal(_signal.SIGINT, handler)
+
+
+def schedule(func, arg):
+    """Calls func(arg) now (after the scheduled function running, if any)."""
+    global _running_scheduled
+    if len(_scheduled) >= _SCHEDULE_DEPTH:
+        raise RuntimeError("schedule queue full")
+    _scheduled.append((func, arg))
+    if _running_scheduled:
+        return
+    _running_scheduled = True
+    try:
+        while _scheduled:
+            func, arg = _scheduled.pop(0)
+            func(arg)
+    finally:
+        _running_scheduled = False
+        _scheduled.clear()
+
+
+def alloc_emergency_exception_buf(size):
+    """Accepted; nothing to reserve here."""
+

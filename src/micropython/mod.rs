@@ -1,0 +1,64 @@
+//! The MicroPython compatibility layer: MicroPython's names on top of RustPython's
+//! CPython-style standard library, so that scripts written for MicroPython's unix port run
+//! unchanged. [`install`] runs at startup and puts each name where MicroPython has it:
+//!
+//! - `time.ticks_ms()` and friends, `time.sleep_ms()`/`sleep_us()` ([`ticks`]);
+//! - `gc.mem_free()`, `gc.mem_alloc()`, `gc.threshold()` ([`memory`]), added when `gc` is
+//!   first imported;
+//! - `sys.print_exception()` ([`traceback`]);
+//! - `const` as a built-in name, as MicroPython's parser knows it without an import;
+//! - MicroPython's import rules (pylib/_micropython_imports.py): `utime`, `ujson`, ... are the
+//!   built-in modules, `machine` is pymqtt's (pylib/_micropython_machine.py) unless the user
+//!   has one, and `socket` sockets gain MicroPython's stream methods
+//!   (pylib/_micropython_socket.py) when `socket` is first imported.
+//!
+//! The `micropython` module itself is Python (pylib/micropython.py). The functions written in
+//! Rust (those called in loops, and those reading the host's numbers) live in one native
+//! module, `_micropython_native`, and are copied from there to where scripts look for them.
+
+mod memory;
+mod ticks;
+mod traceback;
+
+use rustpython_vm::{AsObject, PyObject, PyResult, VirtualMachine, import};
+
+pub(crate) use native::module_def;
+
+/// The Rust half of the layer. Nothing here is MicroPython API under this module's name:
+/// [`install`] copies the functions to `time`, `sys` and `builtins`,
+/// pylib/_micropython_imports.py to `gc`, and pylib/micropython.py imports the rest.
+#[rustpython_vm::pymodule(
+    name = "_micropython_native",
+    with(ticks::functions, memory::functions, traceback::functions)
+)]
+mod native {
+    /// `micropython.const(expr)`: `expr` itself. MicroPython's parser inlines it; here it is
+    /// an ordinary call, so constants stay ordinary globals (private `_X` ones too).
+    #[pyfunction(name = "const")]
+    fn identity(value: rustpython_vm::PyObjectRef) -> rustpython_vm::PyObjectRef {
+        value
+    }
+}
+
+/// Adds MicroPython's names to the interpreter, before the program runs: the native
+/// functions to the modules already loaded (`time`, `sys`, `builtins`), and the import rules
+/// to `sys.meta_path` (which add the rest when `gc` and `socket` are first imported).
+///
+/// It goes around importlib (whose Python code costs more than all of this): the modules are
+/// built-in or frozen, and `time` is loaded already.
+pub(crate) fn install(vm: &VirtualMachine) -> PyResult<()> {
+    let native = import::import_builtin(vm, "_micropython_native")?;
+    let time = import::import_builtin(vm, "time")?;
+    let places: [(&PyObject, &[&str]); 3] = [
+        (&time, ticks::NAMES),
+        (vm.sys_module.as_object(), &["print_exception"]),
+        (vm.builtins.as_object(), &["const"]),
+    ];
+    for (module, names) in places {
+        for name in names {
+            module.set_attr(*name, native.get_attr(*name, vm)?, vm)?;
+        }
+    }
+    import::import_frozen(vm, "_micropython_imports")?;
+    Ok(())
+}
