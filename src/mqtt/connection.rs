@@ -7,7 +7,7 @@
 //!
 //! So the event loop lives in an [`Engine`] behind a mutex. A blocking call takes the engine
 //! and polls it itself ("foreground"). A background poller thread takes it only once the
-//! foreground has left it alone for [`FOREGROUND_GRACE`], and gives it back the moment a
+//! foreground has left it alone for `FOREGROUND_GRACE`, and gives it back the moment a
 //! foreground call asks (the request interrupts the poller's poll through a `Notify`). A tight
 //! loop of publishes therefore never pays for a hand-over.
 
@@ -401,7 +401,7 @@ impl Connection {
 
     /// Blocks until a message arrives (or the connection fails, or `check` says stop).
     ///
-    /// The wait holds the engine in turns of [`MESSAGE_WAIT_TURN`], so that another thread of
+    /// The wait holds the engine in turns of `MESSAGE_WAIT_TURN`, so that another thread of
     /// the script can publish on the same client meanwhile, as it could with umqtt's socket.
     pub fn wait_message<E>(
         &self,
