@@ -8,20 +8,20 @@ use support::*;
 
 const RUN: Duration = Duration::from_secs(30);
 
-/// Starts `pymqtt broker --port P` and waits for its "listening on" line.
-fn start_broker() -> (Proc, u16) {
-    let port = free_port();
-    let mut b = Pymqtt::new()
-        .args(["broker", "--port", &port.to_string()])
-        .label("pymqtt broker")
-        .spawn();
-    b.expect_stderr_contains(&format!("listening on 127.0.0.1:{port}"));
-    (b, port)
+/// The tests of this file run one at a time. Run side by side, the embedded broker sometimes
+/// (about 1 run in 5 here) closed an independent client's connection abruptly in
+/// `local_broker_serves_the_script_and_independent_clients`; alone it never did in 40 runs.
+/// The cause is not found yet (see the session note); serialising keeps every assertion.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[test]
 fn broker_subcommand_relays_between_independent_clients() {
-    let (mut b, port) = start_broker();
+    let _serial = one_at_a_time();
+    let (mut b, port) = start_embedded_broker();
     let mut sub = Peer::connect(port, "eb-sub");
     sub.subscribe("eb/#", QoS::ExactlyOnce);
     let mut publ = Peer::connect(port, "eb-pub");
@@ -50,7 +50,8 @@ fn broker_subcommand_relays_between_independent_clients() {
 
 #[test]
 fn broker_subcommand_accepts_any_username_and_password() {
-    let (mut b, port) = start_broker();
+    let _serial = one_at_a_time();
+    let (mut b, port) = start_embedded_broker();
     let mut o = MqttOptions::new("eb-creds", "127.0.0.1", port);
     o.set_keep_alive(Duration::from_secs(30));
     o.set_credentials("nobody-in-particular", "whatever-password");
@@ -69,7 +70,8 @@ fn broker_subcommand_accepts_any_username_and_password() {
 
 #[test]
 fn broker_subcommand_works_with_mosquitto_command_line_clients() {
-    let (mut b, port) = start_broker();
+    let _serial = one_at_a_time();
+    let (mut b, port) = start_embedded_broker();
     let dir = TempDir::new("eb-mosq-clients");
     // A script (default keepalive 0, credentials given) subscribes; mosquitto_pub publishes;
     // the script publishes back; mosquitto_sub receives.
@@ -108,7 +110,8 @@ c.disconnect()
 /// client must still connect (and stay connected while idle).
 #[test]
 fn default_keepalive_zero_connects_to_the_embedded_broker() {
-    let (mut b, port) = start_broker();
+    let _serial = one_at_a_time();
+    let (mut b, port) = start_embedded_broker();
     let dir = TempDir::new("eb-keepalive");
     let src = fill(
         r#"from umqtt.simple import MQTTClient
@@ -136,6 +139,7 @@ tx.disconnect()
 
 #[test]
 fn local_broker_serves_the_script_and_independent_clients() {
+    let _serial = one_at_a_time();
     let port = free_port();
     let dir = TempDir::new("local-broker");
     // The script hard-codes another broker: --local-broker redirects it to the embedded one.
@@ -162,9 +166,9 @@ print("done")
     .pre_args([format!("--local-broker={port}")])
     .spawn();
     p.expect_stdout("connect 0");
-    p.expect_stdout("ready");
     let mut peer = Peer::connect(port, "lb-peer");
     peer.subscribe("lb/data", QoS::ExactlyOnce);
+    p.expect_stdout("ready");
     peer.publish("ctl/go", "go", QoS::AtLeastOnce, false);
     p.expect_stdout("got b'ctl/go' b'go'");
     let got: Vec<String> = peer.collect(3, WAIT).iter().map(text).collect();
@@ -178,6 +182,7 @@ print("done")
 
 #[test]
 fn local_broker_port_in_use_is_reported() {
+    let _serial = one_at_a_time();
     // Something already listens on the port: the embedded broker cannot start there.
     let m = Mosquitto::start();
     let dir = TempDir::new("local-broker-busy");

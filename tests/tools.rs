@@ -98,17 +98,6 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `pymqtt broker --port P`, once it says it listens.
-fn start_embedded_broker() -> (Proc, u16) {
-    let port = free_port();
-    let mut b = Pymqtt::new()
-        .args(["broker", "--port", &port.to_string()])
-        .label("pymqtt broker")
-        .spawn();
-    b.expect_stderr_contains(&format!("listening on 127.0.0.1:{port}"));
-    (b, port)
-}
-
 fn sorted_lines(text: &str) -> Vec<String> {
     let mut v: Vec<String> = text.lines().map(String::from).collect();
     v.sort();

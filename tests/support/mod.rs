@@ -598,26 +598,7 @@ impl Proc {
     /// signal, so the signal lands inside the blocking call the test is about. Returns whether
     /// that was seen within 3 s; callers go on either way (a spinning child is tested too).
     pub fn wait_blocked(&mut self) -> bool {
-        let stat = format!("/proc/{0}/task/{0}/stat", self.pid());
-        let mut asleep_in_a_row = 0;
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            let state = std::fs::read_to_string(&stat).ok().and_then(|s| {
-                // "pid (comm) S ..." — comm may contain spaces; the state follows the last ')'.
-                s.rsplit_once(')')
-                    .and_then(|(_, rest)| rest.trim_start().chars().next())
-            });
-            match state {
-                Some('S') => asleep_in_a_row += 1,
-                Some(_) => asleep_in_a_row = 0,
-                None => return false,
-            }
-            if asleep_in_a_row >= 5 {
-                return true;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        false
+        tty::wait_blocked(self.pid())
     }
 
     pub fn kill(&mut self) {
@@ -1094,6 +1075,15 @@ impl Peer {
                 None => break,
             }
         }
+        if v.len() < n {
+            // Say why, for the failing assertion's output: a lost connection shows here.
+            eprintln!(
+                "peer {}: {} of {n} PUBLISHes; other events: {:?}",
+                self.id,
+                v.len(),
+                self.pending
+            );
+        }
         v
     }
 
@@ -1198,4 +1188,16 @@ pub fn script_for_port(port: u16, body: &str) -> String {
         &format!("{SCRIPT_HEAD}{body}"),
         &[("PORT", &port.to_string())],
     )
+}
+
+/// `pymqtt broker --port P` on a free port, once it says it listens.
+#[allow(dead_code)]
+pub fn start_embedded_broker() -> (Proc, u16) {
+    let port = free_port();
+    let mut b = Pymqtt::new()
+        .args(["broker", "--port", &port.to_string()])
+        .label("pymqtt broker")
+        .spawn();
+    b.expect_stderr_contains(&format!("listening on 127.0.0.1:{port}"));
+    (b, port)
 }
