@@ -80,6 +80,23 @@ impl EmbeddedBroker {
         Err(BrokerError::NotReady { port })
     }
 
+    /// Starts the broker on a port the system reports free (for a private broker per test).
+    pub fn start_on_free_port() -> Result<EmbeddedBroker, BrokerError> {
+        let mut attempts = 0;
+        loop {
+            let port = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0))
+                .and_then(|listener| listener.local_addr())
+                .map_err(|reason| BrokerError::PortUnavailable { port: 0, reason })?
+                .port();
+            attempts += 1;
+            match EmbeddedBroker::start(port) {
+                // Another program took the port between the two binds: pick again.
+                Err(BrokerError::PortUnavailable { .. }) if attempts < 5 => continue,
+                result => return result,
+            }
+        }
+    }
+
     /// The address the broker listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr

@@ -15,6 +15,7 @@ Examples:
   pymqtt broker --port 1883              run the embedded broker alone (for a second terminal)
   pymqtt pub -t raspberry/mqtt -m hello  publish a message (like mosquitto_pub; see pub --help)
   pymqtt sub -t raspberry/mqtt -v        print the messages on a topic (like mosquitto_sub)
+  pymqtt test tests/                     run the scripts' regression tests (see test --help)
   pymqtt -c 'import umqtt.simple'        run a one-liner
   pymqtt                                 interactive prompt";
 
@@ -53,6 +54,18 @@ struct Cli {
           default_missing_value = "1883")]
     local_broker: Option<u16>,
 
+    /// Run the script as one test of `pymqtt test`, writing the wire verdict to FILE
+    #[arg(long, hide = true, value_name = "FILE")]
+    harness_report: Option<PathBuf>,
+
+    /// The test's .wire file (with --harness-report)
+    #[arg(long, hide = true, value_name = "FILE", requires = "harness_report")]
+    harness_wire: Option<PathBuf>,
+
+    /// The test's time limit in seconds (with --harness-report)
+    #[arg(long, hide = true, value_name = "SECONDS", requires = "harness_report")]
+    harness_limit: Option<f64>,
+
     /// The script to run, then its arguments (sys.argv[1:])
     #[arg(
         value_name = "SCRIPT [ARGS]",
@@ -77,6 +90,8 @@ enum Command {
     Pub(pymqtt::tools::PubArgs),
     /// Print the messages published to topics (like mosquitto_sub)
     Sub(pymqtt::tools::SubArgs),
+    /// Run MQTT scripts as regression tests, each against a private embedded broker
+    Test(pymqtt::testing::TestArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,7 +104,11 @@ fn main() -> ExitCode {
         Some(Command::Sub(args)) => {
             return ExitCode::from(pymqtt::tools::subscribe::run(args).code());
         }
+        Some(Command::Test(args)) => return run_tests(args),
         None => {}
+    }
+    if let Some(report) = &cli.harness_report {
+        return run_as_test(&cli, report);
     }
 
     let mut broker = cli.broker.clone();
@@ -157,6 +176,34 @@ fn start_local_broker(_port: u16) -> Result<BrokerAddress, String> {
          use --broker HOST[:PORT] instead"
             .into(),
     )
+}
+
+#[cfg(feature = "local-broker")]
+fn run_tests(args: &pymqtt::testing::TestArgs) -> ExitCode {
+    ExitCode::from(pymqtt::testing::run(args))
+}
+
+#[cfg(feature = "local-broker")]
+fn run_as_test(cli: &Cli, report: &std::path::Path) -> ExitCode {
+    let status = pymqtt::testing::harness::run_from_command_line(
+        &cli.rest,
+        report,
+        cli.harness_wire.as_deref(),
+        cli.harness_limit,
+    );
+    ExitCode::from(status.code().clamp(0, 255) as u8)
+}
+
+#[cfg(not(feature = "local-broker"))]
+fn run_tests(_args: &pymqtt::testing::TestArgs) -> ExitCode {
+    eprintln!("pymqtt: `pymqtt test` needs the embedded broker (feature `local-broker`)");
+    ExitCode::from(2)
+}
+
+#[cfg(not(feature = "local-broker"))]
+fn run_as_test(_cli: &Cli, _report: &std::path::Path) -> ExitCode {
+    eprintln!("pymqtt: running as a test needs the embedded broker (feature `local-broker`)");
+    ExitCode::from(2)
 }
 
 #[cfg(feature = "local-broker")]

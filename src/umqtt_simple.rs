@@ -25,6 +25,7 @@ mod native {
     use crate::mqtt::tracker::{Outcome, Ticket};
     use crate::mqtt::{ClientSettings, Connection, Engine, MqttError, WaitError, Will};
     use crate::redirect;
+    use crate::testing::control::{self, ScriptEvent};
 
     /// How long `ping()` waits for PINGRESP.
     const PING_TIMEOUT: Duration = Duration::from_secs(10);
@@ -372,6 +373,7 @@ mod native {
                 Connection::open(&settings, &mut || vm.check_signals())
                     .map_err(|e| wait_error(vm, e))?;
             self.state.lock().connection = Some(Arc::new(connection));
+            control::emit(ScriptEvent::Connected);
             Ok(u8::from(session_present))
         }
 
@@ -428,11 +430,15 @@ mod native {
             let filter = text(&args.topic, "topic", vm)?;
             limits::topic_filter(&filter).map_err(|m| vm.new_value_error(m))?;
             let qos = qos(args.qos, vm)?;
+            let requested = filter.clone();
             match self.request(vm, "subscribing", |engine| engine.subscribe(filter, qos))? {
                 Outcome::Subscribed(codes) if codes.contains(&SubscribeReasonCode::Failure) => {
                     Err(to_exception(vm, MqttError::Refused(0x80)))
                 }
-                _ => Ok(()),
+                _ => {
+                    control::emit(ScriptEvent::Subscribed(requested));
+                    Ok(())
+                }
             }
         }
 
@@ -440,7 +446,9 @@ mod native {
         fn unsubscribe(&self, topic: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
             let filter = text(&topic, "topic", vm)?;
             limits::topic_filter(&filter).map_err(|m| vm.new_value_error(m))?;
+            let requested = filter.clone();
             self.request(vm, "unsubscribing", |engine| engine.unsubscribe(filter))?;
+            control::emit(ScriptEvent::Unsubscribed(requested));
             Ok(())
         }
 
@@ -449,8 +457,12 @@ mod native {
         #[pymethod]
         fn wait_msg(&self, vm: &VirtualMachine) -> PyResult<u8> {
             let connection = self.connection(vm)?;
+            // Under `pymqtt test`, a script waiting here may be asked to end (see control).
             let message = connection
-                .wait_message(&mut || vm.check_signals())
+                .wait_message(&mut || {
+                    vm.check_signals()?;
+                    control::stop_point(vm)
+                })
                 .map_err(|e| wait_error(vm, e))?;
             self.deliver(message, vm)
         }
@@ -458,6 +470,7 @@ mod native {
         /// Like wait_msg() when a message is pending; otherwise returns None at once.
         #[pymethod]
         fn check_msg(&self, vm: &VirtualMachine) -> PyResult<Option<u8>> {
+            control::stop_point(vm)?;
             let connection = self.connection(vm)?;
             let message = connection.poll_message(CHECK_MSG_WINDOW, &mut || vm.check_signals());
             match message.map_err(|e| wait_error(vm, e))? {
@@ -473,11 +486,13 @@ mod native {
         ) -> PyResult<u8> {
             let first_byte = message.first_byte();
             let callback = self.state.lock().callback.clone();
+            let topic = message.topic;
             if let Some(callback) = callback {
-                let topic = vm.ctx.new_bytes(message.topic.into_bytes());
+                let topic = vm.ctx.new_bytes(topic.clone().into_bytes());
                 let msg = vm.ctx.new_bytes(message.payload.to_vec());
                 callback.call((topic, msg), vm)?;
             }
+            control::emit(ScriptEvent::Handled { topic });
             Ok(first_byte)
         }
     }

@@ -50,6 +50,7 @@ pub(super) mod functions {
     use std::time::{Duration, Instant};
 
     use rustpython_vm::builtins::{PyInt, PyIntRef};
+    use rustpython_vm::function::ArgIntoFloat;
     use rustpython_vm::{AsObject, PyResult, VirtualMachine};
 
     use super::{add, diff, wrap};
@@ -137,6 +138,20 @@ pub(super) mod functions {
         sleep(Duration::from_micros(us as u64), vm)
     }
 
+    /// `time.sleep(seconds)` under `pymqtt test` only (see [`crate::testing::control`]):
+    /// RustPython's own sleeps in one piece, so a stop request would wait for it to end.
+    #[pyfunction(name = "sleep")]
+    fn sleep_seconds(seconds: ArgIntoFloat, vm: &VirtualMachine) -> PyResult<()> {
+        let seconds = f64::from(seconds);
+        if seconds.is_nan() || seconds < 0.0 {
+            return Err(vm.new_value_error("sleep length must be non-negative"));
+        }
+        sleep(
+            Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX),
+            vm,
+        )
+    }
+
     /// Sleeps in slices of at most [`SIGNAL_CHECK`], running pending signal handlers between
     /// them: Ctrl-C raises KeyboardInterrupt within that time, whichever thread the signal
     /// reached.
@@ -145,6 +160,7 @@ pub(super) mod functions {
         let deadline = Instant::now() + duration.min(Duration::from_secs(100 * 365 * 86_400));
         loop {
             vm.check_signals()?;
+            crate::testing::control::stop_point(vm)?;
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Ok(());

@@ -1,0 +1,336 @@
+//! One test, inside the process that runs its script (`pymqtt test` starts one such process
+//! per test): a private embedded broker, an independent MQTT client on it that sends the
+//! `.wire` stimuli and watches what the script publishes, and the script itself, redirected
+//! to that broker. The verdict on the wire goes to a report file for the runner.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rumqttc::{Client, Event, Incoming, MqttOptions, QoS};
+
+use super::control::{self, ScriptEvent};
+use super::expectations::{ExpectationCheck, Published};
+use super::report_file::{HarnessReport, HowItEnded};
+use super::schedule::Schedule;
+use super::wire_spec::{Stimulus, WireSpec};
+use crate::broker::EmbeddedBroker;
+use crate::{BrokerAddress, ExitStatus, Host, Program};
+
+/// How long the harness waits, after the script ended, for messages still on their way.
+const SETTLE: Duration = Duration::from_secs(1);
+/// How long setting up the broker and the watching client may take.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the harness thread hears about.
+enum Input {
+    Script(ScriptEvent),
+    /// A message the watching client received.
+    Wire(Published),
+    WatcherFailed(String),
+    ScriptEnded,
+}
+
+/// The test process's entry point (`pymqtt --harness-report FILE [--harness-wire FILE]
+/// [--harness-limit SECONDS] SCRIPT [ARGS]`, as the runner starts it).
+pub fn run_from_command_line(
+    script_and_args: &[String],
+    report: &Path,
+    wire: Option<&Path>,
+    limit: Option<f64>,
+) -> ExitStatus {
+    let spec = match wire.map(read_spec).transpose() {
+        Ok(spec) => spec.unwrap_or_default(),
+        Err(message) => {
+            HarnessReport::error(message).write(report);
+            return ExitStatus::CANNOT_OPEN;
+        }
+    };
+    let Some(script) = script_and_args.first() else {
+        HarnessReport::error("no script to run".into()).write(report);
+        return ExitStatus::CANNOT_OPEN;
+    };
+    let limit = limit
+        .and_then(|l| Duration::try_from_secs_f64(l).ok())
+        .unwrap_or(super::runner::DEFAULT_LIMIT);
+    run(
+        Path::new(script),
+        script_and_args.to_vec(),
+        spec,
+        limit,
+        report,
+    )
+}
+
+fn read_spec(path: &Path) -> Result<WireSpec, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    super::wire_spec::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Runs `script` as one test and writes the wire verdict to `report`. Returns the script's
+/// exit status (2 when the test could not be set up; the report says why).
+pub fn run(
+    script: &Path,
+    argv: Vec<String>,
+    spec: WireSpec,
+    limit: Duration,
+    report: &Path,
+) -> ExitStatus {
+    let (inputs, input_rx) = mpsc::channel();
+    let setup = set_up(inputs.clone());
+    let (broker, watcher) = match setup {
+        Ok(ready) => ready,
+        Err(message) => {
+            HarnessReport::error(message).write(report);
+            return ExitStatus::CANNOT_OPEN;
+        }
+    };
+    let script_events = inputs.clone();
+    control::attach(move |event| {
+        let _ = script_events.send(Input::Script(event));
+    });
+
+    let start = Instant::now();
+    let mut session = Session {
+        schedule: Schedule::new(&spec.sends, start),
+        check: ExpectationCheck::new(&spec.expects),
+        ends_when_done: spec.has_wire_activity(),
+        watcher,
+        echoes: VecDeque::new(),
+        failures: Vec::new(),
+        report: report.to_path_buf(),
+    };
+    // What is due at the start (retained messages, say) is at the broker before the
+    // script runs, so the script finds it whatever it does first.
+    if let Err(message) = session.send_due(start, &input_rx) {
+        HarnessReport::error(message).write(report);
+        return ExitStatus::CANNOT_OPEN;
+    }
+
+    let deadline = start + limit;
+    let referee = thread::Builder::new()
+        .name("pymqtt-test-harness".into())
+        .spawn(move || session.referee(input_rx, deadline));
+    let Ok(referee) = referee else {
+        HarnessReport::error("cannot start the harness thread".into()).write(report);
+        return ExitStatus::CANNOT_OPEN;
+    };
+
+    let host = Host::builder()
+        .argv(argv)
+        .broker(BrokerAddress {
+            host: broker.addr().ip().to_string(),
+            port: broker.addr().port(),
+        })
+        .build();
+    let status = host.run(&Program::File(script.to_path_buf()));
+    let _ = inputs.send(Input::ScriptEnded);
+    if referee.join().is_err() {
+        HarnessReport::error("the harness thread panicked".into()).write(report);
+    }
+    status
+}
+
+/// Starts the private broker and the watching client, subscribed to everything.
+fn set_up(inputs: Sender<Input>) -> Result<(EmbeddedBroker, Client), String> {
+    let broker = EmbeddedBroker::start_on_free_port().map_err(|e| e.to_string())?;
+    let addr = broker.addr();
+    let mut options = MqttOptions::new("pymqtt-test-harness", addr.ip().to_string(), addr.port());
+    options.set_keep_alive(Duration::from_secs(30));
+    options.set_max_packet_size(
+        crate::mqtt::limits::MAX_PACKET_SIZE,
+        crate::mqtt::limits::MAX_PACKET_SIZE,
+    );
+    let (client, mut connection) = Client::new(options, 1000);
+    let (ready_tx, ready_rx) = mpsc::channel();
+    thread::Builder::new()
+        .name("pymqtt-test-watcher".into())
+        .spawn(move || {
+            for event in connection.iter() {
+                match event {
+                    Ok(Event::Incoming(Incoming::SubAck(_))) => {
+                        let _ = ready_tx.send(());
+                    }
+                    Ok(Event::Incoming(Incoming::Publish(p))) => {
+                        let message = Published {
+                            topic: p.topic,
+                            payload: p.payload.to_vec(),
+                            retain: p.retain,
+                        };
+                        if inputs.send(Input::Wire(message)).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        let _ = inputs.send(Input::WatcherFailed(e.to_string()));
+                        return;
+                    }
+                }
+            }
+        })
+        .map_err(|e| format!("cannot start the watching client: {e}"))?;
+    // QoS 2, so the script's own QoS decides what the watcher sees.
+    client
+        .subscribe("#", QoS::ExactlyOnce)
+        .map_err(|e| format!("the watching client cannot subscribe: {e}"))?;
+    ready_rx
+        .recv_timeout(SETUP_TIMEOUT)
+        .map_err(|_| format!("the test broker on {addr} did not accept the watching client"))?;
+    Ok((broker, client))
+}
+
+struct Session {
+    schedule: Schedule,
+    check: ExpectationCheck,
+    /// Stop the script once everything happened (only tests that declared something).
+    ends_when_done: bool,
+    watcher: Client,
+    /// Stimuli sent whose copy has not come back to the watcher yet (it sees everything,
+    /// its own messages too): those copies are not the script's.
+    echoes: VecDeque<(String, Vec<u8>)>,
+    failures: Vec<String>,
+    report: PathBuf,
+}
+
+impl Session {
+    /// Publishes what is due now and waits until the broker routed it (its copy came back).
+    fn send_due(&mut self, now: Instant, inputs: &Receiver<Input>) -> Result<(), String> {
+        let due = self.schedule.take_due(now);
+        self.publish(due);
+        let deadline = Instant::now() + SETUP_TIMEOUT;
+        while !self.echoes.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match inputs.recv_timeout(left) {
+                Ok(input) => self.take(input, Instant::now()),
+                Err(_) => return Err("the test broker did not route the first messages".into()),
+            }
+            if let Some(failure) = self.failures.first() {
+                return Err(failure.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn publish(&mut self, due: Vec<Stimulus>) {
+        for stimulus in due {
+            let qos = match stimulus.qos {
+                0 => QoS::AtMostOnce,
+                1 => QoS::AtLeastOnce,
+                _ => QoS::ExactlyOnce,
+            };
+            self.echoes
+                .push_back((stimulus.topic.clone(), stimulus.payload.clone()));
+            let sent = self.watcher.publish(
+                stimulus.topic.clone(),
+                qos,
+                stimulus.retain,
+                stimulus.payload.clone(),
+            );
+            if let Err(e) = sent {
+                self.failures
+                    .push(format!("line {}: could not send: {e}", stimulus.line));
+            }
+        }
+    }
+
+    fn take(&mut self, input: Input, now: Instant) {
+        match input {
+            Input::Script(event) => self.schedule.on_event(&event, now),
+            Input::Wire(message) => {
+                let echo = self.echoes.iter().position(|(topic, payload)| {
+                    *topic == message.topic && *payload == message.payload
+                });
+                match echo {
+                    Some(at) => {
+                        self.echoes.remove(at);
+                    }
+                    None => self.check.observe(message),
+                }
+            }
+            Input::WatcherFailed(e) => self
+                .failures
+                .push(format!("the watching client lost the test broker: {e}")),
+            Input::ScriptEnded => {}
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.schedule.finished() && self.check.met()
+    }
+
+    /// Runs while the script runs: sends stimuli when due, watches the script's messages,
+    /// asks the script to stop when the test is over, and writes the report.
+    fn referee(mut self, inputs: Receiver<Input>, deadline: Instant) {
+        let mut ended = None;
+        let mut script_ended_at = None;
+        loop {
+            let now = Instant::now();
+            let due = self.schedule.take_due(now);
+            self.publish(due);
+
+            let failing = !self.failures.is_empty() || self.check.failed();
+            if ended.is_none() {
+                if self.ends_when_done && (self.done() || failing) {
+                    ended = Some(HowItEnded::Done);
+                    control::request_stop();
+                } else if now >= deadline {
+                    ended = Some(HowItEnded::Limit);
+                    control::request_stop();
+                    // Written now too: if the script never stops, the runner kills it and
+                    // still learns what the test was waiting for.
+                    self.report(HowItEnded::Limit).write(&self.report);
+                }
+            }
+            if let Some(at) = script_ended_at {
+                // Messages the script published just before it ended may still be on their
+                // way to the watcher; a test that got everything need not wait for them.
+                if !self.ends_when_done || self.done() || failing || now >= at + SETTLE {
+                    break;
+                }
+            }
+
+            let mut wait = Duration::from_millis(100);
+            if let Some(next) = self.schedule.next_due(now) {
+                wait = wait.min(next);
+            }
+            if ended.is_none() {
+                wait = wait.min(deadline.saturating_duration_since(now));
+            }
+            match inputs.recv_timeout(wait) {
+                Ok(Input::ScriptEnded) => {
+                    script_ended_at = Some(Instant::now());
+                    if ended.is_none() {
+                        ended = Some(HowItEnded::Exited);
+                    }
+                }
+                Ok(input) => self.take(input, Instant::now()),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        self.report(ended.unwrap_or(HowItEnded::Exited))
+            .write(&self.report);
+    }
+
+    fn report(&self, ended: HowItEnded) -> HarnessReport {
+        let mut failures = self.failures.clone();
+        failures.extend(self.check.problems().iter().cloned());
+        let mut pending = self.schedule.pending();
+        pending.extend(self.check.missing());
+        HarnessReport {
+            ended,
+            failures,
+            pending,
+            published: self
+                .check
+                .published()
+                .iter()
+                .map(Published::describe)
+                .collect(),
+        }
+    }
+}

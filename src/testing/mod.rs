@@ -1,0 +1,132 @@
+//! `pymqtt test`: regression tests for MQTT scripts, with no device and no internet.
+//!
+//! A test is a script (`NAME.py`, unchanged) with its expected output (`NAME.py.exp`, as in
+//! MicroPython's run-tests) and/or a `.wire` file ([`wire_spec`]) that says what a test
+//! broker sends the script and what the script must publish. The runner ([`runner`]) starts
+//! one pymqtt process per test; inside it, the [`harness`] starts a private embedded broker,
+//! redirects the script's clients to it, plays the stimuli, watches the script's messages,
+//! and ends a script that would loop forever once the test is over ([`control`]).
+
+#[cfg(feature = "local-broker")]
+mod console;
+pub mod control;
+#[cfg(feature = "local-broker")]
+pub mod discover;
+#[cfg(feature = "local-broker")]
+pub mod expectations;
+#[cfg(feature = "local-broker")]
+pub mod harness;
+#[cfg(feature = "local-broker")]
+mod junit;
+#[cfg(feature = "local-broker")]
+pub mod outcome;
+#[cfg(feature = "local-broker")]
+pub mod report_file;
+#[cfg(feature = "local-broker")]
+pub mod runner;
+#[cfg(feature = "local-broker")]
+mod schedule;
+pub mod wire_spec;
+
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+A test is a script NAME.py with, beside it, its expected output NAME.py.exp and/or a
+NAME.py.wire file saying what the test broker sends and expects (see the README).
+
+Examples:
+  pymqtt test                        run the tests under the current folder
+  pymqtt test tests/mqtt sub.py      run these folders' tests and this script
+  pymqtt test --update sub.py        write sub.py.exp from what sub.py prints now
+  pymqtt test -j 1 --junit out.xml   one at a time, with a JUnit report for CI";
+
+/// `pymqtt test`'s options.
+#[derive(clap::Args, Debug, Clone)]
+#[command(after_help = EXAMPLES)]
+pub struct TestArgs {
+    /// Test scripts, or folders to search for them (default: the current folder)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// How many tests run at once (default: the number of CPUs)
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Write each test's output to its NAME.py.exp (creating or replacing it)
+    #[arg(long)]
+    pub update: bool,
+
+    /// Also write the results to FILE as JUnit XML
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Time limit of a test whose .wire file sets none, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub limit: f64,
+}
+
+/// Runs `pymqtt test`; returns its exit status: 0 when every test passed, 1 when one did
+/// not, 2 when there was nothing to run.
+#[cfg(feature = "local-broker")]
+pub fn run(args: &TestArgs) -> u8 {
+    use std::time::{Duration, Instant};
+
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let cases = match discover::discover(&paths) {
+        Ok(cases) if cases.is_empty() => {
+            eprintln!(
+                "pymqtt test: no tests found: a test is NAME.py with NAME.py.exp or NAME.py.wire \
+                 beside it (or a .py file named on the command line)"
+            );
+            return 2;
+        }
+        Ok(cases) => cases,
+        Err(message) => {
+            eprintln!("pymqtt test: {message}");
+            return 2;
+        }
+    };
+    let Some(limit) = Duration::try_from_secs_f64(args.limit)
+        .ok()
+        .filter(|l| !l.is_zero())
+    else {
+        eprintln!("pymqtt test: --limit must be a positive number of seconds");
+        return 2;
+    };
+    let pymqtt = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            eprintln!("pymqtt test: cannot find the pymqtt binary to run the tests with: {e}");
+            return 2;
+        }
+    };
+    let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(1)
+    });
+    let options = runner::RunOptions {
+        pymqtt,
+        jobs,
+        update: args.update,
+        limit,
+    };
+
+    let started = Instant::now();
+    let mut console = console::Console::new(cases.len());
+    let outcomes = runner::run_all(cases, &options, |event| console.on_event(event));
+    let elapsed = started.elapsed();
+    println!("{}", console::Console::summary(&outcomes, elapsed));
+    if let Some(path) = &args.junit
+        && let Err(e) = std::fs::write(path, junit::render(&outcomes, elapsed))
+    {
+        eprintln!("pymqtt test: cannot write {}: {e}", path.display());
+        return 1;
+    }
+    let all_passed = outcomes.iter().all(|o| o.verdict == outcome::Verdict::Pass);
+    u8::from(!all_passed)
+}

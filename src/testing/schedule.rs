@@ -1,0 +1,226 @@
+//! When each `on ...: send` stimulus is due, and whether the script has handled every one
+//! it could receive. Pure bookkeeping: the harness feeds it the script's events and the
+//! clock, and publishes what it hands back.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use super::control::ScriptEvent;
+use super::wire_spec::{Stimulus, Trigger};
+
+#[derive(Debug)]
+pub struct Schedule {
+    /// Not sent yet, in file order, with the time each is due once its trigger happened.
+    waiting: Vec<(Stimulus, Option<Instant>)>,
+    subscriptions: Vec<String>,
+    /// The last retained payload sent per topic: a later subscription receives it.
+    retained: HashMap<String, Vec<u8>>,
+    /// Messages sent that the script will receive (it was subscribed, or they were retained).
+    deliveries_due: usize,
+    handled: usize,
+}
+
+impl Schedule {
+    /// A schedule whose script starts at `start`.
+    pub fn new(sends: &[Stimulus], start: Instant) -> Schedule {
+        let mut schedule = Schedule {
+            waiting: sends.iter().map(|s| (s.clone(), None)).collect(),
+            subscriptions: Vec::new(),
+            retained: HashMap::new(),
+            deliveries_due: 0,
+            handled: 0,
+        };
+        schedule.trigger(|t| *t == Trigger::Start, start);
+        schedule
+    }
+
+    pub fn on_event(&mut self, event: &ScriptEvent, now: Instant) {
+        match event {
+            ScriptEvent::Connected => self.trigger(|t| *t == Trigger::Connect, now),
+            ScriptEvent::Subscribed(filter) => {
+                self.deliveries_due += self
+                    .retained
+                    .keys()
+                    .filter(|topic| rumqttc::matches(topic, filter))
+                    .count();
+                self.subscriptions.push(filter.clone());
+                self.trigger(|t| matches!(t, Trigger::Subscribe(f) if f == filter), now);
+            }
+            ScriptEvent::Unsubscribed(filter) => self.subscriptions.retain(|f| f != filter),
+            ScriptEvent::Handled { .. } => self.handled += 1,
+        }
+    }
+
+    /// Starts the clock of the stimuli waiting for this trigger (the first time it happens).
+    fn trigger(&mut self, is_it: impl Fn(&Trigger) -> bool, now: Instant) {
+        for (stimulus, due) in &mut self.waiting {
+            if due.is_none() && is_it(&stimulus.trigger) {
+                *due = Some(now + stimulus.delay);
+            }
+        }
+    }
+
+    /// The stimuli due by `now`, earliest first and in file order among equals; they count
+    /// as sent.
+    pub fn take_due(&mut self, now: Instant) -> Vec<Stimulus> {
+        let mut due: Vec<(Stimulus, Instant)> = Vec::new();
+        self.waiting.retain(|(stimulus, when)| match when {
+            Some(when) if *when <= now => {
+                due.push((stimulus.clone(), *when));
+                false
+            }
+            _ => true,
+        });
+        due.sort_by_key(|(s, when)| (*when, s.line));
+        let due: Vec<Stimulus> = due.into_iter().map(|(s, _)| s).collect();
+        for stimulus in &due {
+            self.sent(stimulus);
+        }
+        due
+    }
+
+    fn sent(&mut self, stimulus: &Stimulus) {
+        if self
+            .subscriptions
+            .iter()
+            .any(|f| rumqttc::matches(&stimulus.topic, f))
+        {
+            self.deliveries_due += 1;
+        }
+        if stimulus.retain {
+            // An empty retained message deletes the retained one, as MQTT says.
+            if stimulus.payload.is_empty() {
+                self.retained.remove(&stimulus.topic);
+            } else {
+                self.retained
+                    .insert(stimulus.topic.clone(), stimulus.payload.clone());
+            }
+        }
+    }
+
+    /// How long until the next stimulus whose trigger happened is due.
+    pub fn next_due(&self, now: Instant) -> Option<Duration> {
+        self.waiting
+            .iter()
+            .filter_map(|(_, due)| *due)
+            .min()
+            .map(|due| due.saturating_duration_since(now))
+    }
+
+    /// Everything is sent and the script has handled every message it was to receive.
+    pub fn finished(&self) -> bool {
+        self.waiting.is_empty() && self.handled >= self.deliveries_due
+    }
+
+    /// What the schedule still waits for, for a test that ran out of time.
+    pub fn pending(&self) -> Vec<String> {
+        let mut pending: Vec<String> = self
+            .waiting
+            .iter()
+            .map(|(s, due)| match due {
+                None => format!(
+                    "line {}: `on {}` never happened, so {} was not sent",
+                    s.line, s.trigger, s.topic
+                ),
+                Some(_) => format!(
+                    "line {}: the message to {} was not sent yet",
+                    s.line, s.topic
+                ),
+            })
+            .collect();
+        if self.handled < self.deliveries_due {
+            pending.push(format!(
+                "the script handled {} of the {} messages sent to its subscriptions \
+                 (it must call wait_msg() or check_msg() to receive them)",
+                self.handled, self.deliveries_due
+            ));
+        }
+        pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::wire_spec::parse;
+
+    fn schedule(spec: &str, start: Instant) -> Schedule {
+        Schedule::new(&parse(spec).unwrap().sends, start)
+    }
+
+    fn topics(sent: Vec<Stimulus>) -> Vec<String> {
+        sent.into_iter().map(|s| s.topic).collect()
+    }
+
+    #[test]
+    fn stimuli_wait_for_their_trigger_and_delay() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut s = schedule(
+            "on subscribe a/#: send a/x 1\n\
+             on start: send first 1\n\
+             on connect +100ms: send later 1\n\
+             on connect: send c 1\n",
+            t0,
+        );
+        assert_eq!(topics(s.take_due(t0)), ["first"]);
+        assert_eq!(s.next_due(t0), None);
+        s.on_event(&ScriptEvent::Connected, t0 + ms(10));
+        assert_eq!(topics(s.take_due(t0 + ms(10))), ["c"]);
+        assert_eq!(s.next_due(t0 + ms(10)), Some(ms(100)));
+        s.on_event(&ScriptEvent::Subscribed("a/+".into()), t0 + ms(20));
+        assert!(
+            s.take_due(t0 + ms(20)).is_empty(),
+            "only the exact filter triggers"
+        );
+        s.on_event(&ScriptEvent::Subscribed("a/#".into()), t0 + ms(30));
+        assert_eq!(topics(s.take_due(t0 + ms(200))), ["a/x", "later"]);
+        assert!(
+            !s.finished(),
+            "a/x went to a subscription: it must be handled"
+        );
+        s.on_event(
+            &ScriptEvent::Handled {
+                topic: "a/x".into(),
+            },
+            t0 + ms(210),
+        );
+        assert!(s.finished());
+    }
+
+    #[test]
+    fn equal_due_times_keep_file_order() {
+        let t0 = Instant::now();
+        let mut s = schedule(
+            "on start: send b 1\non start: send a 1\non start: send c 1\n",
+            t0,
+        );
+        assert_eq!(topics(s.take_due(t0)), ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn retained_messages_are_due_to_later_subscribers() {
+        let t0 = Instant::now();
+        let mut s = schedule("on start: send cfg/led on retain\non start: send x 1\n", t0);
+        s.take_due(t0);
+        assert!(s.finished(), "nobody subscribed yet");
+        s.on_event(&ScriptEvent::Subscribed("cfg/#".into()), t0);
+        assert!(!s.finished());
+        assert!(s.pending()[0].contains("handled 0 of the 1"));
+        s.on_event(
+            &ScriptEvent::Handled {
+                topic: "cfg/led".into(),
+            },
+            t0,
+        );
+        assert!(s.finished());
+    }
+
+    #[test]
+    fn a_trigger_that_never_happens_is_reported() {
+        let t0 = Instant::now();
+        let s = schedule("on subscribe t: send t 1\n", t0);
+        assert!(!s.finished());
+        assert!(s.pending()[0].contains("`on subscribe t` never happened"));
+    }
+}
