@@ -412,9 +412,13 @@ mod native {
             let message = payload(&args.msg, vm)?;
             let qos = qos(args.qos, vm)?;
             limits::publish_size(&topic, message.len(), qos).map_err(|m| vm.new_value_error(m))?;
+            let published = control::attached().then(|| topic.clone());
             self.request(vm, "publishing", |engine| {
                 engine.publish(topic, message, qos, args.retain)
             })?;
+            if let Some(topic) = published {
+                control::emit(ScriptEvent::Published { topic });
+            }
             Ok(())
         }
 

@@ -120,7 +120,10 @@ pub fn result_text(outcome: &Outcome) -> String {
                 text.push_str(&format!("    {line}\n"));
             }
         }
-        None if !outcome.output.is_empty() && outcome.verdict != Verdict::Error => {
+        // What a crashed or stuck script printed last says why (its traceback, say).
+        None if !outcome.output.is_empty()
+            && matches!(outcome.verdict, Verdict::Crash | Verdict::Timeout) =>
+        {
             text.push_str("    output:\n");
             for line in outcome.output.lines() {
                 text.push_str(&format!("    | {line}\n"));

@@ -18,6 +18,8 @@ pub enum ScriptEvent {
     Subscribed(String),
     /// `unsubscribe(filter)` got its UNSUBACK.
     Unsubscribed(String),
+    /// `publish()` returned: the message is on its way to the broker.
+    Published { topic: String },
     /// `wait_msg()`/`check_msg()` passed a message to the callback and the callback returned.
     Handled { topic: String },
 }

@@ -41,13 +41,23 @@ fn sidecar(script: &Path, ext: &str) -> PathBuf {
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<TestCase>, String> {
     let mut found = Vec::new();
     for path in paths {
+        // `./a.py` and `a.py` are one test, shown as `a.py`.
+        let path = &path
+            .components()
+            .filter(|c| *c != std::path::Component::CurDir)
+            .collect::<PathBuf>();
+        let path = if path.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            path.as_path()
+        };
         if path.is_dir() {
             walk(path, &mut found).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         } else if path.is_file() {
             if path.extension().is_none_or(|e| e != "py") {
                 return Err(format!("{}: a test is a .py file", path.display()));
             }
-            found.push(TestCase::new(path.clone()));
+            found.push(TestCase::new(path.to_path_buf()));
         } else {
             return Err(format!("{}: no such file or folder", path.display()));
         }
@@ -60,6 +70,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<TestCase>, String> {
 fn walk(dir: &Path, found: &mut Vec<TestCase>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
+        let path = path
+            .strip_prefix(".")
+            .map(Path::to_path_buf)
+            .unwrap_or(path);
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         if path.is_dir() {
             let skipped = name.starts_with('.')

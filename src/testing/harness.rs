@@ -100,6 +100,8 @@ pub fn run(
         ends_when_done: spec.has_wire_activity(),
         watcher,
         echoes: VecDeque::new(),
+        announced: 0,
+        seen: 0,
         failures: Vec::new(),
         report: report.to_path_buf(),
     };
@@ -138,7 +140,11 @@ pub fn run(
 fn set_up(inputs: Sender<Input>) -> Result<(EmbeddedBroker, Client), String> {
     let broker = EmbeddedBroker::start_on_free_port().map_err(|e| e.to_string())?;
     let addr = broker.addr();
-    let mut options = MqttOptions::new("pymqtt-test-harness", addr.ip().to_string(), addr.port());
+    let mut options = MqttOptions::new(
+        format!("pymqtt-test-harness-{}", std::process::id()),
+        addr.ip().to_string(),
+        addr.port(),
+    );
     options.set_keep_alive(Duration::from_secs(30));
     options.set_max_packet_size(
         crate::mqtt::limits::MAX_PACKET_SIZE,
@@ -192,6 +198,9 @@ struct Session {
     /// Stimuli sent whose copy has not come back to the watcher yet (it sees everything,
     /// its own messages too): those copies are not the script's.
     echoes: VecDeque<(String, Vec<u8>)>,
+    /// Messages the script said it published, and those of them the watcher has seen.
+    announced: usize,
+    seen: usize,
     failures: Vec<String>,
     report: PathBuf,
 }
@@ -239,7 +248,12 @@ impl Session {
 
     fn take(&mut self, input: Input, now: Instant) {
         match input {
-            Input::Script(event) => self.schedule.on_event(&event, now),
+            Input::Script(event) => {
+                if let ScriptEvent::Published { .. } = event {
+                    self.announced += 1;
+                }
+                self.schedule.on_event(&event, now);
+            }
             Input::Wire(message) => {
                 let echo = self.echoes.iter().position(|(topic, payload)| {
                     *topic == message.topic && *payload == message.payload
@@ -248,7 +262,11 @@ impl Session {
                     Some(at) => {
                         self.echoes.remove(at);
                     }
-                    None => self.check.observe(message),
+                    None => {
+                        self.seen += 1;
+                        self.schedule.on_script_published(&message.topic);
+                        self.check.observe(message);
+                    }
                 }
             }
             Input::WatcherFailed(e) => self
@@ -286,9 +304,10 @@ impl Session {
                 }
             }
             if let Some(at) = script_ended_at {
-                // Messages the script published just before it ended may still be on their
-                // way to the watcher; a test that got everything need not wait for them.
-                if !self.ends_when_done || self.done() || failing || now >= at + SETTLE {
+                // What the script published just before it ended may still be on its way
+                // to the watcher: judge it too (a message too many fails the test).
+                let all_seen = self.seen >= self.announced;
+                if !self.ends_when_done || all_seen || now >= at + SETTLE {
                     break;
                 }
             }

@@ -18,7 +18,7 @@ use super::wire_spec::{self, WireSpec};
 /// The limit of a test whose `.wire` file sets none.
 pub const DEFAULT_LIMIT: Duration = Duration::from_secs(10);
 /// How long past its limit a script that was asked to stop may take before it is killed.
-const KILL_GRACE: Duration = Duration::from_secs(5);
+const KILL_GRACE: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {

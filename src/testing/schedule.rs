@@ -15,7 +15,8 @@ pub struct Schedule {
     subscriptions: Vec<String>,
     /// The last retained payload sent per topic: a later subscription receives it.
     retained: HashMap<String, Vec<u8>>,
-    /// Messages sent that the script will receive (it was subscribed, or they were retained).
+    /// Messages the script will receive: stimuli it was subscribed to (or retained ones it
+    /// subscribed to later), and its own messages on topics it is subscribed to.
     deliveries_due: usize,
     handled: usize,
 }
@@ -48,6 +49,20 @@ impl Schedule {
             }
             ScriptEvent::Unsubscribed(filter) => self.subscriptions.retain(|f| f != filter),
             ScriptEvent::Handled { .. } => self.handled += 1,
+            // Counted when the broker passes it on (see `on_script_published`).
+            ScriptEvent::Published { .. } => {}
+        }
+    }
+
+    /// The script published on `topic`: if it is subscribed to it, the broker sends the
+    /// message back, and the test is not over until the script handled that too.
+    pub fn on_script_published(&mut self, topic: &str) {
+        if self
+            .subscriptions
+            .iter()
+            .any(|f| rumqttc::matches(topic, f))
+        {
+            self.deliveries_due += 1;
         }
     }
 

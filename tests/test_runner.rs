@@ -1,0 +1,458 @@
+//! `pymqtt test`, run as a user runs it, on test folders written here: passing, failing
+//! (with the diff), crashing (with the traceback), timing out, wire stimuli and
+//! expectations, `--update`, `--junit`, parallel runs, and the seed scripts in this
+//! repository.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use support::tty::TtyCommand;
+use support::{Finished, Pymqtt, TempDir, repo_root};
+
+/// Long enough for any of these runs; only a broken runner takes it.
+const RUN: Duration = Duration::from_secs(60);
+
+fn pymqtt_test(dir: &Path, args: &[&str]) -> Finished {
+    Pymqtt::new().arg("test").args(args).cwd(dir).run(RUN)
+}
+
+/// The lines of a test's block in the report: its result line and the indented lines below.
+fn block<'a>(run: &'a Finished, name: &str) -> Vec<&'a str> {
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.split_whitespace().nth(1) == Some(name))
+        .unwrap_or_else(|| panic!("no result line for {name}\n{}", run.describe()));
+    let mut out = vec![lines[start]];
+    out.extend(
+        lines[start + 1..]
+            .iter()
+            .take_while(|l| l.starts_with("    ")),
+    );
+    out
+}
+
+fn verdict<'a>(run: &'a Finished, name: &str) -> &'a str {
+    block(run, name)[0]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+}
+
+fn assert_block_has(run: &Finished, name: &str, needle: &str) {
+    let lines = block(run, name);
+    assert!(
+        lines.iter().any(|l| l.contains(needle)),
+        "{name}'s report has no {needle:?}:\n{}\n\n{}",
+        lines.join("\n"),
+        run.describe()
+    );
+}
+
+const SUBSCRIBER: &str = "\
+from umqtt.simple import MQTTClient
+c = MQTTClient('s', 'broker.example.com', 1883)
+c.set_callback(lambda t, m: print(t.decode(), m.decode()))
+c.connect()
+c.subscribe(b'a/#')
+while True:
+    c.wait_msg()
+";
+
+#[test]
+fn the_seed_scripts_are_tested_unchanged_in_this_repository() {
+    let run = pymqtt_test(&repo_root(), &["scripts"]);
+    run.assert_code(0);
+    assert_eq!(
+        verdict(&run, "scripts/sub.py"),
+        "PASS",
+        "{}",
+        run.describe()
+    );
+    assert_eq!(
+        verdict(&run, "scripts/pub.py"),
+        "PASS",
+        "{}",
+        run.describe()
+    );
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("2 passed, 0 failed")),
+        "{}",
+        run.describe()
+    );
+    // They name the broker of the article; the test ran with no network at all.
+    let seed = std::fs::read_to_string(repo_root().join("scripts/sub.py")).unwrap();
+    assert!(seed.contains("SERVER=\"broker.emqx.io\""));
+}
+
+#[test]
+fn output_is_compared_with_the_expected_file_and_a_difference_shown_as_a_diff() {
+    let dir = TempDir::new("runner-diff");
+    dir.write("same.py", "print('one')\nprint('two')\n");
+    dir.write("same.py.exp", "one\ntwo\n");
+    dir.write("differs.py", "print('one')\nprint('two')\n");
+    dir.write("differs.py.exp", "one\nthree\n");
+    dir.write(
+        "helper.py",
+        "raise SystemExit('not a test: it has no .exp or .wire')\n",
+    );
+    let run = pymqtt_test(dir.path(), &[]);
+    run.assert_code(1);
+    assert_eq!(verdict(&run, "same.py"), "PASS");
+    assert_eq!(verdict(&run, "differs.py"), "FAIL");
+    assert_block_has(&run, "differs.py", "the output differs");
+    assert_block_has(&run, "differs.py", "--- differs.py.exp");
+    assert_block_has(&run, "differs.py", "-three");
+    assert_block_has(&run, "differs.py", "+two");
+    assert!(!run.stdout.contains("helper.py"), "{}", run.describe());
+    assert!(
+        run.stdout.contains("1 passed, 1 failed"),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_crash_is_reported_with_its_traceback() {
+    let dir = TempDir::new("runner-crash");
+    let crash = "print('before')\ndef f():\n    raise ValueError('boom')\nf()\n";
+    dir.write("with_exp.py", crash);
+    dir.write("with_exp.py.exp", "before\n");
+    dir.write("wire_only.py", crash);
+    dir.write("wire_only.py.wire", "limit 5s\nexpect never/published *\n");
+    let run = pymqtt_test(dir.path(), &[]);
+    run.assert_code(1);
+    assert_eq!(verdict(&run, "with_exp.py"), "CRASH");
+    assert_block_has(&run, "with_exp.py", "raised an exception (exit status 1)");
+    assert_block_has(&run, "with_exp.py", "+ValueError: boom");
+    assert_block_has(&run, "with_exp.py", "File \"with_exp.py\", line 4");
+    // Without an expected output, the script's own output (its traceback) is shown.
+    assert_eq!(verdict(&run, "wire_only.py"), "FAIL");
+    assert_block_has(
+        &run,
+        "wire_only.py",
+        "ended (the script raised an exception",
+    );
+    assert_block_has(&run, "wire_only.py", "has not published message 1 of 1");
+    assert!(
+        run.stdout.contains("0 passed, 2 failed (1 crashed)"),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_script_that_outlives_its_limit_is_stopped_or_killed_and_reported_as_a_timeout() {
+    let dir = TempDir::new("runner-timeout");
+    // Waits for messages that never come: stopped cleanly at the limit, output kept.
+    dir.write(
+        "waits.py",
+        SUBSCRIBER.replace("c.connect()", "c.connect()\nprint('waiting')"),
+    );
+    dir.write("waits.py.wire", "limit 1s\nexpect b/out *\n");
+    dir.write("waits.py.exp", "waiting\n");
+    // Never waits at all: it cannot be stopped, so it is killed after the limit.
+    dir.write(
+        "spins.py",
+        "print('spinning', flush=True)\nwhile True:\n    pass\n",
+    );
+    dir.write("spins.py.wire", "limit 1s\n");
+    dir.write("spins.py.exp", "spinning\n");
+    let run = pymqtt_test(dir.path(), &[]);
+    run.assert_code(1);
+    assert_eq!(verdict(&run, "waits.py"), "TIMEOUT");
+    assert_block_has(&run, "waits.py", "the 1s limit passed");
+    assert_block_has(
+        &run,
+        "waits.py",
+        "has not published message 1 of 1, `b/out *`",
+    );
+    assert_eq!(verdict(&run, "spins.py"), "TIMEOUT");
+    assert_block_has(&run, "spins.py", "killed");
+    assert_block_has(&run, "spins.py", "| spinning");
+    assert!(
+        run.stdout.contains("0 passed, 2 failed (2 timed out)"),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_looping_script_with_nothing_declared_runs_to_its_limit_and_passes_on_its_output() {
+    let dir = TempDir::new("runner-limit");
+    dir.write(
+        "loops.py",
+        "import time\nprint('up')\nwhile True:\n    time.sleep(0.05)\n",
+    );
+    dir.write("loops.py.wire", "limit 1s\n");
+    dir.write("loops.py.exp", "up\n");
+    let run = pymqtt_test(dir.path(), &[]);
+    run.assert_code(0);
+    assert_eq!(verdict(&run, "loops.py"), "PASS");
+}
+
+#[test]
+fn stimuli_arrive_on_their_triggers_in_the_declared_order() {
+    let dir = TempDir::new("runner-stimuli");
+    dir.write("sub.py", SUBSCRIBER);
+    dir.write(
+        "sub.py.wire",
+        "limit 10s\n\
+         on start: send a/kept \"retained before the script started\" retain\n\
+         on connect +600ms: send a/later \"600 ms after connecting\"\n\
+         on subscribe a/# +300ms: send a/late \"300 ms after subscribing\"\n\
+         on subscribe a/#: send a/1 one\n\
+         on subscribe a/#: send a/2 two qos=1\n\
+         on subscribe a/#: send a/3 three qos=2\n\
+         on start +100ms: send elsewhere ignored\n",
+    );
+    dir.write(
+        "sub.py.exp",
+        "a/kept retained before the script started\na/1 one\na/2 two\na/3 three\n\
+         a/late 300 ms after subscribing\na/later 600 ms after connecting\n",
+    );
+    // Twice, for the same verdict each time.
+    for _ in 0..2 {
+        let run = pymqtt_test(dir.path(), &[]);
+        run.assert_code(0);
+        assert_eq!(verdict(&run, "sub.py"), "PASS", "{}", run.describe());
+    }
+}
+
+#[test]
+fn the_scripts_messages_are_checked_in_order_and_count() {
+    let dir = TempDir::new("runner-expect");
+    let publisher = |messages: &[(&str, &str)]| {
+        let mut s = String::from(
+            "from umqtt.simple import MQTTClient\nc = MQTTClient('p', 'broker.example.com')\nc.connect()\n",
+        );
+        for (topic, payload) in messages {
+            s.push_str(&format!("c.publish({topic:?}, {payload:?})\n"));
+        }
+        s.push_str("c.disconnect()\n");
+        s
+    };
+    let wire = "expect t/a one\nexpect t/+ * x2\n";
+    let cases: [(&str, &[(&str, &str)]); 4] = [
+        (
+            "right",
+            &[
+                ("t/a", "one"),
+                ("other", "ignored"),
+                ("t/b", "x"),
+                ("t/c", "y"),
+            ],
+        ),
+        (
+            "wrong",
+            &[("t/a", "one"), ("t/b", "x"), ("t/a", "z"), ("t/a", "extra")],
+        ),
+        ("order", &[("t/b", "x"), ("t/a", "one"), ("t/c", "y")]),
+        ("short", &[("t/a", "one"), ("t/b", "x")]),
+    ];
+    for (name, messages) in cases {
+        dir.write(&format!("{name}.py"), publisher(messages));
+        dir.write(&format!("{name}.py.wire"), wire);
+    }
+    let run = pymqtt_test(dir.path(), &[]);
+    run.assert_code(1);
+    assert_eq!(verdict(&run, "right.py"), "PASS");
+    assert_eq!(verdict(&run, "wrong.py"), "FAIL");
+    assert_block_has(&run, "wrong.py", "after all 3 expected messages");
+    assert_eq!(verdict(&run, "order.py"), "FAIL");
+    assert_block_has(
+        &run,
+        "order.py",
+        "line 1: expected message 1 of 3, `t/a one`, but the script published t/b x",
+    );
+    assert_eq!(verdict(&run, "short.py"), "FAIL");
+    assert_block_has(
+        &run,
+        "short.py",
+        "has not published message 3 of 3, `t/+ *`",
+    );
+    assert_block_has(&run, "short.py", "published: t/b x");
+}
+
+#[test]
+fn update_writes_the_expected_output_which_then_passes() {
+    let dir = TempDir::new("runner-update");
+    let script = dir.write(
+        "new.py",
+        "print('héllo')\nimport sys\nprint('to stderr', file=sys.stderr)\n",
+    );
+    assert!(script.is_file());
+    let first = pymqtt_test(dir.path(), &["new.py"]);
+    first.assert_code(1);
+    assert_eq!(verdict(&first, "new.py"), "ERROR");
+    assert_block_has(&first, "new.py", "pymqtt test --update");
+
+    let update = pymqtt_test(dir.path(), &["--update", "new.py"]);
+    update.assert_code(0);
+    assert_block_has(&update, "new.py", "wrote new.py.exp");
+    let written = std::fs::read_to_string(dir.path().join("new.py.exp")).unwrap();
+    assert_eq!(written, "héllo\nto stderr\n");
+
+    let again = pymqtt_test(dir.path(), &["./new.py"]);
+    again.assert_code(0);
+    assert_eq!(verdict(&again, "new.py"), "PASS");
+}
+
+#[test]
+fn junit_xml_reports_every_test_for_ci() {
+    let dir = TempDir::new("runner-junit");
+    dir.write("ok.py", "print('ok')\n");
+    dir.write("ok.py.exp", "ok\n");
+    dir.write("bad.py", "print('<bad> & \"worse\"')\n");
+    dir.write("bad.py.exp", "good\n");
+    dir.write("boom.py", "raise RuntimeError('boom')\n");
+    dir.write("boom.py.exp", "");
+    dir.write("slow.py", SUBSCRIBER);
+    dir.write("slow.py.wire", "limit 1s\nexpect never *\n");
+    let run = pymqtt_test(dir.path(), &["--junit", "report.xml"]);
+    run.assert_code(1);
+    let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .expect("a testsuite");
+    assert_eq!(suite.attribute("tests"), Some("4"));
+    assert_eq!(suite.attribute("failures"), Some("2"));
+    assert_eq!(suite.attribute("errors"), Some("1"));
+    let case = |name: &str| {
+        suite
+            .children()
+            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(name))
+            .unwrap_or_else(|| panic!("no testcase {name}\n{xml}"))
+    };
+    let child = |name: &str, tag: &str| case(name).children().find(|n| n.has_tag_name(tag));
+    assert!(child("ok.py", "failure").is_none() && child("ok.py", "error").is_none());
+    let failure = child("bad.py", "failure").expect("bad.py fails");
+    assert!(
+        failure
+            .text()
+            .unwrap_or_default()
+            .contains("+<bad> & \"worse\""),
+        "{xml}"
+    );
+    let out = child("bad.py", "system-out")
+        .unwrap()
+        .text()
+        .unwrap_or_default();
+    assert_eq!(out, "<bad> & \"worse\"\n");
+    assert_eq!(
+        child("slow.py", "failure").unwrap().attribute("type"),
+        Some("timeout")
+    );
+    let error = child("boom.py", "error").expect("boom.py errors");
+    assert_eq!(error.attribute("type"), Some("crash"));
+    assert!(
+        child("boom.py", "system-out")
+            .unwrap()
+            .text()
+            .unwrap_or_default()
+            .contains("RuntimeError: boom"),
+        "{xml}"
+    );
+}
+
+/// Each of two tests waits until the other has started: they pass only side by side.
+#[test]
+fn tests_run_side_by_side_with_jobs_and_never_see_each_others_messages() {
+    let dir = TempDir::new("runner-parallel");
+    let script = |me: &str, other: &str| {
+        format!(
+            "import os, time\n\
+             from umqtt.simple import MQTTClient\n\
+             open('{me}.started', 'w').close()\n\
+             c = MQTTClient('{me}', 'broker.example.com')\n\
+             c.set_callback(lambda t, m: print('got', m.decode()))\n\
+             c.connect()\n\
+             c.subscribe('shared/topic')\n\
+             c.publish('shared/topic', '{me}')\n\
+             c.wait_msg()\n\
+             while not os.path.exists('{other}.started'):\n\
+             \x20   time.sleep(0.01)\n\
+             c.publish('shared/topic', '{me} again')\n\
+             c.wait_msg()\n\
+             end = time.time() + 0.5\n\
+             while time.time() < end:\n\
+             \x20   c.check_msg()\n\
+             \x20   time.sleep(0.01)\n"
+        )
+    };
+    dir.write("a.py", script("a", "b"));
+    dir.write("a.py.exp", "got a\ngot a again\n");
+    dir.write("b.py", script("b", "a"));
+    dir.write("b.py.exp", "got b\ngot b again\n");
+    for me in ["a", "b"] {
+        let wire =
+            format!("limit 5s\nexpect shared/topic {me}\nexpect shared/topic \"{me} again\"\n");
+        dir.write(&format!("{me}.py.wire"), wire);
+    }
+    let run = pymqtt_test(dir.path(), &["-j", "2"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("2 passed, 0 failed"),
+        "{}",
+        run.describe()
+    );
+
+    // One at a time, the first waits for the second in vain.
+    for flag in ["a.started", "b.started"] {
+        std::fs::remove_file(dir.path().join(flag)).unwrap();
+    }
+    let serial = pymqtt_test(dir.path(), &["-j", "1"]);
+    serial.assert_code(1);
+    assert_eq!(verdict(&serial, "a.py"), "TIMEOUT", "{}", serial.describe());
+    assert_block_has(&serial, "a.py", "has not published message 2 of 2");
+}
+
+#[test]
+fn mistakes_in_the_command_or_the_wire_file_are_explained() {
+    let dir = TempDir::new("runner-mistakes");
+    let none = pymqtt_test(dir.path(), &[]);
+    none.assert_code(2);
+    assert!(
+        none.stderr.contains("no tests found"),
+        "{}",
+        none.describe()
+    );
+
+    dir.write("t.py", "print(1)\n");
+    dir.write("t.py.wire", "# fine\non start send x y\n");
+    let bad = pymqtt_test(dir.path(), &[]);
+    bad.assert_code(1);
+    assert_eq!(verdict(&bad, "t.py"), "ERROR");
+    assert_block_has(&bad, "t.py", "t.py.wire: line 2: missing ':'");
+
+    let missing = pymqtt_test(dir.path(), &["nothing/here"]);
+    missing.assert_code(2);
+    assert!(
+        missing.stderr.contains("nothing/here: no such file"),
+        "{}",
+        missing.describe()
+    );
+    let zero = pymqtt_test(dir.path(), &["-j", "0"]);
+    zero.assert_code(2);
+}
+
+#[test]
+fn an_interactive_terminal_shows_progress() {
+    let dir = TempDir::new("runner-progress");
+    dir.write("slow.py", SUBSCRIBER);
+    dir.write(
+        "slow.py.wire",
+        "limit 10s\non subscribe a/# +3s: send a/x done\n",
+    );
+    dir.write("slow.py.exp", "a/x done\n");
+    let tty = TtyCommand::new(["test", "slow.py"]).cwd(dir.path()).start();
+    tty.wait_for_text("[0/1] running slow.py");
+    tty.wait_for_text("1 passed, 0 failed");
+    assert_eq!(tty.wait_exit(), 0);
+}
