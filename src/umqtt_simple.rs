@@ -490,13 +490,12 @@ mod native {
         ) -> PyResult<u8> {
             let first_byte = message.first_byte();
             let callback = self.state.lock().callback.clone();
-            let topic = message.topic;
             if let Some(callback) = callback {
-                let topic = vm.ctx.new_bytes(topic.clone().into_bytes());
+                let topic = vm.ctx.new_bytes(message.topic.into_bytes());
                 let msg = vm.ctx.new_bytes(message.payload.to_vec());
                 callback.call((topic, msg), vm)?;
             }
-            control::emit(ScriptEvent::Handled { topic });
+            control::emit(ScriptEvent::Handled);
             Ok(first_byte)
         }
     }

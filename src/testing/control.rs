@@ -21,7 +21,7 @@ pub enum ScriptEvent {
     /// `publish()` returned: the message is on its way to the broker.
     Published { topic: String },
     /// `wait_msg()`/`check_msg()` passed a message to the callback and the callback returned.
-    Handled { topic: String },
+    Handled,
 }
 
 type Listener = Box<dyn Fn(ScriptEvent) + Send + Sync>;
