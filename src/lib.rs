@@ -15,6 +15,8 @@ mod micropython_path;
 pub mod mqtt;
 pub mod redirect;
 mod repl;
+mod ssl_module;
+mod ssl_params;
 pub mod tools;
 mod umqtt_simple;
 

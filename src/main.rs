@@ -144,10 +144,10 @@ fn program_and_argv(cli: &Cli) -> (Program, Vec<String>) {
 #[cfg(feature = "local-broker")]
 fn start_local_broker(port: u16) -> Result<BrokerAddress, String> {
     let broker = pymqtt::broker::EmbeddedBroker::start(port).map_err(|e| e.to_string())?;
-    Ok(BrokerAddress {
-        host: broker.addr().ip().to_string(),
-        port: broker.addr().port(),
-    })
+    Ok(BrokerAddress::tcp(
+        broker.addr().ip().to_string(),
+        broker.addr().port(),
+    ))
 }
 
 #[cfg(not(feature = "local-broker"))]

@@ -7,9 +7,10 @@ use clap::Args;
 
 use super::Failure;
 use super::parse;
-use crate::broker_address::{BrokerAddress, MQTT_PORT};
+use crate::broker_address::{BrokerAddress, Scheme};
 use crate::mqtt::error::{ETIMEDOUT, MqttError};
-use crate::mqtt::{ClientSettings, Connection, WaitError};
+use crate::mqtt::tls::TlsOptions;
+use crate::mqtt::{ClientSettings, Connection, Transport, WaitError};
 
 /// The broker when neither a flag nor `PYMQTT_BROKER` names one.
 pub const DEFAULT_HOST: &str = "localhost";
@@ -18,7 +19,7 @@ pub const DEFAULT_HOST: &str = "localhost";
 /// the host is `-H`).
 #[derive(Args, Debug, Clone, Default)]
 pub struct ConnectArgs {
-    /// Broker to connect to [default: localhost:1883]
+    /// Broker to connect to: HOST[:PORT], or a mqtts://, ws:// or wss:// URL [default: localhost:1883]
     #[arg(
         long,
         value_name = "HOST[:PORT]",
@@ -60,10 +61,10 @@ pub struct ConnectArgs {
 impl ConnectArgs {
     /// `--broker` (or `PYMQTT_BROKER`, or localhost:1883) with `-H` and `-p` applied.
     pub fn broker_address(&self) -> BrokerAddress {
-        let mut address = self.broker.clone().unwrap_or_else(|| BrokerAddress {
-            host: DEFAULT_HOST.to_string(),
-            port: MQTT_PORT,
-        });
+        let mut address = self
+            .broker
+            .clone()
+            .unwrap_or_else(|| BrokerAddress::tcp(DEFAULT_HOST, Scheme::Mqtt.default_port()));
         if let Some(host) = &self.host {
             address.host = host.clone();
         }
@@ -80,9 +81,19 @@ impl ConnectArgs {
         }
     }
 
-    /// Client settings for `tool` ("pub" or "sub"): a clean session, keepalive 60 s.
+    /// Client settings for `tool` ("pub" or "sub"): a clean session, keepalive 60 s, TLS
+    /// (verified against the system's CAs) for `mqtts://` and `wss://`.
     pub fn settings(&self, tool: &str) -> ClientSettings {
         let broker = self.broker_address();
+        let transport = match broker.scheme {
+            Scheme::Mqtt => Transport::Tcp,
+            Scheme::Mqtts => Transport::Tls(TlsOptions::default()),
+            Scheme::Ws => Transport::Ws { path: broker.path },
+            Scheme::Wss => Transport::Wss {
+                path: broker.path,
+                tls: TlsOptions::default(),
+            },
+        };
         ClientSettings {
             client_id: self
                 .client_id
@@ -96,6 +107,7 @@ impl ConnectArgs {
             will: None,
             clean_session: true,
             connect_timeout: None,
+            transport,
         }
     }
 }
@@ -143,7 +155,9 @@ pub(crate) fn failure(e: WaitError<Failure>) -> Failure {
 /// An error of an open connection, for a terminal: no errno, no "(os error N)".
 pub(crate) fn describe(e: &MqttError) -> String {
     match e {
-        MqttError::Os { message, .. } => without_os_error(message).to_string(),
+        MqttError::Os { message, .. } | MqttError::Tls { message, .. } => {
+            without_os_error(message).to_string()
+        }
         MqttError::Refused(code) => format!("the broker refused: {}", refusal(*code)),
     }
 }
@@ -157,7 +171,7 @@ fn connect_error(e: &MqttError, broker: &str) -> String {
                 refusal(*code)
             )
         }
-        MqttError::Os { errno, message } => {
+        MqttError::Os { errno, message } | MqttError::Tls { errno, message } => {
             let detail = message
                 .strip_prefix(&format!("cannot reach {broker}: "))
                 .or_else(|| message.strip_prefix(&format!("connection to {broker} lost: ")))

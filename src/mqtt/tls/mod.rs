@@ -1,0 +1,108 @@
+//! TLS for a client connection: what the script asked for ([`TlsOptions`]), the certificates
+//! and keys it gave ([`material`]), and, with the `tls` feature, the rustls configuration made
+//! from them and the words for what went wrong.
+//!
+//! Unlike MicroPython (whose default is `CERT_NONE`), the defaults here are secure: the
+//! server's chain is verified against the system's CAs (or the ones given) and its name checked.
+
+use std::sync::Arc;
+
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+pub mod material;
+
+#[cfg(feature = "tls")]
+mod config;
+#[cfg(feature = "tls")]
+mod failure;
+#[cfg(feature = "tls")]
+mod verifier;
+
+#[cfg(feature = "tls")]
+pub use config::client_config;
+#[cfg(feature = "tls")]
+pub use failure::{
+    CERT_VERIFY_FAILED, FATAL_ALERT, HANDSHAKE_FAILURE, find_rustls_error, rustls_failure,
+};
+
+/// Python's `ssl.CERT_NONE`, `CERT_OPTIONAL`, `CERT_REQUIRED`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertReqs {
+    None = 0,
+    Optional = 1,
+    Required = 2,
+}
+
+impl CertReqs {
+    pub fn from_int(value: i64) -> Option<CertReqs> {
+        match value {
+            0 => Some(CertReqs::None),
+            1 => Some(CertReqs::Optional),
+            2 => Some(CertReqs::Required),
+            _ => None,
+        }
+    }
+}
+
+/// A client certificate chain and its private key (mutual TLS).
+#[derive(Debug)]
+pub struct ClientIdentity {
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+}
+
+/// How to secure a connection.
+#[derive(Debug, Clone)]
+pub struct TlsOptions {
+    /// Whether the server's certificate is checked at all. A client treats `CERT_OPTIONAL` as
+    /// `CERT_REQUIRED`, as CPython does: the server always presents one.
+    pub cert_reqs: CertReqs,
+    /// Whether the certificate must name the host (only when `cert_reqs` is not `None`).
+    pub check_hostname: bool,
+    /// The name the certificate must carry, when it is not the host connected to (also sent
+    /// as SNI when the host connected to is that name).
+    pub server_hostname: Option<String>,
+    /// The CAs trusted; when empty, the system's (`/etc/ssl/certs` and the like).
+    pub ca: Vec<CertificateDer<'static>>,
+    /// Trust the system's CAs besides `ca` (`load_default_certs()` after loading a CA).
+    pub with_system_ca: bool,
+    pub identity: Option<Arc<ClientIdentity>>,
+    /// ALPN protocol names offered (`set_alpn_protocols`), e.g. for AWS IoT on port 443.
+    pub alpn: Vec<Vec<u8>>,
+}
+
+impl Default for TlsOptions {
+    /// Secure: the chain verified against the system's CAs and the host name checked.
+    fn default() -> Self {
+        TlsOptions {
+            cert_reqs: CertReqs::Required,
+            check_hostname: true,
+            server_hostname: None,
+            ca: Vec::new(),
+            with_system_ca: false,
+            identity: None,
+            alpn: Vec::new(),
+        }
+    }
+}
+
+impl TlsOptions {
+    pub fn verifies(&self) -> bool {
+        self.cert_reqs != CertReqs::None
+    }
+
+    /// Whether the system's CAs are trusted.
+    pub fn uses_system_ca(&self) -> bool {
+        self.ca.is_empty() || self.with_system_ca
+    }
+}
+
+/// What a script should change to connect without verification, for error messages.
+pub const OPT_OUT_HINT: &str = "to connect without verifying the certificate, pass \
+    ssl_params={'cert_reqs': ssl.CERT_NONE} or set ctx.verify_mode = ssl.CERT_NONE \
+    (with ctx.check_hostname = False first)";
+
+/// What a script should change to skip only the host name check.
+pub const HOSTNAME_HINT: &str = "give the name the certificate is for as \
+    ssl_params={'server_hostname': NAME} (with ssl=True or ssl=ctx), or skip only the name \
+    check with ctx.check_hostname = False";
