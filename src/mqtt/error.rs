@@ -121,7 +121,12 @@ impl MqttError {
 #[cfg(feature = "tls")]
 fn tls_cause(e: &rumqttc::TlsError) -> String {
     match e {
-        rumqttc::TlsError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => {
+        rumqttc::TlsError::Io(io)
+            if matches!(
+                io.kind(),
+                io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+            ) =>
+        {
             "the connection was closed during the handshake".into()
         }
         rumqttc::TlsError::Io(io) => io.to_string(),

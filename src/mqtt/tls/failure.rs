@@ -83,7 +83,11 @@ fn certificate_problem(e: &CertificateError) -> String {
             let presented = if presented.is_empty() {
                 "no names".to_string()
             } else {
-                presented.join(", ")
+                presented
+                    .iter()
+                    .map(|name| bare_name(name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             format!(
                 "host name mismatch: the certificate is for {presented}, not {}; {HOSTNAME_HINT}",
@@ -104,6 +108,15 @@ fn certificate_problem(e: &CertificateError) -> String {
         }
         other => format!("{other:?}; {OPT_OUT_HINT}"),
     }
+}
+
+/// `DnsName("a.example")` (how rustls lists a certificate's names) -> `a.example`.
+fn bare_name(presented: &str) -> &str {
+    presented
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .map(|inner| inner.trim_matches('"'))
+        .unwrap_or(presented)
 }
 
 fn alert_problem(alert: AlertDescription, broker: &str) -> String {
@@ -168,7 +181,7 @@ mod tests {
             "b:8883",
         );
         assert!(
-            m.contains("name mismatch") && m.contains("a.example") && m.contains("check_hostname"),
+            m.contains("is for b.example, not a.example") && m.contains("check_hostname"),
             "{m}"
         );
     }
