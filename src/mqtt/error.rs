@@ -140,14 +140,27 @@ fn websocket_failure(e: &(dyn std::error::Error + 'static), broker: &str) -> Mqt
     let mut cause = e.source();
     while let Some(c) = cause {
         if let Some(io) = c.downcast_ref::<io::Error>() {
+            #[cfg(feature = "tls")]
+            if broker.starts_with("wss://") && io.kind() == io::ErrorKind::UnexpectedEof {
+                return MqttError::Tls {
+                    errno: super::tls::HANDSHAKE_FAILURE,
+                    message: format!(
+                        "TLS handshake with {broker} failed: the connection was closed during \
+                         the handshake (is it a TLS port? ws:// is WebSocket without TLS)"
+                    ),
+                };
+            }
             return MqttError::from_io(io, &format!("cannot reach {broker}"));
         }
         cause = c.source();
     }
     // rumqttc's own prefix ("Websocket: ") says nothing more than the message does.
     let e = e.source().unwrap_or(e);
-    let hint = if e.to_string().contains("HTTP error") {
+    let detail = e.to_string();
+    let hint = if detail.contains("HTTP error") {
         " (check the path: brokers usually serve MQTT over WebSocket on /mqtt)"
+    } else if detail.contains("Handshake not finished") {
+        " (is it a WebSocket port? a plain MQTT port does not answer HTTP)"
     } else {
         ""
     };
