@@ -23,11 +23,63 @@ from _pymqtt_ssl import (  # noqa: F401
 )
 
 
+_NO_SOCKETS = (
+    "pymqtt's ssl module does not wrap sockets (no https, asyncio TLS, ftplib/smtplib TLS...): "
+    "its TLS is for MQTT only; pass the context to umqtt.simple as MQTTClient(..., ssl=ctx), "
+    "or use ssl=True, ssl_params={...}"
+)
+
+
 class SSLCertVerificationError(SSLError, ValueError):
     """CPython's name for a failed certificate check; pymqtt raises SSLError itself."""
 
 
 CertificateError = SSLCertVerificationError
+
+
+# CPython's other SSLError subclasses: the standard library names some of them when imported
+# (asyncio's sslproto does), so they exist even though pymqtt never raises them.
+class SSLZeroReturnError(SSLError):
+    pass
+
+
+class SSLWantReadError(SSLError):
+    pass
+
+
+class SSLWantWriteError(SSLError):
+    pass
+
+
+class SSLSyscallError(SSLError):
+    pass
+
+
+class SSLEOFError(SSLError):
+    pass
+
+
+class _NoSockets:
+    """A CPython ssl class pymqtt cannot offer: `isinstance` checks work, making one fails."""
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError(_NO_SOCKETS)
+
+
+class SSLSocket(_NoSockets):
+    pass
+
+
+class SSLObject(_NoSockets):
+    pass
+
+
+class MemoryBIO(_NoSockets):
+    pass
+
+
+class SSLSession(_NoSockets):
+    pass
 
 
 class _Purpose:
@@ -57,10 +109,10 @@ def create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None, capath=N
 
 
 def _create_default_https_context(*args, **kwargs):
-    raise NotImplementedError(
-        "https is not available in pymqtt: its ssl module does not wrap sockets (its TLS is "
-        "for MQTT only). Use http://, or fetch the file with another tool"
-    )
+    raise NotImplementedError(_NO_SOCKETS)
+
+
+_create_stdlib_context = _create_default_https_context
 
 
 def wrap_socket(sock, *args, **kwargs):

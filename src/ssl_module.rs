@@ -396,6 +396,15 @@ mod native {
         }
 
         #[pymethod]
+        fn wrap_bio(
+            &self,
+            _args: rustpython_vm::function::FuncArgs,
+            vm: &VirtualMachine,
+        ) -> PyResult<()> {
+            Err(super::no_socket_wrapping(vm))
+        }
+
+        #[pymethod]
         fn wrap_socket(
             &self,
             _args: rustpython_vm::function::FuncArgs,

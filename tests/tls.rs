@@ -305,6 +305,9 @@ attempt("wrap", lambda: ctx.wrap_socket(None))
 attempt("default", lambda: ssl.create_default_context(cafile=CA))
 print("ports", MQTTClient("a", "h", ssl=True).port, MQTTClient("a", "h", ssl=ctx).port, MQTTClient("a", "h").port)
 print("errors", issubclass(ssl.SSLError, OSError))
+# The standard library modules that use ssl still import, and refuse TLS sockets clearly.
+import asyncio, ftplib, http.client, smtplib, urllib.request
+attempt("https", lambda: urllib.request.urlopen("https://127.0.0.1:1/"))
 "#,
         py_path(&bad_pem)
     );
@@ -326,6 +329,7 @@ print("errors", issubclass(ssl.SSLError, OSError))
         "default accepted",
         "ports 8883 8883 1883",
         "errors True",
+        "https NotImplementedError pymqtt's ssl module does not wrap sockets",
     ] {
         assert!(
             out.lines().any(|l| l.starts_with(expected)),
