@@ -106,3 +106,21 @@ pub const OPT_OUT_HINT: &str = "to connect without verifying the certificate, pa
 pub const HOSTNAME_HINT: &str = "give the name the certificate is for as \
     ssl_params={'server_hostname': NAME} (with ssl=True or ssl=ctx), or skip only the name \
     check with ctx.check_hostname = False";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cert_reqs_are_pythons_numbers_and_only_none_skips_verification() {
+        assert_eq!(CertReqs::from_int(0), Some(CertReqs::None));
+        assert_eq!(CertReqs::from_int(2), Some(CertReqs::Required));
+        assert_eq!(CertReqs::from_int(3), None);
+        assert!(TlsOptions::default().verifies());
+        let optional = TlsOptions {
+            cert_reqs: CertReqs::Optional,
+            ..TlsOptions::default()
+        };
+        assert!(optional.verifies() && optional.uses_system_ca());
+    }
+}
