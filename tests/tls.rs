@@ -409,3 +409,46 @@ fn mqtts_broker_redirect_uses_tls_with_the_scripts_settings() {
         out.stderr
     );
 }
+
+#[test]
+fn pub_tool_speaks_tls_with_mosquitto_style_flags() {
+    let pki = TestPki::new();
+    let broker = tls_broker(&pki, &pki.server, true);
+    let topic = unique_id("tls-tool");
+    let mut peer = Peer::connect(broker.plain_port(), &unique_id("peer"));
+    peer.subscribe(&topic, QoS::AtLeastOnce);
+    let publish = |extra: &[&str]| {
+        let port = broker.port().to_string();
+        Pymqtt::new()
+            .args([
+                "pub",
+                "-H",
+                "localhost",
+                "-p",
+                &port,
+                "-t",
+                &topic,
+                "-m",
+                "tool",
+            ])
+            .args(["-q", "1", "--cafile", pki.ca.to_str().unwrap()])
+            .args(extra.iter().copied())
+            .run(RUN)
+    };
+    // The broker wants a client certificate: one line saying so.
+    let refused = publish(&[]);
+    refused.assert_code(1);
+    assert!(
+        refused.stderr.contains("requires a client certificate"),
+        "{}",
+        refused.stderr
+    );
+    publish(&[
+        "--cert",
+        pki.client.cert.to_str().unwrap(),
+        "--key",
+        pki.client.key.to_str().unwrap(),
+    ])
+    .assert_code(0);
+    assert_eq!(text(&peer.expect_publish("pymqtt pub over TLS")), "tool");
+}
