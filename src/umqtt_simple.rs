@@ -39,13 +39,15 @@ mod native {
     }
 
     fn to_exception(vm: &VirtualMachine, e: MqttError) -> PyBaseExceptionRef {
-        match e {
-            MqttError::Os { errno, message } => vm.new_errno_error(errno, message).upcast(),
-            MqttError::Tls { errno, message } => {
-                ssl_module::new_ssl_error(vm, Some(errno), message)
+        match &e {
+            MqttError::Os { errno, message } => {
+                vm.new_errno_error(*errno, message.clone()).upcast()
+            }
+            MqttError::Tls { errno, .. } => {
+                ssl_module::new_ssl_error(vm, Some(*errno), e.message_for_scripts())
             }
             MqttError::Refused(code) => {
-                vm.new_exception(mqtt_exception(vm), vec![vm.ctx.new_int(code).into()])
+                vm.new_exception(mqtt_exception(vm), vec![vm.ctx.new_int(*code).into()])
             }
         }
     }

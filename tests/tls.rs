@@ -439,7 +439,10 @@ fn pub_tool_speaks_tls_with_mosquitto_style_flags() {
     let refused = publish(&[]);
     refused.assert_code(1);
     assert!(
-        refused.stderr.contains("requires a client certificate"),
+        refused.stderr.contains("requires a client certificate")
+            && refused
+                .stderr
+                .contains("give one with --cert FILE --key FILE"),
         "{}",
         refused.stderr
     );

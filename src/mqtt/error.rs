@@ -6,6 +6,8 @@ use std::io;
 
 use rumqttc::{ConnectReturnCode, ConnectionError, StateError};
 
+use super::tls::Advice;
+
 pub const ENOTCONN: i32 = 107;
 pub const ETIMEDOUT: i32 = 110;
 pub const ECONNRESET: i32 = 104;
@@ -19,8 +21,13 @@ pub enum MqttError {
     /// Raised as `OSError(errno, message)`.
     Os { errno: i32, message: String },
     /// TLS could not be set up or its handshake failed: raised as `ssl.SSLError(errno,
-    /// message)`, an OSError, with MicroPython's (mbedTLS's) errno where it has one.
-    Tls { errno: i32, message: String },
+    /// message)`, an OSError, with MicroPython's (mbedTLS's) errno where it has one. `advice`
+    /// is worded by whoever shows the error (a script and the tools change different things).
+    Tls {
+        errno: i32,
+        message: String,
+        advice: Option<Advice>,
+    },
     /// The broker refused with this return code: `MQTTException(code)`.
     Refused(u8),
 }
@@ -55,10 +62,22 @@ impl MqttError {
         MqttError::os(errno, format!("{context}: {e}"))
     }
 
-    /// The message, without the errno.
-    pub fn message(&self) -> String {
+    /// A TLS failure without advice.
+    pub fn tls(errno: i32, message: impl Into<String>) -> MqttError {
+        MqttError::Tls {
+            errno,
+            message: message.into(),
+            advice: None,
+        }
+    }
+
+    /// The message of an OS or TLS error with a script's advice appended, without the errno.
+    pub fn message_for_scripts(&self) -> String {
         match self {
-            MqttError::Os { message, .. } | MqttError::Tls { message, .. } => message.clone(),
+            MqttError::Os { message, .. } => message.clone(),
+            MqttError::Tls {
+                message, advice, ..
+            } => with_advice(message, advice.map(Advice::for_scripts)),
             MqttError::Refused(code) => format!("broker refused the connection: code {code}"),
         }
     }
@@ -67,19 +86,23 @@ impl MqttError {
     pub fn from_connection(e: &ConnectionError, broker: &str) -> MqttError {
         #[cfg(feature = "tls")]
         if let Some(tls) = super::tls::find_rustls_error(e) {
-            let (errno, message) = super::tls::rustls_failure(tls, broker);
-            return MqttError::Tls { errno, message };
+            let failure = super::tls::rustls_failure(tls, broker);
+            return MqttError::Tls {
+                errno: failure.errno,
+                message: failure.message,
+                advice: failure.advice,
+            };
         }
         match e {
             #[cfg(feature = "tls")]
-            ConnectionError::Tls(tls) => MqttError::Tls {
-                errno: super::tls::HANDSHAKE_FAILURE,
-                message: format!(
+            ConnectionError::Tls(tls) => MqttError::tls(
+                super::tls::HANDSHAKE_FAILURE,
+                format!(
                     "TLS handshake with {broker} failed: {} (is it a TLS port? MQTT over TLS \
                      is usually on 8883)",
                     tls_cause(tls)
                 ),
-            },
+            ),
             #[cfg(feature = "websocket")]
             ConnectionError::Websocket(_) => websocket_failure(e, broker),
             #[cfg(feature = "websocket")]
@@ -142,13 +165,13 @@ fn websocket_failure(e: &(dyn std::error::Error + 'static), broker: &str) -> Mqt
         if let Some(io) = c.downcast_ref::<io::Error>() {
             #[cfg(feature = "tls")]
             if broker.starts_with("wss://") && io.kind() == io::ErrorKind::UnexpectedEof {
-                return MqttError::Tls {
-                    errno: super::tls::HANDSHAKE_FAILURE,
-                    message: format!(
+                return MqttError::tls(
+                    super::tls::HANDSHAKE_FAILURE,
+                    format!(
                         "TLS handshake with {broker} failed: the connection was closed during \
                          the handshake (is it a TLS port? ws:// is WebSocket without TLS)"
                     ),
-                };
+                );
             }
             return MqttError::from_io(io, &format!("cannot reach {broker}"));
         }
@@ -170,6 +193,14 @@ fn websocket_failure(e: &(dyn std::error::Error + 'static), broker: &str) -> Mqt
     )
 }
 
+/// `message; advice`.
+pub fn with_advice(message: &str, advice: Option<&str>) -> String {
+    match advice {
+        Some(advice) => format!("{message}; {advice}"),
+        None => message.to_string(),
+    }
+}
+
 /// The CONNACK return code as the number on the wire.
 fn return_code(code: ConnectReturnCode) -> u8 {
     match code {
@@ -185,8 +216,8 @@ fn return_code(code: ConnectReturnCode) -> u8 {
 impl fmt::Display for MqttError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MqttError::Os { errno, message } | MqttError::Tls { errno, message } => {
-                write!(f, "[Errno {errno}] {message}")
+            MqttError::Os { errno, .. } | MqttError::Tls { errno, .. } => {
+                write!(f, "[Errno {errno}] {}", self.message_for_scripts())
             }
             MqttError::Refused(code) => write!(f, "broker refused the connection: code {code}"),
         }

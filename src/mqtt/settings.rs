@@ -143,9 +143,11 @@ impl ClientSettings {
 
     #[cfg(feature = "tls")]
     fn rustls(&self, tls: &TlsOptions) -> Result<rumqttc::TlsConfiguration, MqttError> {
-        let config = super::tls::client_config(tls).map_err(|message| MqttError::Tls {
-            errno: EIO,
-            message: format!("cannot set up TLS for {}: {message}", self.broker()),
+        let config = super::tls::client_config(tls).map_err(|message| {
+            MqttError::tls(
+                EIO,
+                format!("cannot set up TLS for {}: {message}", self.broker()),
+            )
         })?;
         Ok(rumqttc::TlsConfiguration::Rustls(config))
     }

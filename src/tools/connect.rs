@@ -10,8 +10,8 @@ use clap::Args;
 use super::Failure;
 use super::parse;
 use crate::broker_address::{BrokerAddress, Scheme};
-use crate::mqtt::error::{ETIMEDOUT, MqttError};
-use crate::mqtt::tls::{ClientIdentity, TlsOptions, material};
+use crate::mqtt::error::{ETIMEDOUT, MqttError, with_advice};
+use crate::mqtt::tls::{Advice, ClientIdentity, TlsOptions, material};
 use crate::mqtt::{ClientSettings, Connection, Transport, WaitError};
 
 /// The broker when neither a flag nor `PYMQTT_BROKER` names one.
@@ -208,9 +208,10 @@ pub(crate) fn failure(e: WaitError<Failure>) -> Failure {
 /// An error of an open connection, for a terminal: no errno, no "(os error N)".
 pub(crate) fn describe(e: &MqttError) -> String {
     match e {
-        MqttError::Os { message, .. } | MqttError::Tls { message, .. } => {
-            without_os_error(message).to_string()
-        }
+        MqttError::Os { message, .. } => without_os_error(message).to_string(),
+        MqttError::Tls {
+            message, advice, ..
+        } => with_advice(without_os_error(message), advice.map(Advice::for_tools)),
         MqttError::Refused(code) => format!("the broker refused: {}", refusal(*code)),
     }
 }
@@ -224,7 +225,13 @@ fn connect_error(e: &MqttError, broker: &str) -> String {
                 refusal(*code)
             )
         }
-        MqttError::Os { errno, message } | MqttError::Tls { errno, message } => {
+        MqttError::Tls {
+            message, advice, ..
+        } => format!(
+            "cannot connect to {broker}: {}",
+            with_advice(without_os_error(message), advice.map(Advice::for_tools))
+        ),
+        MqttError::Os { errno, message } => {
             let detail = message
                 .strip_prefix(&format!("cannot reach {broker}: "))
                 .or_else(|| message.strip_prefix(&format!("connection to {broker} lost: ")))

@@ -5,7 +5,7 @@ use std::io;
 
 use rustls::{AlertDescription, CertificateError, Error};
 
-use super::{HOSTNAME_HINT, OPT_OUT_HINT};
+use super::Advice;
 
 /// MicroPython's errno for a failed certificate check (mbedTLS's
 /// `MBEDTLS_ERR_X509_CERT_VERIFY_FAILED`), so scripts written for it see the same number.
@@ -33,49 +33,67 @@ pub fn find_rustls_error<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a Erro
     None
 }
 
-/// `(errno, message)` for a failed TLS handshake with `broker`.
-pub fn rustls_failure(e: &Error, broker: &str) -> (i32, String) {
-    match e {
-        Error::InvalidCertificate(cert) => (
-            CERT_VERIFY_FAILED,
-            format!(
-                "TLS certificate verification failed for {broker}: {}",
-                certificate_problem(cert)
-            ),
-        ),
+/// What went wrong in a TLS handshake: the errno, the sentence, and what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFailure {
+    pub errno: i32,
+    pub message: String,
+    pub advice: Option<Advice>,
+}
+
+/// The failure of a TLS handshake with `broker` that ended in `e`.
+pub fn rustls_failure(e: &Error, broker: &str) -> TlsFailure {
+    let (errno, (message, advice)) = match e {
+        Error::InvalidCertificate(cert) => {
+            let (problem, advice) = certificate_problem(cert);
+            (
+                CERT_VERIFY_FAILED,
+                (
+                    format!("TLS certificate verification failed for {broker}: {problem}"),
+                    Some(advice),
+                ),
+            )
+        }
         Error::AlertReceived(alert) => (FATAL_ALERT, alert_problem(*alert, broker)),
         Error::InvalidMessage(_) | Error::InappropriateMessage { .. } => (
             HANDSHAKE_FAILURE,
-            format!(
-                "TLS handshake with {broker} failed: the server does not speak TLS there \
-                 (is it a plain MQTT port? TLS is usually on 8883): {e}"
+            (
+                format!(
+                    "TLS handshake with {broker} failed: the server does not speak TLS there \
+                     (is it a plain MQTT port? TLS is usually on 8883): {e}"
+                ),
+                None,
             ),
         ),
         other => (
             HANDSHAKE_FAILURE,
-            format!("TLS handshake with {broker} failed: {other}"),
+            (format!("TLS handshake with {broker} failed: {other}"), None),
         ),
+    };
+    TlsFailure {
+        errno,
+        message,
+        advice,
     }
 }
 
-fn certificate_problem(e: &CertificateError) -> String {
+fn certificate_problem(e: &CertificateError) -> (String, Advice) {
+    let opt_out = |what: &str| (what.to_string(), Advice::OptOut);
     match e {
-        CertificateError::UnknownIssuer => format!(
-            "the server's certificate is signed by an unknown issuer (no trusted CA; give the \
-             broker's CA as ssl_params={{'ca_certs': PATH}} or ctx.load_verify_locations(PATH)); \
-             {OPT_OUT_HINT}"
+        CertificateError::UnknownIssuer => (
+            "the server's certificate is signed by an unknown issuer (not a trusted CA)".into(),
+            Advice::TrustCaOrOptOut,
         ),
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => format!(
-            "the server's certificate has expired (or this computer's clock is wrong); \
-             {OPT_OUT_HINT}"
-        ),
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => format!(
-            "the server's certificate is not valid yet (is this computer's clock right?); \
-             {OPT_OUT_HINT}"
-        ),
-        CertificateError::NotValidForName => {
-            format!("host name mismatch: the certificate is for another name; {HOSTNAME_HINT}")
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            opt_out("the server's certificate has expired (or this computer's clock is wrong)")
         }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            opt_out("the server's certificate is not valid yet (is this computer's clock right?)")
+        }
+        CertificateError::NotValidForName => (
+            "host name mismatch: the certificate is for another name".into(),
+            Advice::HostName,
+        ),
         CertificateError::NotValidForNameContext {
             expected,
             presented,
@@ -89,24 +107,21 @@ fn certificate_problem(e: &CertificateError) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            format!(
-                "host name mismatch: the certificate is for {presented}, not {}; {HOSTNAME_HINT}",
-                expected.to_str()
+            (
+                format!(
+                    "host name mismatch: the certificate is for {presented}, not {}",
+                    expected.to_str()
+                ),
+                Advice::HostName,
             )
         }
-        CertificateError::Revoked => {
-            format!("the server's certificate has been revoked; {OPT_OUT_HINT}")
-        }
-        CertificateError::BadSignature => {
-            format!("the server's certificate has a bad signature; {OPT_OUT_HINT}")
-        }
+        CertificateError::Revoked => opt_out("the server's certificate has been revoked"),
+        CertificateError::BadSignature => opt_out("the server's certificate has a bad signature"),
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-            format!("the server's certificate is not meant for a TLS server; {OPT_OUT_HINT}")
+            opt_out("the server's certificate is not meant for a TLS server")
         }
-        CertificateError::BadEncoding => {
-            format!("the server's certificate is malformed; {OPT_OUT_HINT}")
-        }
-        other => format!("{other:?}; {OPT_OUT_HINT}"),
+        CertificateError::BadEncoding => opt_out("the server's certificate is malformed"),
+        other => opt_out(&format!("{other:?}")),
     }
 }
 
@@ -119,28 +134,35 @@ fn bare_name(presented: &str) -> &str {
         .unwrap_or(presented)
 }
 
-fn alert_problem(alert: AlertDescription, broker: &str) -> String {
-    let client_cert_hint = "if it requires a client certificate, give one as \
-        ssl_params={'certfile': PATH, 'keyfile': PATH} or ctx.load_cert_chain(CERTFILE, KEYFILE)";
+fn alert_problem(alert: AlertDescription, broker: &str) -> (String, Option<Advice>) {
     match alert {
-        AlertDescription::CertificateRequired => format!(
-            "the broker {broker} requires a client certificate and none was given: give one as \
-             ssl_params={{'certfile': PATH, 'keyfile': PATH}} or ctx.load_cert_chain(CERTFILE, KEYFILE)"
+        AlertDescription::CertificateRequired => (
+            format!("the broker {broker} requires a client certificate and none was given"),
+            Some(Advice::ClientCertificate),
         ),
         AlertDescription::UnknownCA
         | AlertDescription::BadCertificate
         | AlertDescription::CertificateUnknown
         | AlertDescription::CertificateExpired
         | AlertDescription::CertificateRevoked
-        | AlertDescription::AccessDenied => format!(
-            "the broker {broker} rejected the client certificate (TLS alert {alert:?}): it \
-             must be signed by a CA the broker trusts, and be valid"
+        | AlertDescription::AccessDenied => (
+            format!(
+                "the broker {broker} rejected the client certificate (TLS alert {alert:?}): it \
+                 must be signed by a CA the broker trusts, and be valid"
+            ),
+            None,
         ),
-        AlertDescription::HandshakeFailure => format!(
-            "the broker {broker} ended the TLS handshake (handshake failure alert): \
-             {client_cert_hint}; else the broker and pymqtt share no TLS version or cipher"
+        AlertDescription::HandshakeFailure => (
+            format!(
+                "the broker {broker} ended the TLS handshake (handshake failure alert): it may \
+                 require a client certificate, or share no TLS version or cipher with pymqtt"
+            ),
+            Some(Advice::ClientCertificate),
         ),
-        other => format!("the broker {broker} ended the TLS handshake with alert {other:?}"),
+        other => (
+            format!("the broker {broker} ended the TLS handshake with alert {other:?}"),
+            None,
+        ),
     }
 }
 
@@ -158,22 +180,26 @@ mod tests {
     }
 
     #[test]
-    fn certificate_problems_say_what_failed_and_how_to_opt_out() {
-        let (errno, m) = rustls_failure(
+    fn certificate_problems_say_what_failed_and_what_to_change() {
+        let f = rustls_failure(
             &Error::InvalidCertificate(CertificateError::UnknownIssuer),
             "b:8883",
         );
-        assert_eq!(errno, CERT_VERIFY_FAILED);
+        assert_eq!(f.errno, CERT_VERIFY_FAILED);
+        assert_eq!(f.advice, Some(Advice::TrustCaOrOptOut));
+        assert!(f.message.contains("unknown issuer"), "{f:?}");
         assert!(
-            m.contains("unknown issuer") && m.contains("ssl.CERT_NONE"),
-            "{m}"
+            Advice::TrustCaOrOptOut
+                .for_scripts()
+                .contains("ssl.CERT_NONE")
         );
-        let (_, m) = rustls_failure(
+        let f = rustls_failure(
             &Error::InvalidCertificate(CertificateError::Expired),
             "b:8883",
         );
-        assert!(m.contains("expired"), "{m}");
-        let (_, m) = rustls_failure(
+        assert!(f.message.contains("expired"), "{f:?}");
+        assert_eq!(f.advice, Some(Advice::OptOut));
+        let f = rustls_failure(
             &Error::InvalidCertificate(CertificateError::NotValidForNameContext {
                 expected: rustls::pki_types::ServerName::try_from("a.example").unwrap(),
                 presented: vec!["DnsName(\"b.example\")".into()],
@@ -181,21 +207,25 @@ mod tests {
             "b:8883",
         );
         assert!(
-            m.contains("is for b.example, not a.example") && m.contains("check_hostname"),
-            "{m}"
+            f.message.contains("is for b.example, not a.example"),
+            "{f:?}"
         );
+        assert_eq!(f.advice, Some(Advice::HostName));
     }
 
     #[test]
     fn alerts_point_at_client_certificates() {
-        let (errno, m) = rustls_failure(
+        let f = rustls_failure(
             &Error::AlertReceived(AlertDescription::CertificateRequired),
             "b:8883",
         );
-        assert_eq!(errno, FATAL_ALERT);
+        assert_eq!(f.errno, FATAL_ALERT);
+        assert!(f.message.contains("requires a client certificate"), "{f:?}");
+        assert_eq!(f.advice, Some(Advice::ClientCertificate));
         assert!(
-            m.contains("client certificate") && m.contains("load_cert_chain"),
-            "{m}"
+            Advice::ClientCertificate
+                .for_scripts()
+                .contains("load_cert_chain")
         );
     }
 }

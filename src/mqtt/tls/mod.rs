@@ -22,7 +22,8 @@ mod verifier;
 pub use config::client_config;
 #[cfg(feature = "tls")]
 pub use failure::{
-    CERT_VERIFY_FAILED, FATAL_ALERT, HANDSHAKE_FAILURE, find_rustls_error, rustls_failure,
+    CERT_VERIFY_FAILED, FATAL_ALERT, HANDSHAKE_FAILURE, TlsFailure, find_rustls_error,
+    rustls_failure,
 };
 
 /// Python's `ssl.CERT_NONE`, `CERT_OPTIONAL`, `CERT_REQUIRED`.
@@ -97,15 +98,58 @@ impl TlsOptions {
     }
 }
 
-/// What a script should change to connect without verification, for error messages.
-pub const OPT_OUT_HINT: &str = "to connect without verifying the certificate, pass \
-    ssl_params={'cert_reqs': ssl.CERT_NONE} or set ctx.verify_mode = ssl.CERT_NONE \
-    (with ctx.check_hostname = False first)";
+/// What the user can change after a TLS failure. Kept apart from the message because a
+/// script and the command-line tools change different things: `ssl_params` and `SSLContext`
+/// there, `--cafile` and `--insecure` here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advice {
+    /// Trust the broker's CA, or connect without verification.
+    TrustCaOrOptOut,
+    /// Connect without verification (an expired or otherwise bad certificate).
+    OptOut,
+    /// Name the host the certificate is for, or skip the name check.
+    HostName,
+    /// Give a client certificate.
+    ClientCertificate,
+}
 
-/// What a script should change to skip only the host name check.
-pub const HOSTNAME_HINT: &str = "give the name the certificate is for as \
-    ssl_params={'server_hostname': NAME} (with ssl=True or ssl=ctx), or skip only the name \
-    check with ctx.check_hostname = False";
+impl Advice {
+    /// The advice for a Python script.
+    pub fn for_scripts(self) -> &'static str {
+        match self {
+            Advice::TrustCaOrOptOut => {
+                "give the broker's CA as ssl_params={'ca_certs': PATH} or \
+                 ctx.load_verify_locations(PATH); to connect without verifying the certificate, \
+                 pass ssl_params={'cert_reqs': ssl.CERT_NONE} or set ctx.verify_mode = \
+                 ssl.CERT_NONE (with ctx.check_hostname = False first)"
+            }
+            Advice::OptOut => {
+                "to connect without verifying the certificate, pass ssl_params={'cert_reqs': \
+                 ssl.CERT_NONE} or set ctx.verify_mode = ssl.CERT_NONE (with \
+                 ctx.check_hostname = False first)"
+            }
+            Advice::HostName => {
+                "give the name the certificate is for as ssl_params={'server_hostname': NAME} \
+                 (with ssl=True or ssl=ctx), or skip only the name check with \
+                 ctx.check_hostname = False"
+            }
+            Advice::ClientCertificate => {
+                "give one as ssl_params={'certfile': PATH, 'keyfile': PATH} or \
+                 ctx.load_cert_chain(CERTFILE, KEYFILE)"
+            }
+        }
+    }
+
+    /// The advice for `pymqtt pub` and `pymqtt sub`.
+    pub fn for_tools(self) -> &'static str {
+        match self {
+            Advice::TrustCaOrOptOut => "give the broker's CA with --cafile FILE",
+            Advice::OptOut => "the certificate cannot be trusted; check the broker and the clock",
+            Advice::HostName => "connect by the name the certificate is for, or pass --insecure",
+            Advice::ClientCertificate => "give one with --cert FILE --key FILE",
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
