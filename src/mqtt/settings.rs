@@ -129,15 +129,18 @@ impl ClientSettings {
             #[cfg(feature = "tls")]
             Transport::Tls(tls) => Ok(rumqttc::Transport::Tls(self.rustls(tls)?)),
             #[cfg(not(feature = "tls"))]
-            Transport::Tls(_) => Err(unavailable("tls", "TLS")),
+            Transport::Tls(_) => Err(unavailable("feature `tls`", "TLS")),
             #[cfg(feature = "websocket")]
             Transport::Ws { .. } => Ok(rumqttc::Transport::Ws),
             #[cfg(not(feature = "websocket"))]
-            Transport::Ws { .. } => Err(unavailable("websocket", "WebSocket")),
+            Transport::Ws { .. } => Err(unavailable("feature `websocket`", "WebSocket")),
             #[cfg(all(feature = "websocket", feature = "tls"))]
             Transport::Wss { tls, .. } => Ok(rumqttc::Transport::Wss(self.rustls(tls)?)),
             #[cfg(not(all(feature = "websocket", feature = "tls")))]
-            Transport::Wss { .. } => Err(unavailable("websocket and tls", "WebSocket over TLS")),
+            Transport::Wss { .. } => Err(unavailable(
+                "features `websocket` and `tls`",
+                "WebSocket over TLS",
+            )),
         }
     }
 
@@ -155,11 +158,11 @@ impl ClientSettings {
 
 /// The error for a transport this build left out.
 #[cfg_attr(all(feature = "tls", feature = "websocket"), allow(dead_code))]
-fn unavailable(feature: &str, what: &str) -> MqttError {
+fn unavailable(features: &str, what: &str) -> MqttError {
     MqttError::os(
         EIO,
         format!(
-            "this pymqtt was built without {what} (cargo feature `{feature}`); \
+            "this pymqtt was built without {what} (cargo {features}); \
              connect with plain MQTT instead (e.g. --broker HOST:1883)"
         ),
     )
