@@ -125,6 +125,13 @@ fn ssl_context_with_cafile_carries_messages() {
         "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\nctx.load_verify_locations(cafile=CA)\n\
          c = MQTTClient('ctx', '127.0.0.1', port=PORT, ssl=ctx)",
     );
+    // CPython's way: the system's CAs and the given one together.
+    round_trip(
+        &pki,
+        &broker,
+        "ctx = ssl.create_default_context(cafile=CA)\n\
+         c = MQTTClient('default-ctx', 'localhost', port=PORT, ssl=ctx)",
+    );
 }
 
 #[test]
