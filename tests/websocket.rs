@@ -160,7 +160,8 @@ fn wss_redirect_and_default_verification() {
         ),
         &["--broker", &to],
     );
-    // Without one, the system's CAs do not know the test CA.
+    // Without one, the system's CAs (here: another CA, as on any machine) do not know the
+    // test CA.
     let dir = TempDir::new("wss-default");
     let done = Pymqtt::script(
         &dir,
@@ -171,6 +172,7 @@ fn wss_redirect_and_default_verification() {
             broker.port()
         ),
     )
+    .env("SSL_CERT_FILE", &pki.other_ca)
     .run(RUN);
     done.assert_code(1);
     assert!(

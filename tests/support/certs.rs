@@ -31,20 +31,26 @@ pub struct TestPki {
     pub wrong_host: Issued,
     /// A client certificate (mutual TLS).
     pub client: Issued,
+    /// Another CA, that signed nothing here: a stand-in for the system's CAs
+    /// (`SSL_CERT_FILE`), so that "the system does not know this CA" holds on any machine.
+    pub other_ca: PathBuf,
 }
 
 impl TestPki {
     pub fn new() -> TestPki {
         let dir = TempDir::new("pki");
-        let ca_key = KeyPair::generate().expect("CA key");
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "pymqtt test CA");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
+        let new_ca = |name: &str| {
+            let key = KeyPair::generate().expect("CA key");
+            let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+            params.distinguished_name.push(DnType::CommonName, name);
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            let cert = params.self_signed(&key).expect("CA certificate");
+            (cert, key)
+        };
+        let (ca_cert, ca_key) = new_ca("pymqtt test CA");
         let ca = dir.write("ca.pem", ca_cert.pem());
+        let other_ca = dir.write("other-ca.pem", new_ca("another CA").0.pem());
 
         let issue = |name: &str, sans: &[&str], client: bool, expired: bool| {
             let key = KeyPair::generate().expect("key");
@@ -78,6 +84,7 @@ impl TestPki {
             expired,
             wrong_host,
             client,
+            other_ca,
         }
     }
 
