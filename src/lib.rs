@@ -3,7 +3,7 @@
 //!
 //! The binary is a thin layer over this library: [`Host`] runs a [`Program`] and returns its
 //! [`ExitStatus`]; [`BrokerAddress`] and [`Host::builder`]'s `broker` redirect every client to
-//! a broker of your choice; [`broker::EmbeddedBroker`] (feature `local-broker`) starts one
+//! a broker of your choice, over plain MQTT, TLS (`mqtts://`) or WebSocket (`ws://`, `wss://`); [`broker::EmbeddedBroker`] (feature `local-broker`) starts one
 //! in-process; [`tools`] holds `pymqtt pub` and `pymqtt sub`.
 
 #[cfg(feature = "local-broker")]

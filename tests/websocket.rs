@@ -208,3 +208,17 @@ fn pub_tool_speaks_websocket_too() {
         "from the tool"
     );
 }
+
+#[test]
+fn broker_urls_with_unknown_schemes_are_usage_errors() {
+    let done = Pymqtt::new()
+        .args(["--broker", "http://127.0.0.1:8083/mqtt", "-c", "pass"])
+        .run(RUN);
+    done.assert_code(2);
+    assert!(
+        done.stderr
+            .contains("unknown scheme; use mqtt://, mqtts://, ws:// or wss://"),
+        "{}",
+        done.stderr
+    );
+}
