@@ -467,3 +467,27 @@ fn pub_tool_speaks_tls_with_mosquitto_style_flags() {
     .assert_code(0);
     assert_eq!(text(&peer.expect_publish("pymqtt pub over TLS")), "tool");
 }
+
+/// A server that accepts the connection and never answers the handshake: connect() gives up
+/// at its timeout with ETIMEDOUT, it does not hang.
+#[test]
+fn a_silent_server_times_out_the_handshake() {
+    let pki = TestPki::new();
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().unwrap().port();
+    let started = std::time::Instant::now();
+    // connect_outcome calls c.connect(): make that connect(timeout=1).
+    let out = connect_outcome(
+        &pki,
+        port,
+        "c = MQTTClient('silent', 'localhost', port=PORT, ssl=True)\n\
+         connect = c.connect\nc.connect = lambda: connect(timeout=1)",
+    );
+    assert!(out.contains("caught TimeoutError False 110"), "{out}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    drop(silent);
+}
