@@ -25,6 +25,8 @@ pub enum BrokerError {
     PortUnavailable { port: u16, reason: std::io::Error },
     /// The broker thread started but never accepted a connection.
     NotReady { port: u16 },
+    /// A WebSocket listener was asked of a build without the `websocket` feature.
+    NoWebSocket,
 }
 
 impl fmt::Display for BrokerError {
@@ -39,6 +41,10 @@ impl fmt::Display for BrokerError {
                 f,
                 "the embedded broker on 127.0.0.1:{port} did not start accepting connections"
             ),
+            BrokerError::NoWebSocket => write!(
+                f,
+                "this pymqtt was built without WebSocket support (cargo feature `websocket`)"
+            ),
         }
     }
 }
@@ -49,17 +55,49 @@ impl std::error::Error for BrokerError {}
 #[derive(Debug, Clone, Copy)]
 pub struct EmbeddedBroker {
     addr: SocketAddr,
+    websocket_addr: Option<SocketAddr>,
+}
+
+/// The ports an embedded broker listens on (127.0.0.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listeners {
+    /// MQTT over TCP.
+    pub mqtt: u16,
+    /// MQTT over WebSocket (any path), with feature `websocket`.
+    pub websocket: Option<u16>,
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
 }
 
 impl EmbeddedBroker {
     /// Starts the broker on 127.0.0.1:`port` and returns once it accepts connections.
     pub fn start(port: u16) -> Result<EmbeddedBroker, BrokerError> {
-        let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port));
+        EmbeddedBroker::start_with(Listeners {
+            mqtt: port,
+            websocket: None,
+        })
+    }
+
+    /// Starts the broker with these listeners and returns once they accept connections.
+    pub fn start_with(listeners: Listeners) -> Result<EmbeddedBroker, BrokerError> {
+        let addr = loopback(listeners.mqtt);
+        let websocket_addr = listeners.websocket.map(loopback);
+        if websocket_addr.is_some() && cfg!(not(feature = "websocket")) {
+            return Err(BrokerError::NoWebSocket);
+        }
         // rumqttd reports a failed bind only in its own log, from its own thread; binding
         // first turns "port in use" into an error the user sees.
-        TcpListener::bind(addr).map_err(|reason| BrokerError::PortUnavailable { port, reason })?;
+        for addr in std::iter::once(addr).chain(websocket_addr) {
+            TcpListener::bind(addr).map_err(|reason| BrokerError::PortUnavailable {
+                port: addr.port(),
+                reason,
+            })?;
+        }
+        let port = listeners.mqtt;
 
-        let config = broker_config(addr);
+        let config = broker_config(addr, websocket_addr);
         thread::Builder::new()
             .name("pymqtt-broker".into())
             .spawn(move || {
@@ -70,14 +108,13 @@ impl EmbeddedBroker {
             })
             .map_err(|reason| BrokerError::PortUnavailable { port, reason })?;
 
-        let deadline = Instant::now() + READY_TIMEOUT;
-        while Instant::now() < deadline {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return Ok(EmbeddedBroker { addr });
-            }
-            thread::sleep(Duration::from_millis(10));
+        for addr in std::iter::once(addr).chain(websocket_addr) {
+            wait_accepting(addr)?;
         }
-        Err(BrokerError::NotReady { port })
+        Ok(EmbeddedBroker {
+            addr,
+            websocket_addr,
+        })
     }
 
     /// Starts the broker on a port the system reports free (for a private broker per test).
@@ -97,15 +134,32 @@ impl EmbeddedBroker {
         }
     }
 
-    /// The address the broker listens on.
+    /// The address the broker listens on for MQTT over TCP.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
+
+    /// The address of the WebSocket listener, if it has one.
+    pub fn websocket_addr(&self) -> Option<SocketAddr> {
+        self.websocket_addr
+    }
 }
 
-/// A single MQTT 3.1.1 listener with limits sized for development use: rumqttd's defaults
-/// are all zeros, which would refuse every connection.
-fn broker_config(listen: SocketAddr) -> Config {
+/// Returns once `addr` accepts connections, or fails after [`READY_TIMEOUT`].
+fn wait_accepting(addr: SocketAddr) -> Result<(), BrokerError> {
+    let deadline = Instant::now() + READY_TIMEOUT;
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    Err(BrokerError::NotReady { port: addr.port() })
+}
+
+/// An MQTT 3.1.1 listener (and maybe a WebSocket one) with limits sized for development use:
+/// rumqttd's defaults are all zeros, which would refuse every connection.
+fn broker_config(listen: SocketAddr, websocket: Option<SocketAddr>) -> Config {
     let router = RouterConfig {
         max_connections: 10_000,
         max_outgoing_packet_count: 200,
@@ -113,8 +167,8 @@ fn broker_config(listen: SocketAddr) -> Config {
         max_segment_count: 10,
         ..RouterConfig::default()
     };
-    let server = ServerSettings {
-        name: "v4-1".into(),
+    let server = |name: &str, listen: SocketAddr| ServerSettings {
+        name: name.into(),
         listen,
         tls: None,
         next_connection_delay_ms: 0,
@@ -129,7 +183,8 @@ fn broker_config(listen: SocketAddr) -> Config {
     };
     Config {
         router,
-        v4: Some(HashMap::from([("1".to_string(), server)])),
+        v4: Some(HashMap::from([("1".to_string(), server("v4-1", listen))])),
+        ws: websocket.map(|listen| HashMap::from([("1".to_string(), server("ws-1", listen))])),
         ..Config::default()
     }
 }

@@ -1,29 +1,143 @@
-//! `HOST[:PORT]`, as given to `--broker` and `PYMQTT_BROKER`.
+//! `[SCHEME://]HOST[:PORT][/PATH]`, as given to `--broker` and `PYMQTT_BROKER`.
 
 use std::fmt;
 use std::str::FromStr;
 
 /// The port MQTT uses without TLS.
 pub const MQTT_PORT: u16 = 1883;
+/// The port MQTT uses over TLS.
+pub const MQTTS_PORT: u16 = 8883;
 
+/// How the bytes travel: the URL scheme of a broker address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scheme {
+    /// Plain TCP (`host:port` or `mqtt://`).
+    #[default]
+    Mqtt,
+    /// TLS over TCP (`mqtts://`).
+    Mqtts,
+    /// WebSocket (`ws://`).
+    Ws,
+    /// WebSocket over TLS (`wss://`).
+    Wss,
+}
+
+impl Scheme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Mqtt => "mqtt",
+            Scheme::Mqtts => "mqtts",
+            Scheme::Ws => "ws",
+            Scheme::Wss => "wss",
+        }
+    }
+
+    /// The port a URL of this scheme means when it names none.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Mqtt => MQTT_PORT,
+            Scheme::Mqtts => MQTTS_PORT,
+            Scheme::Ws => 80,
+            Scheme::Wss => 443,
+        }
+    }
+
+    pub fn is_tls(self) -> bool {
+        matches!(self, Scheme::Mqtts | Scheme::Wss)
+    }
+
+    pub fn is_websocket(self) -> bool {
+        matches!(self, Scheme::Ws | Scheme::Wss)
+    }
+
+    fn split(s: &str) -> (Option<Scheme>, &str) {
+        for scheme in [Scheme::Mqtt, Scheme::Mqtts, Scheme::Ws, Scheme::Wss] {
+            let prefix = format!("{}://", scheme.name());
+            if s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(&prefix) {
+                return (Some(scheme), &s[prefix.len()..]);
+            }
+        }
+        (None, s)
+    }
+}
+
+/// Where a broker is and how to reach it.
+///
+/// Build one with [`BrokerAddress::tcp`] or by parsing; `..Default::default()` fills the
+/// scheme and path of a plain TCP address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokerAddress {
     pub host: String,
     pub port: u16,
+    pub scheme: Scheme,
+    /// The HTTP path of a WebSocket address (e.g. `/mqtt`); `/` when the URL names none, empty
+    /// for the other schemes.
+    pub path: String,
+}
+
+impl Default for BrokerAddress {
+    fn default() -> Self {
+        BrokerAddress::tcp("localhost", MQTT_PORT)
+    }
+}
+
+impl BrokerAddress {
+    /// A plain MQTT (TCP) address.
+    pub fn tcp(host: impl Into<String>, port: u16) -> BrokerAddress {
+        BrokerAddress {
+            host: host.into(),
+            port,
+            scheme: Scheme::Mqtt,
+            path: String::new(),
+        }
+    }
+
+    /// `host:port`, with an IPv6 host in brackets.
+    pub fn host_port(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// The `ws://` or `wss://` URL of a WebSocket address.
+    pub fn websocket_url(&self) -> String {
+        format!("{}://{}{}", self.scheme.name(), self.host_port(), self.path)
+    }
 }
 
 impl FromStr for BrokerAddress {
     type Err = String;
 
-    /// Accepts `host`, `host:port`, `[v6]`, `[v6]:port`, and an optional `mqtt://` prefix.
+    /// Accepts `host`, `host:port`, `[v6]`, `[v6]:port`, each with an optional `mqtt://`,
+    /// `mqtts://`, `ws://` or `wss://` in front; a WebSocket URL may end in a path.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        let rest = s.strip_prefix("mqtt://").unwrap_or(s);
-        let rest = rest.trim_end_matches('/');
-        if rest.is_empty() {
+        let (scheme, rest) = Scheme::split(s);
+        if scheme.is_none() && s.contains("://") {
+            return Err(format!(
+                "{s:?}: unknown scheme; use mqtt://, mqtts://, ws:// or wss://"
+            ));
+        }
+        let scheme = scheme.unwrap_or_default();
+        let (authority, path) = match rest.find('/') {
+            Some(at) => (&rest[..at], &rest[at..]),
+            None => (rest, ""),
+        };
+        let path = if scheme.is_websocket() {
+            if path.is_empty() { "/" } else { path }.to_string()
+        } else if path.trim_end_matches('/').is_empty() {
+            String::new()
+        } else {
+            return Err(format!(
+                "{s:?}: only ws:// and wss:// addresses have a path"
+            ));
+        };
+        if authority.is_empty() {
             return Err("expected HOST or HOST:PORT, e.g. localhost:1883".into());
         }
-        let (host, port) = if let Some(v6) = rest.strip_prefix('[') {
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
             let (host, after) = v6
                 .split_once(']')
                 .ok_or_else(|| format!("{s:?}: missing ']' after an IPv6 address"))?;
@@ -33,17 +147,17 @@ impl FromStr for BrokerAddress {
                 None => return Err(format!("{s:?}: expected ':PORT' after ']'")),
             }
         } else {
-            match rest.rsplit_once(':') {
+            match authority.rsplit_once(':') {
                 Some((host, port)) if !host.contains(':') => (host, Some(port)),
                 Some(_) => return Err(format!("{s:?}: write IPv6 addresses as [ADDR]:PORT")),
-                None => (rest, None),
+                None => (authority, None),
             }
         };
         if host.is_empty() {
             return Err(format!("{s:?}: the host is missing"));
         }
         let port = match port {
-            None => MQTT_PORT,
+            None => scheme.default_port(),
             Some(p) => p
                 .parse::<u16>()
                 .ok()
@@ -53,16 +167,19 @@ impl FromStr for BrokerAddress {
         Ok(BrokerAddress {
             host: host.to_string(),
             port,
+            scheme,
+            path,
         })
     }
 }
 
 impl fmt::Display for BrokerAddress {
+    /// `host:port` for plain MQTT (as before schemes existed), else a URL.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.host.contains(':') {
-            write!(f, "[{}]:{}", self.host, self.port)
-        } else {
-            write!(f, "{}:{}", self.host, self.port)
+        match self.scheme {
+            Scheme::Mqtt => f.write_str(&self.host_port()),
+            Scheme::Mqtts => write!(f, "mqtts://{}", self.host_port()),
+            Scheme::Ws | Scheme::Wss => f.write_str(&self.websocket_url()),
         }
     }
 }
@@ -80,6 +197,7 @@ mod tests {
         assert_eq!(parse("localhost"), Ok(("localhost".into(), 1883)));
         assert_eq!(parse("127.0.0.1:18830"), Ok(("127.0.0.1".into(), 18830)));
         assert_eq!(parse("mqtt://broker:1884"), Ok(("broker".into(), 1884)));
+        assert_eq!(parse("mqtt://broker/"), Ok(("broker".into(), 1883)));
         assert_eq!(parse("[::1]:1884"), Ok(("::1".into(), 1884)));
     }
 
@@ -90,5 +208,43 @@ mod tests {
         assert!(parse(":1883").is_err());
         assert!(parse("").is_err());
         assert!(parse("::1").is_err());
+        assert!(parse("http://host").unwrap_err().contains("unknown scheme"));
+        assert!(parse("mqtt://host/mqtt").unwrap_err().contains("path"));
+        assert!(parse("ws://").is_err());
+    }
+
+    #[test]
+    fn schemes_choose_transport_and_default_port() {
+        let a: BrokerAddress = "mqtts://broker.emqx.io".parse().unwrap();
+        assert_eq!(
+            (a.scheme, a.port, a.path.as_str()),
+            (Scheme::Mqtts, 8883, "")
+        );
+        let a: BrokerAddress = "ws://broker.emqx.io:8083/mqtt".parse().unwrap();
+        assert_eq!(
+            (a.scheme, a.port, a.path.as_str()),
+            (Scheme::Ws, 8083, "/mqtt")
+        );
+        assert_eq!(a.to_string(), "ws://broker.emqx.io:8083/mqtt");
+        let a: BrokerAddress = "WSS://[::1]".parse().unwrap();
+        assert_eq!((a.scheme, a.port, a.path.as_str()), (Scheme::Wss, 443, "/"));
+        assert_eq!(a.websocket_url(), "wss://[::1]:443/");
+        let a: BrokerAddress = "ws://h/a/b?x=1".parse().unwrap();
+        assert_eq!(
+            (a.host.as_str(), a.port, a.path.as_str()),
+            ("h", 80, "/a/b?x=1")
+        );
+    }
+
+    #[test]
+    fn plain_addresses_print_as_before() {
+        assert_eq!(BrokerAddress::tcp("::1", 1).to_string(), "[::1]:1");
+        assert_eq!(
+            "mqtt://h:2".parse::<BrokerAddress>().unwrap(),
+            BrokerAddress::tcp("h", 2)
+        );
+        assert_eq!(BrokerAddress::default().to_string(), "localhost:1883");
+        let a: BrokerAddress = "mqtts://h".parse().unwrap();
+        assert_eq!(a.to_string(), "mqtts://h:8883");
     }
 }

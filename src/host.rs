@@ -175,9 +175,11 @@ impl Host {
         let builder = InterpreterBuilder::new().settings(settings).init_stdlib();
         let umqtt_simple = crate::umqtt_simple::module_def(&builder.ctx);
         let micropython = crate::micropython::module_def(&builder.ctx);
+        let ssl = crate::ssl_module::module_def(&builder.ctx);
         builder
             .add_native_module(umqtt_simple)
             .add_native_module(micropython)
+            .add_native_module(ssl)
             .add_frozen_modules(py_freeze!(dir = "../pylib"))
             .interpreter()
     }

@@ -12,7 +12,9 @@ Examples:
   pymqtt sub.py                          run a MicroPython MQTT script
   pymqtt --local-broker pub.py           ... against a broker started inside pymqtt
   pymqtt --broker localhost:1883 sub.py  ... against another broker, whatever the script says
+  pymqtt --broker wss://broker.emqx.io:8084/mqtt sub.py   ... over WebSocket and TLS
   pymqtt broker --port 1883              run the embedded broker alone (for a second terminal)
+  pymqtt broker --ws-port 8083           ... also serving MQTT over WebSocket
   pymqtt pub -t raspberry/mqtt -m hello  publish a message (like mosquitto_pub; see pub --help)
   pymqtt sub -t raspberry/mqtt -v        print the messages on a topic (like mosquitto_sub)
   pymqtt test tests/                     run the scripts' regression tests (see test --help)
@@ -40,7 +42,9 @@ struct Cli {
     #[arg(short = 'i')]
     inspect: bool,
 
-    /// Connect every MQTTClient to this broker, whatever the script hard-codes
+    /// Connect every MQTTClient to this broker, whatever the script hard-codes: HOST[:PORT]
+    /// (plain MQTT, even for a script that asks for TLS), mqtts://HOST[:PORT] (TLS), or
+    /// ws://HOST[:PORT]/PATH, wss://HOST[:PORT]/PATH (WebSocket)
     #[arg(
         long,
         value_name = "HOST[:PORT]",
@@ -85,6 +89,9 @@ enum Command {
         /// Port to listen on (127.0.0.1)
         #[arg(long, short, default_value_t = 1883)]
         port: u16,
+        /// Also listen for MQTT over WebSocket on this port (127.0.0.1, any path), e.g. 8083
+        #[arg(long, value_name = "PORT")]
+        ws_port: Option<u16>,
     },
     /// Publish messages to a topic (like mosquitto_pub)
     Pub(pymqtt::tools::PubArgs),
@@ -97,7 +104,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
-        Some(Command::Broker { port }) => return run_broker(*port),
+        Some(Command::Broker { port, ws_port }) => return run_broker(*port, *ws_port),
         Some(Command::Pub(args)) => {
             return ExitCode::from(pymqtt::tools::publish::run(args).code());
         }
@@ -163,10 +170,10 @@ fn program_and_argv(cli: &Cli) -> (Program, Vec<String>) {
 #[cfg(feature = "local-broker")]
 fn start_local_broker(port: u16) -> Result<BrokerAddress, String> {
     let broker = pymqtt::broker::EmbeddedBroker::start(port).map_err(|e| e.to_string())?;
-    Ok(BrokerAddress {
-        host: broker.addr().ip().to_string(),
-        port: broker.addr().port(),
-    })
+    Ok(BrokerAddress::tcp(
+        broker.addr().ip().to_string(),
+        broker.addr().port(),
+    ))
 }
 
 #[cfg(not(feature = "local-broker"))]
@@ -207,11 +214,19 @@ fn run_as_test(_cli: &Cli, _report: &std::path::Path) -> ExitCode {
 }
 
 #[cfg(feature = "local-broker")]
-fn run_broker(port: u16) -> ExitCode {
-    match pymqtt::broker::EmbeddedBroker::start(port) {
+fn run_broker(port: u16, ws_port: Option<u16>) -> ExitCode {
+    let listeners = pymqtt::broker::Listeners {
+        mqtt: port,
+        websocket: ws_port,
+    };
+    match pymqtt::broker::EmbeddedBroker::start_with(listeners) {
         Ok(broker) => {
+            let websocket = broker
+                .websocket_addr()
+                .map(|addr| format!(" and ws://{addr}/mqtt"))
+                .unwrap_or_default();
             eprintln!(
-                "pymqtt: MQTT broker listening on {} (Ctrl-C stops it)",
+                "pymqtt: MQTT broker listening on {}{websocket} (Ctrl-C stops it)",
                 broker.addr()
             );
             loop {
@@ -226,7 +241,7 @@ fn run_broker(port: u16) -> ExitCode {
 }
 
 #[cfg(not(feature = "local-broker"))]
-fn run_broker(_port: u16) -> ExitCode {
+fn run_broker(_port: u16, _ws_port: Option<u16>) -> ExitCode {
     eprintln!("pymqtt: this pymqtt was built without the embedded broker (feature `local-broker`)");
     ExitCode::from(2)
 }

@@ -1,8 +1,15 @@
-//! `--broker HOST[:PORT]`: where every MQTTClient connects, whatever the script hard-codes.
+//! `--broker ADDRESS`: where every MQTTClient connects, whatever the script hard-codes.
+//!
+//! The redirect's scheme decides the transport, not the script: a plain `host:port` (or
+//! `mqtt://`) address gets plain TCP even when the script asked for TLS, so that a script
+//! written for a TLS broker runs unchanged against a local plain one. `mqtts://` and `wss://`
+//! use the script's TLS settings (CAs, client certificate, verification) when it has any,
+//! else verify against the system's CAs; the name checked is the redirect's host.
 
 use std::sync::RwLock;
 
-use crate::broker_address::BrokerAddress;
+use crate::broker_address::{BrokerAddress, Scheme};
+use crate::mqtt::{ClientSettings, Transport};
 
 static REDIRECT: RwLock<Option<BrokerAddress>> = RwLock::new(None);
 
@@ -14,4 +21,91 @@ pub fn set(to: Option<BrokerAddress>) {
 /// The broker clients are redirected to, if any.
 pub fn get() -> Option<BrokerAddress> {
     REDIRECT.read().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+/// Points `settings` at `to`, with the transport `to`'s scheme asks for.
+pub fn apply(to: &BrokerAddress, settings: &mut ClientSettings) {
+    let tls = || {
+        let mut tls = settings.transport.tls().cloned().unwrap_or_default();
+        // The script's server_hostname names the script's broker, not this one.
+        tls.server_hostname = None;
+        tls
+    };
+    let transport = match to.scheme {
+        Scheme::Mqtt => Transport::Tcp,
+        Scheme::Mqtts => Transport::Tls(tls()),
+        Scheme::Ws => Transport::Ws {
+            path: to.path.clone(),
+        },
+        Scheme::Wss => Transport::Wss {
+            path: to.path.clone(),
+            tls: tls(),
+        },
+    };
+    settings.transport = transport;
+    settings.host = to.host.clone();
+    settings.port = to.port;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mqtt::tls::{CertReqs, TlsOptions};
+
+    fn tls_script() -> ClientSettings {
+        ClientSettings {
+            client_id: "c".into(),
+            host: "broker.emqx.io".into(),
+            port: 8883,
+            user: None,
+            password: None,
+            keepalive: 0,
+            will: None,
+            clean_session: true,
+            connect_timeout: None,
+            transport: Transport::Tls(TlsOptions {
+                cert_reqs: CertReqs::None,
+                check_hostname: false,
+                server_hostname: Some("broker.emqx.io".into()),
+                ..TlsOptions::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn plain_redirect_drops_tls() {
+        let mut settings = tls_script();
+        apply(&BrokerAddress::tcp("127.0.0.1", 1884), &mut settings);
+        assert!(matches!(settings.transport, Transport::Tcp));
+        assert_eq!(settings.broker(), "127.0.0.1:1884");
+    }
+
+    #[test]
+    fn tls_redirect_keeps_the_scripts_settings_but_not_its_name() {
+        let mut settings = tls_script();
+        apply(&"mqtts://localhost:9883".parse().unwrap(), &mut settings);
+        let Transport::Tls(tls) = &settings.transport else {
+            panic!("expected TLS, got {:?}", settings.transport);
+        };
+        assert_eq!(tls.cert_reqs, CertReqs::None);
+        assert_eq!(tls.server_hostname, None);
+        assert_eq!(settings.broker(), "localhost:9883");
+    }
+
+    #[test]
+    fn websocket_redirects_keep_the_path() {
+        let mut settings = tls_script();
+        settings.transport = Transport::Tcp;
+        apply(&"wss://h:8084/mqtt".parse().unwrap(), &mut settings);
+        let Transport::Wss { path, tls } = &settings.transport else {
+            panic!("expected wss, got {:?}", settings.transport);
+        };
+        assert_eq!(
+            (path.as_str(), tls.cert_reqs),
+            ("/mqtt", CertReqs::Required)
+        );
+        assert_eq!(settings.broker(), "wss://h:8084/mqtt");
+        apply(&"ws://h:8083".parse().unwrap(), &mut settings);
+        assert_eq!(settings.broker(), "ws://h:8083/");
+    }
 }

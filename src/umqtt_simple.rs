@@ -21,11 +21,12 @@ mod native {
         VirtualMachine, pyclass,
     };
 
+    use crate::broker_address::{BrokerAddress, Scheme};
     use crate::mqtt::limits;
     use crate::mqtt::tracker::{Outcome, Ticket};
-    use crate::mqtt::{ClientSettings, Connection, Engine, MqttError, WaitError, Will};
-    use crate::redirect;
+    use crate::mqtt::{ClientSettings, Connection, Engine, MqttError, Transport, WaitError, Will};
     use crate::testing::control::{self, ScriptEvent};
+    use crate::{redirect, ssl_module, ssl_params};
 
     /// How long `ping()` waits for PINGRESP.
     const PING_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,10 +40,15 @@ mod native {
     }
 
     fn to_exception(vm: &VirtualMachine, e: MqttError) -> PyBaseExceptionRef {
-        match e {
-            MqttError::Os { errno, message } => vm.new_errno_error(errno, message).upcast(),
+        match &e {
+            MqttError::Os { errno, message } => {
+                vm.new_errno_error(*errno, message.clone()).upcast()
+            }
+            MqttError::Tls { errno, .. } => {
+                ssl_module::new_ssl_error(vm, Some(*errno), e.message_for_scripts())
+            }
             MqttError::Refused(code) => {
-                vm.new_exception(mqtt_exception(vm), vec![vm.ctx.new_int(code).into()])
+                vm.new_exception(mqtt_exception(vm), vec![vm.ctx.new_int(*code).into()])
             }
         }
     }
@@ -161,8 +167,6 @@ mod native {
     struct ClientState {
         /// `None` until `__init__` ran (a subclass may forget `super().__init__`).
         settings: Option<ClientSettings>,
-        /// The `ssl` argument, kept only to say clearly that TLS is not available yet.
-        wants_tls: bool,
         callback: Option<PyObjectRef>,
         connection: Option<Arc<Connection>>,
     }
@@ -201,15 +205,11 @@ mod native {
 
         fn init(zelf: PyRef<Self>, args: InitArgs, vm: &VirtualMachine) -> PyResult<()> {
             let client_id = text(&args.client_id, "client_id", vm)?;
-            let host = text(&args.server, "server", vm)?;
-            let wants_tls = match &args.ssl {
-                Some(ssl) => ssl.clone().try_to_bool(vm)?,
-                None => false,
-            };
-            let _ = &args.ssl_params;
+            let server = text(&args.server, "server", vm)?;
+            let tls = ssl_params::tls_options(args.ssl.as_ref(), args.ssl_params.as_ref(), vm)?;
+            let (host, url_port, transport) = transport(&server, tls, vm)?;
             let port = match args.port {
-                0 if wants_tls => 8883,
-                0 => 1883,
+                0 => url_port,
                 p @ 1..=65535 => p as u16,
                 p => {
                     return Err(vm.new_value_error(format!(
@@ -233,12 +233,47 @@ mod native {
                 will: None,
                 clean_session: true,
                 connect_timeout: None,
+                transport,
             };
-            let mut state = zelf.state.lock();
-            state.settings = Some(settings);
-            state.wants_tls = wants_tls;
+            zelf.state.lock().settings = Some(settings);
             Ok(())
         }
+    }
+
+    /// The host, default port and transport of `server`: a host name or address, or a
+    /// `ws://`/`wss://` URL; `tls` is what `ssl`/`ssl_params` asked for.
+    fn transport(
+        server: &str,
+        tls: Option<crate::mqtt::tls::TlsOptions>,
+        vm: &VirtualMachine,
+    ) -> PyResult<(String, u16, Transport)> {
+        let lower = server.to_ascii_lowercase();
+        if !(lower.starts_with("ws://") || lower.starts_with("wss://")) {
+            let port = if tls.is_some() {
+                Scheme::Mqtts.default_port()
+            } else {
+                Scheme::Mqtt.default_port()
+            };
+            let transport = tls.map_or(Transport::Tcp, Transport::Tls);
+            return Ok((server.to_string(), port, transport));
+        }
+        let url: BrokerAddress = server
+            .parse()
+            .map_err(|e| vm.new_value_error(format!("server: {e}")))?;
+        let transport = match (url.scheme, tls) {
+            (Scheme::Wss, tls) => Transport::Wss {
+                path: url.path,
+                tls: tls.unwrap_or_default(),
+            },
+            (_, None) => Transport::Ws { path: url.path },
+            (_, Some(_)) => {
+                return Err(vm.new_value_error(format!(
+                    "server {server:?} is plain WebSocket but ssl was given: use a wss:// URL \
+                     for WebSocket over TLS"
+                )));
+            }
+        };
+        Ok((url.host, url.port, transport))
     }
 
     #[pyclass(
@@ -342,12 +377,6 @@ mod native {
         #[pymethod]
         fn connect(&self, args: ConnectArgs, vm: &VirtualMachine) -> PyResult<u8> {
             let mut settings = self.settings(vm)?;
-            if self.state.lock().wants_tls {
-                return Err(vm.new_not_implemented_error(
-                    "ssl=True is not supported by this pymqtt build yet; connect without TLS \
-                     (e.g. to a local broker with --broker or --local-broker)",
-                ));
-            }
             if settings.client_id.is_empty() && !args.clean_session {
                 return Err(vm.new_value_error(
                     "clean_session=False needs a client_id: the broker keeps the session under it",
@@ -363,8 +392,7 @@ mod native {
             }
             settings.clean_session = args.clean_session;
             if let Some(to) = redirect::get() {
-                settings.host = to.host;
-                settings.port = to.port;
+                redirect::apply(&to, &mut settings);
             }
             // A new connect() replaces the old socket, as umqtt's does.
             let previous = self.state.lock().connection.take();

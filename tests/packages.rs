@@ -332,8 +332,8 @@ fn a_file_that_does_not_match_its_hash_is_refused() {
     assert!(!lib(&home).join("shout.py").exists());
 }
 
-/// The default index is https, and this build has no TLS: a clear message, not a traceback,
-/// and nothing is sent anywhere.
+/// The default index is https, and pymqtt's TLS is for MQTT only: a clear message, not a
+/// traceback, and nothing is sent anywhere.
 #[test]
 fn https_without_tls_says_so() {
     let home = TempDir::new("home");
@@ -349,7 +349,7 @@ fn https_without_tls_says_so() {
     );
     assert!(
         run.stderr
-            .contains("https needs TLS, which this pymqtt build does not have yet")
+            .contains("https downloads need TLS sockets, which pymqtt does not have")
             && run.stderr.contains("--index http://"),
         "{}",
         run.describe()

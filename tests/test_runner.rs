@@ -456,3 +456,43 @@ fn an_interactive_terminal_shows_progress() {
     tty.wait_for_text("1 passed, 0 failed");
     assert_eq!(tty.wait_exit(), 0);
 }
+
+#[test]
+fn tls_and_websocket_scripts_are_tested_unchanged_against_the_plain_test_broker() {
+    let dir = TempDir::new("runner-transports");
+    let script = |connect: &str| {
+        format!(
+            "import ssl\nfrom umqtt.simple import MQTTClient\n{connect}\n\
+             c.connect()\nc.publish('secure/t', 'hi')\nprint('sent')\n"
+        )
+    };
+    dir.write(
+        "legacy_tls.py",
+        script(
+            "c = MQTTClient('t', 'broker.emqx.io', 8883, ssl=True, \
+             ssl_params={'server_hostname': 'broker.emqx.io'})",
+        ),
+    );
+    dir.write(
+        "context_tls.py",
+        script(
+            "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n\
+             c = MQTTClient('t', 'broker.emqx.io', 8883, ssl=ctx)",
+        ),
+    );
+    dir.write(
+        "websocket.py",
+        script("c = MQTTClient('t', 'wss://broker.emqx.io:8084/mqtt')"),
+    );
+    for name in ["legacy_tls", "context_tls", "websocket"] {
+        dir.write(&format!("{name}.py.wire"), "expect secure/t hi\n");
+        dir.write(&format!("{name}.py.exp"), "sent\n");
+    }
+    let run = pymqtt_test(dir.path(), &[]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("3 passed, 0 failed"),
+        "{}",
+        run.describe()
+    );
+}

@@ -40,6 +40,7 @@ BUILT_IN = (
     "upip",
     "micropython",
     "machine",
+    "ssl",
     "time",
     "json",
     "gc",
@@ -59,8 +60,7 @@ BUILT_IN = (
 
 # Packages that cannot work in this build whatever gets installed, and why.
 UNAVAILABLE = {
-    "ssl": "TLS is not in this pymqtt build yet",
-    "tls": "TLS is not in this pymqtt build yet",
+    "tls": "pymqtt has no `tls` module; its `ssl` module holds the TLS settings for MQTT",
 }
 
 # Short names for files in git hosting services (mip's own list); all are https.
@@ -311,14 +311,11 @@ def _get(url):
 
 
 def _https_connection(url):
-    import http.client
-
-    try:
-        import ssl  # noqa: F401  (HTTPSConnection needs it)
-    except ImportError:
-        raise InstallError(
-            "cannot download {}: https needs TLS, which this pymqtt build does not have yet. "
-            "Use an index served over plain http (--index http://HOST/PATH), or download the "
-            "files elsewhere and copy them into the lib folder".format(url)
-        )
-    return http.client.HTTPSConnection
+    # pymqtt's ssl module secures MQTT connections only; it cannot wrap an http.client
+    # socket, so https is refused here with what to do instead.
+    raise InstallError(
+        "cannot download {}: https downloads need TLS sockets, which pymqtt does not have "
+        "(its TLS is for MQTT only). Use an index served over plain http "
+        "(--index http://HOST/PATH), or download the files elsewhere and copy them into the "
+        "lib folder".format(url)
+    )

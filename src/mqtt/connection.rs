@@ -74,7 +74,7 @@ impl Engine {
                 MqttError::os(e.raw_os_error().unwrap_or(super::error::EIO), e.to_string())
             })?;
         let (requests, mut eventloop) =
-            AsyncClient::new(settings.mqtt_options(), REQUEST_CHANNEL_CAPACITY);
+            AsyncClient::new(settings.mqtt_options()?, REQUEST_CHANNEL_CAPACITY);
         let mut network = NetworkOptions::new();
         // umqtt writes whole packets; without this, Nagle's algorithm delays small ones ~40 ms.
         network.set_tcp_nodelay(true);

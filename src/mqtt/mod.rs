@@ -4,8 +4,9 @@ pub mod connection;
 pub mod error;
 pub mod limits;
 pub mod settings;
+pub mod tls;
 pub mod tracker;
 
 pub use connection::{Connection, Engine, flush_open_connections};
 pub use error::{MqttError, WaitError};
-pub use settings::{ClientSettings, Will};
+pub use settings::{ClientSettings, Transport, Will};

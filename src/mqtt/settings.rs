@@ -5,7 +5,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use rumqttc::{LastWill, MqttOptions, QoS};
 
+use super::error::{EIO, MqttError};
 use super::limits::MAX_PACKET_SIZE;
+use super::tls::TlsOptions;
 
 /// Keepalive sent on the wire when the script asks for none (umqtt's default `keepalive=0`).
 ///
@@ -25,6 +27,29 @@ pub struct Will {
     pub retain: bool,
 }
 
+/// How the bytes travel to the broker.
+#[derive(Debug, Clone, Default)]
+pub enum Transport {
+    /// Plain TCP.
+    #[default]
+    Tcp,
+    /// TLS over TCP.
+    Tls(TlsOptions),
+    /// WebSocket; `path` is the URL's path and query (e.g. `/mqtt`).
+    Ws { path: String },
+    /// WebSocket over TLS.
+    Wss { path: String, tls: TlsOptions },
+}
+
+impl Transport {
+    pub fn tls(&self) -> Option<&TlsOptions> {
+        match self {
+            Transport::Tls(tls) | Transport::Wss { tls, .. } => Some(tls),
+            Transport::Tcp | Transport::Ws { .. } => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
     pub client_id: String,
@@ -37,15 +62,21 @@ pub struct ClientSettings {
     pub will: Option<Will>,
     pub clean_session: bool,
     pub connect_timeout: Option<Duration>,
+    pub transport: Transport,
 }
 
 impl ClientSettings {
-    /// "host:port", for messages.
+    /// "host:port", or the URL of a WebSocket broker, for messages.
     pub fn broker(&self) -> String {
-        if self.host.contains(':') {
+        let host_port = if self.host.contains(':') {
             format!("[{}]:{}", self.host, self.port)
         } else {
             format!("{}:{}", self.host, self.port)
+        };
+        match &self.transport {
+            Transport::Tcp | Transport::Tls(_) => host_port,
+            Transport::Ws { path } => format!("ws://{host_port}{path}"),
+            Transport::Wss { path, .. } => format!("wss://{host_port}{path}"),
         }
     }
 
@@ -62,9 +93,16 @@ impl ClientSettings {
     }
 
     /// rumqttc options. The caller has checked that a persistent session has a client id
-    /// (rumqttc panics otherwise).
-    pub fn mqtt_options(&self) -> MqttOptions {
-        let mut options = MqttOptions::new(self.client_id.clone(), self.host.clone(), self.port);
+    /// (rumqttc panics otherwise). Fails when TLS cannot be set up (no system CAs, a client
+    /// key that does not fit) or this build lacks the transport.
+    pub fn mqtt_options(&self) -> Result<MqttOptions, MqttError> {
+        // rumqttc takes a WebSocket broker as a URL in place of the host.
+        let address = match &self.transport {
+            Transport::Ws { .. } | Transport::Wss { .. } => self.broker(),
+            Transport::Tcp | Transport::Tls(_) => self.host.clone(),
+        };
+        let mut options = MqttOptions::new(self.client_id.clone(), address, self.port);
+        options.set_transport(self.rumqttc_transport()?);
         options
             .set_keep_alive(Duration::from_secs(u64::from(self.keepalive_on_wire())))
             .set_clean_session(self.clean_session)
@@ -82,6 +120,50 @@ impl ClientSettings {
                 retain: will.retain,
             });
         }
-        options
+        Ok(options)
     }
+
+    fn rumqttc_transport(&self) -> Result<rumqttc::Transport, MqttError> {
+        match &self.transport {
+            Transport::Tcp => Ok(rumqttc::Transport::Tcp),
+            #[cfg(feature = "tls")]
+            Transport::Tls(tls) => Ok(rumqttc::Transport::Tls(self.rustls(tls)?)),
+            #[cfg(not(feature = "tls"))]
+            Transport::Tls(_) => Err(unavailable("feature `tls`", "TLS")),
+            #[cfg(feature = "websocket")]
+            Transport::Ws { .. } => Ok(rumqttc::Transport::Ws),
+            #[cfg(not(feature = "websocket"))]
+            Transport::Ws { .. } => Err(unavailable("feature `websocket`", "WebSocket")),
+            #[cfg(all(feature = "websocket", feature = "tls"))]
+            Transport::Wss { tls, .. } => Ok(rumqttc::Transport::Wss(self.rustls(tls)?)),
+            #[cfg(not(all(feature = "websocket", feature = "tls")))]
+            Transport::Wss { .. } => Err(unavailable(
+                "features `websocket` and `tls`",
+                "WebSocket over TLS",
+            )),
+        }
+    }
+
+    #[cfg(feature = "tls")]
+    fn rustls(&self, tls: &TlsOptions) -> Result<rumqttc::TlsConfiguration, MqttError> {
+        let config = super::tls::client_config(tls).map_err(|message| {
+            MqttError::tls(
+                EIO,
+                format!("cannot set up TLS for {}: {message}", self.broker()),
+            )
+        })?;
+        Ok(rumqttc::TlsConfiguration::Rustls(config))
+    }
+}
+
+/// The error for a transport this build left out.
+#[cfg_attr(all(feature = "tls", feature = "websocket"), allow(dead_code))]
+fn unavailable(features: &str, what: &str) -> MqttError {
+    MqttError::os(
+        EIO,
+        format!(
+            "this pymqtt was built without {what} (cargo {features}); \
+             connect with plain MQTT instead (e.g. --broker HOST:1883)"
+        ),
+    )
 }

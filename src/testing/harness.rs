@@ -123,10 +123,10 @@ pub fn run(
 
     let host = Host::builder()
         .argv(argv)
-        .broker(BrokerAddress {
-            host: broker.addr().ip().to_string(),
-            port: broker.addr().port(),
-        })
+        .broker(BrokerAddress::tcp(
+            broker.addr().ip().to_string(),
+            broker.addr().port(),
+        ))
         .build();
     let status = host.run(&Program::File(script.to_path_buf()));
     let _ = inputs.send(Input::ScriptEnded);

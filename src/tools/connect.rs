@@ -2,14 +2,17 @@
 //! the client settings made from them, and the connection, with failures worded for a terminal.
 
 use std::net::Ipv6Addr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::Args;
 
 use super::Failure;
 use super::parse;
-use crate::broker_address::{BrokerAddress, MQTT_PORT};
-use crate::mqtt::error::{ETIMEDOUT, MqttError};
-use crate::mqtt::{ClientSettings, Connection, WaitError};
+use crate::broker_address::{BrokerAddress, Scheme};
+use crate::mqtt::error::{ETIMEDOUT, MqttError, with_advice};
+use crate::mqtt::tls::{Advice, ClientIdentity, TlsOptions, material};
+use crate::mqtt::{ClientSettings, Connection, Transport, WaitError};
 
 /// The broker when neither a flag nor `PYMQTT_BROKER` names one.
 pub const DEFAULT_HOST: &str = "localhost";
@@ -18,7 +21,7 @@ pub const DEFAULT_HOST: &str = "localhost";
 /// the host is `-H`).
 #[derive(Args, Debug, Clone, Default)]
 pub struct ConnectArgs {
-    /// Broker to connect to [default: localhost:1883]
+    /// Broker to connect to: HOST[:PORT], or a mqtts://, ws:// or wss:// URL [default: localhost:1883]
     #[arg(
         long,
         value_name = "HOST[:PORT]",
@@ -52,18 +55,46 @@ pub struct ConnectArgs {
           value_parser = parse::mqtt_string, help_heading = "Connection")]
     pub client_id: Option<String>,
 
+    /// Trust this CA (PEM file) instead of the system's; turns on TLS for a plain address
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub cafile: Option<PathBuf>,
+
+    /// Client certificate (PEM file) for brokers that require one; needs --key
+    #[arg(long, value_name = "FILE", requires = "key", help_heading = "TLS")]
+    pub cert: Option<PathBuf>,
+
+    /// Private key (PEM file) of --cert
+    #[arg(long, value_name = "FILE", requires = "cert", help_heading = "TLS")]
+    pub key: Option<PathBuf>,
+
+    /// Do not check that the certificate names the broker host (the chain is still verified)
+    #[arg(long, help_heading = "TLS")]
+    pub insecure: bool,
+
     /// Report connecting, subscriptions and disconnecting on stderr
     #[arg(short = 'd', long = "debug")]
     pub debug: bool,
 }
 
 impl ConnectArgs {
-    /// `--broker` (or `PYMQTT_BROKER`, or localhost:1883) with `-H` and `-p` applied.
+    /// Whether a TLS flag asks for TLS (as mosquitto_pub's do).
+    fn wants_tls(&self) -> bool {
+        self.cafile.is_some() || self.cert.is_some() || self.insecure
+    }
+
+    /// `--broker` (or `PYMQTT_BROKER`, or localhost:1883) with `-H` and `-p` applied; a TLS
+    /// flag turns a plain address into `mqtts://` (port 8883 when none is given).
     pub fn broker_address(&self) -> BrokerAddress {
-        let mut address = self.broker.clone().unwrap_or_else(|| BrokerAddress {
-            host: DEFAULT_HOST.to_string(),
-            port: MQTT_PORT,
-        });
+        let mut address = self
+            .broker
+            .clone()
+            .unwrap_or_else(|| BrokerAddress::tcp(DEFAULT_HOST, Scheme::Mqtt.default_port()));
+        if self.wants_tls() && address.scheme == Scheme::Mqtt {
+            address.scheme = Scheme::Mqtts;
+            if self.broker.is_none() {
+                address.port = Scheme::Mqtts.default_port();
+            }
+        }
         if let Some(host) = &self.host {
             address.host = host.clone();
         }
@@ -80,10 +111,39 @@ impl ConnectArgs {
         }
     }
 
-    /// Client settings for `tool` ("pub" or "sub"): a clean session, keepalive 60 s.
-    pub fn settings(&self, tool: &str) -> ClientSettings {
+    /// TLS settings from the flags: the system's CAs unless `--cafile`.
+    fn tls_options(&self) -> Result<TlsOptions, String> {
+        let mut tls = TlsOptions {
+            check_hostname: !self.insecure,
+            ..TlsOptions::default()
+        };
+        if let Some(cafile) = &self.cafile {
+            tls.ca = material::certificates(&read(cafile)?, &cafile.display().to_string())?;
+        }
+        if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
+            tls.identity = Some(Arc::new(ClientIdentity {
+                chain: material::certificates(&read(cert)?, &cert.display().to_string())?,
+                key: material::private_key(&read(key)?, &key.display().to_string())?,
+            }));
+        }
+        Ok(tls)
+    }
+
+    /// Client settings for `tool` ("pub" or "sub"): a clean session, keepalive 60 s, TLS for
+    /// `mqtts://` and `wss://` (and the TLS flags). Fails when a certificate file cannot be
+    /// read or parsed.
+    pub fn settings(&self, tool: &str) -> Result<ClientSettings, String> {
         let broker = self.broker_address();
-        ClientSettings {
+        let transport = match broker.scheme {
+            Scheme::Mqtt => Transport::Tcp,
+            Scheme::Mqtts => Transport::Tls(self.tls_options()?),
+            Scheme::Ws => Transport::Ws { path: broker.path },
+            Scheme::Wss => Transport::Wss {
+                path: broker.path,
+                tls: self.tls_options()?,
+            },
+        };
+        Ok(ClientSettings {
             client_id: self
                 .client_id
                 .clone()
@@ -96,8 +156,13 @@ impl ConnectArgs {
             will: None,
             clean_session: true,
             connect_timeout: None,
-        }
+            transport,
+        })
     }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 /// `-H`: a host name or address; the port goes in `-p`.
@@ -144,6 +209,9 @@ pub(crate) fn failure(e: WaitError<Failure>) -> Failure {
 pub(crate) fn describe(e: &MqttError) -> String {
     match e {
         MqttError::Os { message, .. } => without_os_error(message).to_string(),
+        MqttError::Tls {
+            message, advice, ..
+        } => with_advice(without_os_error(message), advice.map(Advice::for_tools)),
         MqttError::Refused(code) => format!("the broker refused: {}", refusal(*code)),
     }
 }
@@ -157,6 +225,12 @@ fn connect_error(e: &MqttError, broker: &str) -> String {
                 refusal(*code)
             )
         }
+        MqttError::Tls {
+            message, advice, ..
+        } => format!(
+            "cannot connect to {broker}: {}",
+            with_advice(without_os_error(message), advice.map(Advice::for_tools))
+        ),
         MqttError::Os { errno, message } => {
             let detail = message
                 .strip_prefix(&format!("cannot reach {broker}: "))
@@ -220,6 +294,29 @@ mod tests {
             ConnectArgs::default().broker_address().to_string(),
             "localhost:1883"
         );
+    }
+
+    #[test]
+    fn tls_flags_turn_on_tls() {
+        let args = ConnectArgs {
+            insecure: true,
+            ..ConnectArgs::default()
+        };
+        assert_eq!(args.broker_address().to_string(), "mqtts://localhost:8883");
+        let args = ConnectArgs {
+            broker: Some("h:1884".parse().unwrap()),
+            cafile: Some("/nonexistent/ca.pem".into()),
+            ..ConnectArgs::default()
+        };
+        assert_eq!(args.broker_address().to_string(), "mqtts://h:1884");
+        let e = args.settings("pub").unwrap_err();
+        assert!(e.starts_with("cannot read /nonexistent/ca.pem: "), "{e}");
+        let args = ConnectArgs {
+            broker: Some("ws://h/mqtt".parse().unwrap()),
+            insecure: true,
+            ..ConnectArgs::default()
+        };
+        assert_eq!(args.broker_address().to_string(), "ws://h:80/mqtt");
     }
 
     #[test]

@@ -102,7 +102,7 @@ fn publish(args: &PubArgs) -> Result<(), Failure> {
         Some(payload)
     };
 
-    let settings = args.connect.settings("pub");
+    let settings = args.connect.settings("pub")?;
     let mut never = || Ok::<(), Failure>(());
     let connection = connect::open(&settings, &mut never)?;
     args.connect.debug(

@@ -112,7 +112,7 @@ impl Progress<'_> {
 }
 
 fn subscribe(args: &SubArgs) -> Result<(), Failure> {
-    let settings = args.connect.settings("sub");
+    let settings = args.connect.settings("sub")?;
     let mut progress = Progress {
         args,
         broker: settings.broker(),

@@ -10,6 +10,7 @@
 
 #![allow(dead_code)]
 
+pub mod certs;
 pub mod package_index;
 pub mod tty;
 
@@ -648,12 +649,19 @@ pub struct MosquittoConfig {
     /// Topic filter patterns whose SUBSCRIBE is refused (SUBACK 0x80), through mosquitto's
     /// dynamic-security plugin applied to anonymous clients.
     pub deny_subscribe: Vec<String>,
+    /// Lines for the broker's listener, after its `listener PORT 127.0.0.1`: e.g. `cafile`,
+    /// `certfile`, `keyfile`, `require_certificate true` for TLS, `protocol websockets`.
+    pub listener_options: Vec<String>,
+    /// Also open a plain MQTT listener ([`Mosquitto::plain_port`]), for the independent
+    /// client of a test whose main listener speaks TLS or WebSocket.
+    pub plain_listener: bool,
 }
 
 /// A mosquitto broker on a free 127.0.0.1 port, killed on drop.
 pub struct Mosquitto {
     child: Option<Child>,
     port: u16,
+    plain_port: Option<u16>,
     dir: TempDir,
     log: Arc<Mutex<Vec<u8>>>,
 }
@@ -728,7 +736,14 @@ impl Mosquitto {
         let mut last_log = String::new();
         for _attempt in 0..5 {
             let port = free_port();
-            let conf = format!("{base}listener {port} 127.0.0.1\n");
+            let mut conf = format!("{base}listener {port} 127.0.0.1\n");
+            for line in &cfg.listener_options {
+                let _ = writeln!(conf, "{line}");
+            }
+            let plain_port = cfg.plain_listener.then(free_port);
+            if let Some(plain) = plain_port {
+                let _ = writeln!(conf, "listener {plain} 127.0.0.1");
+            }
             let conf_path = dir.write("mosquitto.conf", conf);
             let log = Arc::new(Mutex::new(Vec::new()));
             match spawn_mosquitto(&conf_path, &log) {
@@ -736,6 +751,7 @@ impl Mosquitto {
                     return Mosquitto {
                         child: Some(child),
                         port,
+                        plain_port,
                         dir,
                         log,
                     };
@@ -769,6 +785,12 @@ impl Mosquitto {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the plain MQTT listener asked for with `plain_listener`.
+    pub fn plain_port(&self) -> u16 {
+        self.plain_port
+            .expect("MosquittoConfig::plain_listener was not set")
     }
 
     /// "127.0.0.1:PORT"
