@@ -10,16 +10,7 @@ use support::*;
 
 const RUN: Duration = Duration::from_secs(30);
 
-/// The tests using the embedded broker run one at a time, as tests/embedded_broker.rs's do:
-/// side by side, the embedded broker was seen to drop an independent client's connection.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// `pymqtt broker --port P --ws-port W` on free ports, once it says it listens on both. Hold
-/// [`one_at_a_time`] while it runs.
+/// `pymqtt broker --port P --ws-port W` on free ports, once it says it listens on both.
 fn embedded_broker_with_websocket() -> (Proc, u16, u16) {
     let (port, ws_port) = (free_port(), free_port());
     let mut b = Pymqtt::new()
@@ -80,7 +71,6 @@ c.disconnect()
 
 #[test]
 fn ws_url_reaches_the_embedded_brokers_websocket_listener() {
-    let _serial = one_at_a_time();
     let (_broker, port, ws_port) = embedded_broker_with_websocket();
     round_trip(
         port,
@@ -91,7 +81,6 @@ fn ws_url_reaches_the_embedded_brokers_websocket_listener() {
 
 #[test]
 fn broker_redirect_to_ws_carries_a_script_written_for_another_broker() {
-    let _serial = one_at_a_time();
     let (_broker, port, ws_port) = embedded_broker_with_websocket();
     let to = format!("ws://127.0.0.1:{ws_port}/mqtt");
     round_trip(
@@ -103,7 +92,6 @@ fn broker_redirect_to_ws_carries_a_script_written_for_another_broker() {
 
 #[test]
 fn ws_to_a_plain_mqtt_port_fails_clearly() {
-    let _serial = one_at_a_time();
     let (_broker, port, _ws_port) = embedded_broker_with_websocket();
     let dir = TempDir::new("ws-wrong-port");
     let source = format!(
@@ -184,7 +172,6 @@ fn wss_redirect_and_default_verification() {
 
 #[test]
 fn pub_tool_speaks_websocket_too() {
-    let _serial = one_at_a_time();
     let (_broker, port, ws_port) = embedded_broker_with_websocket();
     let topic = unique_id("ws-tool");
     let mut peer = Peer::connect(port, &unique_id("peer"));
