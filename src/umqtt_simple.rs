@@ -167,6 +167,10 @@ mod native {
     struct ClientState {
         /// `None` until `__init__` ran (a subclass may forget `super().__init__`).
         settings: Option<ClientSettings>,
+        /// The `ssl.SSLContext` given as `ssl=ctx`: read again at each `connect()`, as
+        /// MicroPython's umqtt uses it only then (a script may load certificates after
+        /// creating the client).
+        ssl_context: Option<PyObjectRef>,
         callback: Option<PyObjectRef>,
         connection: Option<Arc<Connection>>,
     }
@@ -235,7 +239,12 @@ mod native {
                 connect_timeout: None,
                 transport,
             };
-            zelf.state.lock().settings = Some(settings);
+            let ssl_context = args
+                .ssl
+                .filter(|ssl| ssl_module::context_options(ssl).is_some());
+            let mut state = zelf.state.lock();
+            state.settings = Some(settings);
+            state.ssl_context = ssl_context;
             Ok(())
         }
     }
@@ -377,6 +386,14 @@ mod native {
         #[pymethod]
         fn connect(&self, args: ConnectArgs, vm: &VirtualMachine) -> PyResult<u8> {
             let mut settings = self.settings(vm)?;
+            let ssl_context = self.state.lock().ssl_context.clone();
+            if let (Some(ctx), Some(tls)) = (ssl_context, settings.transport.tls_mut())
+                && let Some(mut now) = ssl_module::context_options(&ctx)
+            {
+                // ssl_params' server_hostname stays: the context has none of its own.
+                now.server_hostname = tls.server_hostname.take();
+                *tls = now;
+            }
             if settings.client_id.is_empty() && !args.clean_session {
                 return Err(vm.new_value_error(
                     "clean_session=False needs a client_id: the broker keeps the session under it",

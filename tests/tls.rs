@@ -130,6 +130,15 @@ fn ssl_context_with_cafile_carries_messages() {
         "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\nctx.load_verify_locations(cafile=CA)\n\
          c = MQTTClient('ctx', '127.0.0.1', port=PORT, ssl=ctx)",
     );
+    // The context is read at connect(), as MicroPython's umqtt reads it: a CA loaded after
+    // the client was made counts.
+    round_trip(
+        &pki,
+        &broker,
+        "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n\
+         c = MQTTClient('late-ca', 'localhost', port=PORT, ssl=ctx)\n\
+         ctx.load_verify_locations(cafile=CA)",
+    );
     // CPython's way: the system's CAs and the given one together.
     round_trip(
         &pki,

@@ -48,6 +48,13 @@ impl Transport {
             Transport::Tcp | Transport::Ws { .. } => None,
         }
     }
+
+    pub fn tls_mut(&mut self) -> Option<&mut TlsOptions> {
+        match self {
+            Transport::Tls(tls) | Transport::Wss { tls, .. } => Some(tls),
+            Transport::Tcp | Transport::Ws { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
