@@ -41,7 +41,7 @@ pub fn run_from_command_line(
     wire: Option<&Path>,
     limit: Option<f64>,
 ) -> ExitStatus {
-    let spec = match wire.map(read_spec).transpose() {
+    let spec = match wire.map(super::wire_spec::read).transpose() {
         Ok(spec) => spec.unwrap_or_default(),
         Err(message) => {
             HarnessReport::error(message).write(report);
@@ -62,12 +62,6 @@ pub fn run_from_command_line(
         limit,
         report,
     )
-}
-
-fn read_spec(path: &Path) -> Result<WireSpec, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    super::wire_spec::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Runs `script` as one test and writes the wire verdict to `report`. Returns the script's

@@ -147,12 +147,9 @@ fn run_one(case: TestCase, options: &RunOptions, report_path: &Path) -> Outcome 
 }
 
 fn read_spec(case: &TestCase) -> Result<WireSpec, String> {
-    let Some(path) = &case.wire else {
-        return Ok(WireSpec::default());
-    };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    wire_spec::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    case.wire
+        .as_deref()
+        .map_or(Ok(WireSpec::default()), wire_spec::read)
 }
 
 /// Runs the test's process with its output (stdout and stderr in one pipe, so they

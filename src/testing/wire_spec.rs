@@ -89,6 +89,13 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
+/// Reads and parses a `.wire` file; the error names the file (and the line).
+pub fn read(path: &std::path::Path) -> Result<WireSpec, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 pub fn parse(text: &str) -> Result<WireSpec, SpecError> {
     let mut spec = WireSpec::default();
     for (index, raw) in text.lines().enumerate() {
