@@ -7,6 +7,15 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
+# The toolchain rust-toolchain.toml pins, installed when missing: rustup's own auto-install
+# may be turned off (RUSTUP_AUTO_INSTALL=0).
+toolchain=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1 \
+    || ! rustup run "$toolchain" cargo clippy --version >/dev/null 2>&1 \
+    || ! rustup run "$toolchain" rustfmt --version >/dev/null 2>&1; then
+    rustup toolchain install "$toolchain" --profile minimal --component clippy --component rustfmt
+fi
+
 need_mosquitto=0
 for tool in mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd; do
     if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then

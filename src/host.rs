@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use rustpython::InterpreterBuilderExt;
 use rustpython_vm::builtins::PyBaseExceptionRef;
+use rustpython_vm::frozen::FrozenModule;
 use rustpython_vm::scope::Scope;
 use rustpython_vm::{
     AsObject, Interpreter, InterpreterBuilder, PyResult, Settings, VirtualMachine, py_freeze,
@@ -175,14 +176,42 @@ impl Host {
         let builder = InterpreterBuilder::new().settings(settings).init_stdlib();
         let umqtt_simple = crate::umqtt_simple::module_def(&builder.ctx);
         let micropython = crate::micropython::module_def(&builder.ctx);
-        let ssl = crate::ssl_module::module_def(&builder.ctx);
-        builder
+        let builder = builder
             .add_native_module(umqtt_simple)
             .add_native_module(micropython)
-            .add_native_module(ssl)
             .add_frozen_modules(py_freeze!(dir = "../pylib"))
-            .interpreter()
+            .add_frozen_modules(standard_ssl());
+        #[cfg(feature = "tls")]
+        let builder = builder.init_hook(|_vm| install_tls_provider());
+        builder.interpreter()
     }
+}
+
+/// The standard library's ssl.py under the name pylib/ssl.py runs it by: ours takes `ssl`, and
+/// builds on the standard one rather than repeating it.
+fn standard_ssl() -> impl Iterator<Item = (&'static str, FrozenModule)> {
+    rustpython::pylib::FROZEN_STDLIB
+        .into_iter()
+        .filter(|(name, _)| *name == "ssl")
+        .map(|(_, module)| ("_pymqtt_stdlib_ssl", module))
+}
+
+/// RustPython's `_ssl` takes its rustls crypto provider from the process (it has no default
+/// without aws-lc): give it ring, the provider pymqtt's MQTT connections use. The first call
+/// in a process sets it; later ones find it set and change nothing.
+#[cfg(feature = "tls")]
+fn install_tls_provider() {
+    use rustls::crypto::ring;
+    use rustpython_stdlib::ssl::providers::CryptoExt;
+
+    let extension = CryptoExt {
+        all_cipher_suites: Some(ring::ALL_CIPHER_SUITES),
+        default_cipher_suites: Some(ring::DEFAULT_CIPHER_SUITES),
+        all_kx_groups: Some(ring::ALL_KX_GROUPS),
+        any_supported_key: Some(ring::sign::any_supported_type),
+        ticketer: ring::Ticketer::new,
+    };
+    let _ = CryptoExt::set_provider(ring::default_provider(), extension);
 }
 
 /// Reads the program's source up front, so that a missing file is exit status 2 with a
@@ -220,7 +249,7 @@ fn run_program(
                     rustpython_vm::compiler::Mode::Exec,
                     path.clone(),
                 )
-                .map_err(|err| vm.new_syntax_error(&err, source.as_deref()))?;
+                .map_err(|err| err.into_pyexception(vm, source.as_deref()))?;
             scope.globals.set_item("__file__", vm.new_pyobj(path), vm)?;
             vm.run_code_obj(code, scope.clone()).map(drop)
         }
@@ -234,7 +263,7 @@ fn run_program(
             vm.run_string(
                 scope.clone(),
                 source.as_deref().unwrap_or_default(),
-                name.to_owned(),
+                name,
             )
             .map(drop)
         }
@@ -277,7 +306,7 @@ fn shut_down(vm: &VirtualMachine) {
     if let Ok(threading) = threading
         && let Err(exc) = vm.call_method(&threading, "_shutdown", ())
     {
-        vm.print_exception(exc);
+        vm.print_exception(&exc);
     }
     rustpython_vm::stdlib::atexit::_run_exitfuncs(vm);
     for stream in ["stdout", "stderr"] {
@@ -291,13 +320,13 @@ fn shut_down(vm: &VirtualMachine) {
 /// prints: nothing for SystemExit with a number, the traceback otherwise.
 fn exit_status(vm: &VirtualMachine, exc: PyBaseExceptionRef) -> ExitStatus {
     if exc.fast_isinstance(vm.ctx.exceptions.keyboard_interrupt) {
-        vm.print_exception(exc);
+        vm.print_exception(&exc);
         return ExitStatus::INTERRUPTED;
     }
     if exc.fast_isinstance(vm.ctx.exceptions.system_exit) {
         // Handles `sys.exit("message")` (printed, status 1) and codes beyond 255 alike.
         return ExitStatus(vm.handle_exit_exception(exc) as i32);
     }
-    vm.print_exception(exc);
+    vm.print_exception(&exc);
     ExitStatus::EXCEPTION
 }

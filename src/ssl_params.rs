@@ -70,7 +70,7 @@ pub(crate) fn tls_options(
         return Ok(None);
     };
     let params = ssl_params.filter(|p| !vm.is_none(p));
-    if let Some(mut options) = ssl_module::context_options(ssl) {
+    if let Some(mut options) = ssl_module::context_options(ssl, vm)? {
         // With a context, only the name to check can come from ssl_params.
         if let Some(params) = params {
             for (name, value) in items(params, vm)? {
@@ -182,7 +182,7 @@ fn ca(
     let is_path = name == "ca_certs"
         && !is_pem_text
         && (value.downcast_ref::<PyStr>().is_some()
-            || vm.get_attribute_opt(value.clone(), "__fspath__")?.is_some());
+            || vm.get_attribute_opt(value, "__fspath__")?.is_some());
     if is_path {
         let path = ssl_module::path_arg(value, name, vm)?;
         let data = ssl_module::read_file(&path, vm)?;

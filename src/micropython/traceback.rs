@@ -17,7 +17,7 @@ fn format(exc: &Py<PyBaseException>, vm: &VirtualMachine) -> PyResult<String> {
     if let Some(traceback) = exc.__traceback__() {
         text.push_str("Traceback (most recent call last):\n");
         for entry in traceback.iter() {
-            let code = &entry.frame.code;
+            let code = entry.frame.f_code();
             text.push_str(&format!(
                 "  File \"{}\", line {}, in {}\n",
                 code.source_path().as_str(),

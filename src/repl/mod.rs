@@ -26,6 +26,7 @@ use std::collections::VecDeque;
 
 use rustpython_vm::builtins::PyBaseExceptionRef;
 use rustpython_vm::compiler::Mode;
+use rustpython_vm::vm::VmCompileError;
 use rustpython_vm::scope::Scope;
 use rustpython_vm::{AsObject, PyResult, VirtualMachine};
 use rustyline::error::ReadlineError;
@@ -74,14 +75,10 @@ pub fn run(vm: &VirtualMachine, scope: Scope) -> PyResult<()> {
     .run()
 }
 
-/// `pymqtt 0.1.0 (RustPython 0.5.0) with umqtt.simple` and how to get help and leave.
+/// `pymqtt 0.1.0 (RustPython 0.6.0) with umqtt.simple` and how to get help and leave.
 fn banner() -> String {
-    let rustpython = rustpython_vm::version::get_version();
-    let rustpython = rustpython
-        .split("[RustPython ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or("?");
+    use rustpython_vm::version::{MAJOR_IMPL, MICRO_IMPL, MINOR_IMPL};
+    let rustpython = format!("{MAJOR_IMPL}.{MINOR_IMPL}.{MICRO_IMPL}");
     format!(
         "pymqtt {} (RustPython {rustpython}) with umqtt.simple\n\
          Type \"help()\" for more information. Ctrl-D exits, Ctrl-E pastes.",
@@ -214,7 +211,9 @@ impl Session<'_> {
             .compile(statement, Mode::Single, "<stdin>".to_owned())
         {
             Ok(_) => false,
-            Err(error) => input::fails_early(statement, &error),
+            Err(VmCompileError::Compile(error)) => input::fails_early(statement, &error),
+            // A warning raised as an error (`-W error`) is not about the statement's end.
+            Err(VmCompileError::Warning(_)) => false,
         }
     }
 
@@ -225,7 +224,7 @@ impl Session<'_> {
         let vm = self.vm;
         let result = match vm.compile(source, mode, "<stdin>".to_owned()) {
             Ok(code) => vm.run_code_obj(code, self.scope.clone()).map(drop),
-            Err(err) => Err(vm.new_syntax_error(&err, Some(source))),
+            Err(err) => Err(err.into_pyexception(vm, Some(source))),
         };
         // A Ctrl-C that came as the code finished belongs to it, not to the next statement.
         let Err(exc) = result.and_then(|()| vm.check_signals()) else {
@@ -239,7 +238,7 @@ impl Session<'_> {
             self.queued.clear();
         }
         remember_last(vm, &exc);
-        vm.print_exception(exc);
+        vm.print_exception(&exc);
         Ok(!interrupted)
     }
 
