@@ -27,65 +27,90 @@ except ImportError as e:
 
 del _imp
 
-_StandardSSLContext = SSLContext  # noqa: F821 (defined by the standard library's ssl.py)
+# The class is extended in place rather than subclassed: the standard library's methods name
+# `SSLContext` itself (super(SSLContext, SSLContext)...), so the name must stay that class.
+_standard = {
+    name: getattr(SSLContext, name)  # noqa: F821 (defined by the standard library's ssl.py)
+    for name in (
+        "__new__",
+        "load_verify_locations",
+        "load_cert_chain",
+        "set_default_verify_paths",
+        "set_alpn_protocols",
+        "wrap_socket",
+        "wrap_bio",
+    )
+}
 
 
-class SSLContext(_StandardSSLContext):
-    """The standard library's SSLContext, verifying by default, that keeps what it loads for
-    MQTTClient(..., ssl=ctx)."""
+def _new(cls, protocol=None, *args, **kwargs):
+    if protocol is None or protocol == PROTOCOL_TLS:  # noqa: F821
+        # MicroPython's and older scripts: a client, as secure as PROTOCOL_TLS_CLIENT.
+        protocol = PROTOCOL_TLS_CLIENT  # noqa: F821
+    self = _standard["__new__"](cls, protocol, *args, **kwargs)
+    # What MQTT connections need, read by src/ssl_module.rs at each connect().
+    self._mqtt_ca = []  # ("file", bytes) / ("data", str or bytes) / ("path", folder)
+    self._mqtt_chain = None  # (certificate bytes, key bytes or None, password)
+    self._mqtt_system_ca = False
+    self._mqtt_alpn = []
+    return self
 
-    def __new__(cls, protocol=None, *args, **kwargs):
-        if protocol is None or protocol == PROTOCOL_TLS:  # noqa: F821
-            # MicroPython and older scripts: a client, secure as PROTOCOL_TLS_CLIENT is.
-            protocol = PROTOCOL_TLS_CLIENT  # noqa: F821
-        self = super().__new__(cls, protocol, *args, **kwargs)
-        # Read by src/ssl_module.rs at each MQTT connect().
-        self._mqtt_ca = []  # ("file", bytes) / ("data", str or bytes) / ("path", folder)
-        self._mqtt_chain = None  # (certificate bytes, key bytes or None, password)
-        self._mqtt_system_ca = False
-        self._mqtt_alpn = []
-        return self
 
-    def load_verify_locations(self, cafile=None, capath=None, cadata=None):
-        super().load_verify_locations(cafile, capath, cadata)
-        if cafile is not None:
-            with open(cafile, "rb") as f:
-                self._mqtt_ca.append(("file", f.read()))
-        if capath is not None:
-            self._mqtt_ca.append(("path", capath))
-        if cadata is not None:
-            self._mqtt_ca.append(("data", cadata))
+def _load_verify_locations(self, cafile=None, capath=None, cadata=None):
+    _standard["load_verify_locations"](self, cafile, capath, cadata)
+    if cafile is not None:
+        with open(cafile, "rb") as f:
+            self._mqtt_ca.append(("file", f.read()))
+    if capath is not None:
+        self._mqtt_ca.append(("path", capath))
+    if cadata is not None:
+        self._mqtt_ca.append(("data", cadata))
 
-    def load_cert_chain(self, certfile, keyfile=None, password=None):
-        super().load_cert_chain(certfile, keyfile, password)
-        with open(certfile, "rb") as f:
-            cert = f.read()
-        key = None
-        if keyfile is not None:
-            with open(keyfile, "rb") as f:
-                key = f.read()
-        self._mqtt_chain = (cert, key, password)
 
-    def set_default_verify_paths(self):
-        super().set_default_verify_paths()
-        self._mqtt_system_ca = True
+def _load_cert_chain(self, certfile, keyfile=None, password=None):
+    _standard["load_cert_chain"](self, certfile, keyfile, password)
+    with open(certfile, "rb") as f:
+        cert = f.read()
+    key = None
+    if keyfile is not None:
+        with open(keyfile, "rb") as f:
+            key = f.read()
+    self._mqtt_chain = (cert, key, password)
 
-    def set_alpn_protocols(self, alpn_protocols):
-        super().set_alpn_protocols(alpn_protocols)
-        self._mqtt_alpn = [str(p) for p in alpn_protocols]
 
-    def _default_trust(self):
-        # Our default, for sockets as for MQTT: the system's CAs until others are named.
-        if self.verify_mode != CERT_NONE and not self._mqtt_ca and not self._mqtt_system_ca:  # noqa: F821
-            self.load_default_certs()
+def _set_default_verify_paths(self):
+    _standard["set_default_verify_paths"](self)
+    self._mqtt_system_ca = True
 
-    def wrap_socket(self, sock, *args, **kwargs):
-        self._default_trust()
-        return super().wrap_socket(sock, *args, **kwargs)
 
-    def wrap_bio(self, incoming, outgoing, *args, **kwargs):
-        self._default_trust()
-        return super().wrap_bio(incoming, outgoing, *args, **kwargs)
+def _set_alpn_protocols(self, alpn_protocols):
+    _standard["set_alpn_protocols"](self, alpn_protocols)
+    self._mqtt_alpn = [str(p) for p in alpn_protocols]
+
+
+def _default_trust(self):
+    # Our default, for sockets as for MQTT: the system's CAs until others are named.
+    if self.verify_mode != CERT_NONE and not self._mqtt_ca and not self._mqtt_system_ca:  # noqa: F821
+        self.load_default_certs()
+
+
+def _wrap_socket(self, sock, *args, **kwargs):
+    _default_trust(self)
+    return _standard["wrap_socket"](self, sock, *args, **kwargs)
+
+
+def _wrap_bio(self, incoming, outgoing, *args, **kwargs):
+    _default_trust(self)
+    return _standard["wrap_bio"](self, incoming, outgoing, *args, **kwargs)
+
+
+SSLContext.__new__ = _new  # noqa: F821
+SSLContext.load_verify_locations = _load_verify_locations  # noqa: F821
+SSLContext.load_cert_chain = _load_cert_chain  # noqa: F821
+SSLContext.set_default_verify_paths = _set_default_verify_paths  # noqa: F821
+SSLContext.set_alpn_protocols = _set_alpn_protocols  # noqa: F821
+SSLContext.wrap_socket = _wrap_socket  # noqa: F821
+SSLContext.wrap_bio = _wrap_bio  # noqa: F821
 
 
 def wrap_socket(

@@ -260,12 +260,8 @@ fn run_program(
             } else {
                 "<string>"
             };
-            vm.run_string(
-                scope.clone(),
-                source.as_deref().unwrap_or_default(),
-                name,
-            )
-            .map(drop)
+            vm.run_string(scope.clone(), source.as_deref().unwrap_or_default(), name)
+                .map(drop)
         }
         Program::Module(module) => {
             let cwd = std::env::current_dir()

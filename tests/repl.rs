@@ -29,7 +29,7 @@ fn banner_says_version_and_how_to_leave() {
     let version = env!("CARGO_PKG_VERSION");
     assert!(
         screen.contains(&format!(
-            "pymqtt {version} (RustPython 0.5.0) with umqtt.simple"
+            "pymqtt {version} (RustPython 0.6.0) with umqtt.simple"
         )),
         "{screen}"
     );

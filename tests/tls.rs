@@ -321,12 +321,12 @@ ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 attempt("verify-none", lambda: setattr(ctx, "verify_mode", ssl.CERT_NONE))
 attempt("no-args", lambda: ctx.load_verify_locations())
 attempt("chain-missing", lambda: ctx.load_cert_chain("/nonexistent/c.pem"))
-attempt("server", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
-attempt("wrap", lambda: ctx.wrap_socket(None))
+server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+attempt("server-for-mqtt", lambda: MQTTClient("a", "h", ssl=server))
 attempt("default", lambda: ssl.create_default_context(cafile=CA))
 print("ports", MQTTClient("a", "h", ssl=True).port, MQTTClient("a", "h", ssl=ctx).port, MQTTClient("a", "h").port)
 print("errors", issubclass(ssl.SSLError, OSError))
-# The standard library modules that use ssl still import, and refuse TLS sockets clearly.
+# The standard library modules that use ssl import, and make TLS connections of their own.
 import asyncio, ftplib, http.client, smtplib, urllib.request
 attempt("https", lambda: urllib.request.urlopen("https://127.0.0.1:1/"))
 "#,
@@ -342,21 +342,73 @@ attempt("https", lambda: urllib.request.urlopen("https://127.0.0.1:1/"))
         "key-only ValueError",
         "cert-as-key SSLError",
         "ws-ssl ValueError",
-        "verify-none ValueError Cannot set verify_mode to CERT_NONE when check_hostname is enabled.",
+        "verify-none ValueError Cannot set verify_mode to CERT_NONE when check_hostname is enabled",
         "no-args TypeError",
         "chain-missing FileNotFoundError",
-        "server NotImplementedError",
-        "wrap NotImplementedError",
+        "server-for-mqtt ValueError ssl=ctx: this SSLContext is for servers",
         "default accepted",
         "ports 8883 8883 1883",
         "errors True",
-        "https NotImplementedError pymqtt's ssl module does not wrap sockets",
+        "https URLError <urlopen error [Errno 111]",
     ] {
         assert!(
             out.lines().any(|l| l.starts_with(expected)),
             "no line starting {expected:?} in:\n{out}"
         );
     }
+}
+
+/// A script's own TLS socket (the standard library's `ssl`, and MicroPython's
+/// `ssl.wrap_socket`): it speaks MQTT by hand to mosquitto's TLS listener, and the peer on the
+/// plain listener receives what it published. Without the CA, the handshake fails verifying.
+#[test]
+fn scripts_wrap_their_own_sockets_in_tls() {
+    let pki = TestPki::new();
+    let broker = tls_broker(&pki, &pki.server, false);
+    let topic = unique_id("raw-tls");
+    let mut peer = Peer::connect(broker.plain_port(), &unique_id("peer"));
+    peer.subscribe(&format!("{topic}/#"), QoS::AtMostOnce);
+    let body = fill(
+        r#"import socket
+def mqtt_publish(sock, client_id, topic, payload):
+    def field(b):
+        return bytes([len(b) >> 8, len(b) & 255]) + b
+    connect = field(b"MQTT") + bytes([4, 2, 0, 60]) + field(client_id)
+    sock.sendall(bytes([0x10, len(connect)]) + connect)
+    connack = sock.recv(4)
+    publish = field(topic) + payload
+    sock.sendall(bytes([0x30, len(publish)]) + publish + bytes([0xE0, 0]))
+    return connack.hex()
+
+ctx = ssl.create_default_context(cafile=CA)
+raw = socket.create_connection(("127.0.0.1", PORT))
+tls = ctx.wrap_socket(raw, server_hostname="localhost")
+print("context", tls.version(), mqtt_publish(tls, b"ctx", b"@T@/ctx", b"by SSLContext"))
+tls.close()
+
+raw = socket.create_connection(("127.0.0.1", PORT))
+tls = ssl.wrap_socket(raw, cadata=open(CA, "rb").read(), cert_reqs=ssl.CERT_REQUIRED,
+                      server_hostname="localhost")
+print("micropython", mqtt_publish(tls, b"mp", b"@T@/mp", b"by wrap_socket"))
+tls.close()
+
+raw = socket.create_connection(("127.0.0.1", PORT))
+try:
+    ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).wrap_socket(raw, server_hostname="localhost")
+    print("unverified accepted")
+except ssl.SSLError as e:
+    print("no CA", type(e).__name__)
+"#,
+        &[("T", &topic)],
+    );
+    let out = run_ok(&pki, broker.port(), &body);
+    assert!(out.contains("context TLSv1.3 20020000"), "{out}");
+    assert!(out.contains("micropython 20020000"), "{out}");
+    assert!(out.contains("no CA SSLCertVerificationError"), "{out}");
+    let mut got = vec![text(&peer.expect_publish("the first raw publish"))];
+    got.push(text(&peer.expect_publish("the second raw publish")));
+    got.sort();
+    assert_eq!(got, ["by SSLContext", "by wrap_socket"]);
 }
 
 /// The redirect rule the test runner relies on: a plain `--broker` address gets plain TCP

@@ -147,6 +147,28 @@ def recv():
     close(client)
 
 
-SCENARIOS = {"pub_qos0": pub_qos0, "pub_qos1": pub_qos1, "rtt": rtt, "recv": recv}
+def json_loop():
+    # N x (json.dumps + json.loads) of the small dict a sensor script publishes, no
+    # network: the interpreter's JSON speed and whether its memory stays flat (peak RSS).
+    import json
+
+    reading = {"device": "pico-w-01", "temperature": 21.5, "humidity": 48, "ok": True}
+    t0 = now()
+    for i in range(N):
+        reading["seq"] = i
+        json.loads(json.dumps(reading))
+    result("json", now() - t0, "s")
+
+
+def idle():
+    # A connected client that does nothing for a while: its peak RSS is the figure.
+    client = connect("idle")
+    time.sleep(1)
+    close(client)
+    result("idle", 1, "s")
+
+
+SCENARIOS = {"pub_qos0": pub_qos0, "pub_qos1": pub_qos1, "rtt": rtt, "recv": recv,
+             "json": json_loop, "idle": idle}
 SCENARIOS[SCENARIO]()
 sys.stdout.flush()

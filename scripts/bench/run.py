@@ -34,9 +34,23 @@ PAHO_SCRIPT = os.path.join(HERE, "paho_bench.py")
 FEEDER_SCRIPT = os.path.join(HERE, "feeder.py")
 
 # Scenario name (as understood by both bench scripts) -> message count.
-COUNTS = {"pub_qos0": 20000, "pub_qos1": 2000, "rtt": 2000, "recv": 20000}
+COUNTS = {"pub_qos0": 20000, "pub_qos1": 2000, "rtt": 2000, "recv": 20000,
+          "json": 20000, "idle": 1}
 
 SIDES = ("pymqtt", "paho")
+# The scenarios whose peak RSS is row 6's "max over scenarios 2-5".
+MQTT_SCENARIOS = ("pub_qos0", "pub_qos1", "rtt", "recv")
+
+
+def stripped_size(binary):
+    """The size of `binary` once stripped of symbols (a copy is stripped; None without strip)."""
+    if not shutil.which("strip"):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = os.path.join(tmp, "stripped")
+        shutil.copy(binary, copy)
+        subprocess.run(["strip", copy], check=True)
+        return os.path.getsize(copy)
 
 
 def log(msg):
@@ -191,6 +205,8 @@ def startup_times(commands, runs, workdir):
 def fmt(value, scale):
     if value is None:
         return "FAIL"
+    if isinstance(value, str):
+        return value
     v = value * scale
     return "%.0f" % v if v >= 100 else "%.1f" % v if v >= 10 else "%.2f" % v
 
@@ -200,7 +216,7 @@ def print_table(rows, header_lines):
     head = ("", "unit", "pymqtt", "paho", "pymqtt/paho", "target")
     body = []
     for title, unit, a, b, scale, target in rows:
-        if a is not None and b:
+        if a is not None and b and not isinstance(b, str):
             ratio = a / b
             ratio_s = "%.2f" % ratio
             verdict = ("<= %.2f %s" % (target, "ok" if ratio <= target else "MISS")
@@ -284,7 +300,8 @@ def main():
         # 2-5. Scenarios, each side --repeat times (default 5), alternating which goes first
         # so slow drift of the machine does not favour one side.
         samples = {}  # (result name, side) -> [values]
-        peak_rss = {}  # side -> max KiB over scenario runs
+        peak_rss = {}  # side -> max KiB over the MQTT scenario runs
+        scenario_rss = {}  # (scenario, side) -> [KiB per run]
         for scenario, n in counts.items():
             for rep in range(args.repeat):
                 order = SIDES if rep % 2 == 0 else SIDES[::-1]
@@ -314,7 +331,9 @@ def main():
                             except subprocess.TimeoutExpired:
                                 f.kill()
                                 f.wait()
-                    peak_rss[side] = max(peak_rss.get(side, 0), rss)
+                    if scenario in MQTT_SCENARIOS:
+                        peak_rss[side] = max(peak_rss.get(side, 0), rss)
+                    scenario_rss.setdefault((scenario, side), []).append(rss)
                     for name, value in results.items():
                         samples.setdefault((name, side), []).append(value)
                     log("  %-8s %-6s run %d: %s, peak RSS %.1f MiB" % (
@@ -331,6 +350,9 @@ def main():
 
     def both(name):
         return med(name, "pymqtt"), med(name, "paho")
+
+    def rss(scenario):
+        return tuple(max(scenario_rss.get((scenario, side), [0])) or None for side in SIDES)
 
     k = lambda n: "{:,}".format(n)
     rows = [
@@ -350,6 +372,12 @@ def main():
          import_rss.get("pymqtt"), import_rss.get("paho"), 1 / 1024, None),
         ("   peak RSS, max over scenarios 2-5", "MiB",
          peak_rss.get("pymqtt"), peak_rss.get("paho"), 1 / 1024, None),
+        ("   peak RSS, idle connected client", "MiB", *rss("idle"), 1 / 1024, None),
+        ("7. %s x json.dumps + json.loads" % k(counts["json"]), "ms",
+         *both("json"), 1e3, None),
+        ("   peak RSS of that loop", "MiB", *rss("json"), 1 / 1024, None),
+        # No paho figure: CPython's binary is a small part of what it needs on disk.
+        ("8. binary, stripped", "MiB", stripped_size(args.pymqtt), "n/a", 1 / 2**20, None),
     ]
     paho_version = subprocess.run(
         [args.python, "-c", "import sys, paho.mqtt as m; print(m.__version__, sys.version.split()[0])"],

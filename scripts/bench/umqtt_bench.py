@@ -3,7 +3,7 @@
 # Run by scripts/bench/run.py as `pymqtt umqtt_bench.py`; the scenario and the
 # broker come from environment variables (not argv) so this file does not depend
 # on how the pymqtt CLI forwards script arguments:
-#   BENCH_SCENARIO  pub_qos0 | pub_qos1 | rtt | recv
+#   BENCH_SCENARIO  pub_qos0 | pub_qos1 | rtt | recv | json | idle
 #   BENCH_HOST, BENCH_PORT, BENCH_TOPIC, BENCH_N
 # The timed part ends by printing one machine-readable line per figure:
 #   RESULT <name> <value> <unit>
@@ -127,6 +127,29 @@ def recv():
     client.disconnect()
 
 
-SCENARIOS = {"pub_qos0": pub_qos0, "pub_qos1": pub_qos1, "rtt": rtt, "recv": recv}
+def json_loop():
+    # N x (json.dumps + json.loads) of the small dict a sensor script publishes, no
+    # network: the interpreter's JSON speed and whether its memory stays flat (peak RSS).
+    import json
+
+    reading = {"device": "pico-w-01", "temperature": 21.5, "humidity": 48, "ok": True}
+    t0 = now()
+    for i in range(N):
+        reading["seq"] = i
+        json.loads(json.dumps(reading))
+    result("json", now() - t0, "s")
+
+
+def idle():
+    # A connected client that does nothing for a while: its peak RSS is the figure.
+    client = connect("idle")
+    time.sleep(1)
+    client.ping()
+    client.disconnect()
+    result("idle", 1, "s")
+
+
+SCENARIOS = {"pub_qos0": pub_qos0, "pub_qos1": pub_qos1, "rtt": rtt, "recv": recv,
+             "json": json_loop, "idle": idle}
 SCENARIOS[SCENARIO]()
 sys.stdout.flush()

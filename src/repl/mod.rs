@@ -26,8 +26,8 @@ use std::collections::VecDeque;
 
 use rustpython_vm::builtins::PyBaseExceptionRef;
 use rustpython_vm::compiler::Mode;
-use rustpython_vm::vm::VmCompileError;
 use rustpython_vm::scope::Scope;
+use rustpython_vm::vm::VmCompileError;
 use rustpython_vm::{AsObject, PyResult, VirtualMachine};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;

@@ -45,6 +45,10 @@ impl TestPki {
             params.distinguished_name.push(DnType::CommonName, name);
             params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
             params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            // create_default_context() verifies strictly (VERIFY_X509_STRICT), which wants every
+            // certificate the server sends to name its issuer's key, and mosquitto sends the CA
+            // too; OpenSSL's own CAs carry the extension as well.
+            params.use_authority_key_identifier_extension = true;
             let cert = params.self_signed(&key).expect("CA certificate");
             (cert, key)
         };
@@ -57,6 +61,7 @@ impl TestPki {
             let sans: Vec<String> = sans.iter().map(|s| s.to_string()).collect();
             let mut params = CertificateParams::new(sans).expect("params");
             params.distinguished_name.push(DnType::CommonName, name);
+            params.use_authority_key_identifier_extension = true;
             params.extended_key_usages = vec![if client {
                 ExtendedKeyUsagePurpose::ClientAuth
             } else {
