@@ -7,6 +7,7 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
+use support::certs::TestPki;
 use support::package_index::{PackageIndex, short_hash};
 use support::*;
 
@@ -332,27 +333,44 @@ fn a_file_that_does_not_match_its_hash_is_refused() {
     assert!(!lib(&home).join("shout.py").exists());
 }
 
-/// The default index is https, and pymqtt's TLS is for MQTT only: a clear message, not a
-/// traceback, and nothing is sent anywhere.
+/// The default index is https: mip downloads over TLS, verifying the index against the
+/// system's CAs (here the test's CA, through SSL_CERT_FILE); an index the system's CAs do not
+/// vouch for is refused with the reason, not a traceback, and nothing is installed.
 #[test]
-fn https_without_tls_says_so() {
+fn https_index_is_verified_and_installs() {
+    let pki = TestPki::new();
+    let index = PackageIndex::start_tls(&pki.server.cert, &pki.server.key);
+    index.add("shout", "2.0", &[("shout.py", SHOUT)], &[]);
+
     let home = TempDir::new("home");
-    let run = pymqtt_at_home(&home)
-        .args(["-m", "mip", "install", "some-package"])
+    let untrusted = pymqtt_at_home(&home)
+        .env("SSL_CERT_FILE", &pki.other_ca)
+        .args(["-m", "mip", "install", "--index", &index.url(), "shout"])
         .run(RUN);
-    run.assert_code(1);
+    untrusted.assert_code(1);
     assert!(
-        run.stdout
-            .contains("Installing some-package (latest) from https://micropython.org/pi/v2"),
+        untrusted.stderr.contains("certificate verify failed"),
         "{}",
-        run.describe()
+        untrusted.describe()
     );
     assert!(
-        run.stderr
-            .contains("https downloads need TLS sockets, which pymqtt does not have")
-            && run.stderr.contains("--index http://"),
+        !untrusted.stderr.contains("Traceback"),
         "{}",
-        run.describe()
+        untrusted.describe()
     );
-    assert!(!run.stderr.contains("Traceback"), "{}", run.describe());
+    assert!(!lib(&home).join("shout.py").exists());
+
+    let trusted = pymqtt_at_home(&home)
+        .env("SSL_CERT_FILE", &pki.ca)
+        .args(["-m", "mip", "install", "--index", &index.url(), "shout"])
+        .run(RUN);
+    trusted.assert_code(0);
+    assert_eq!(read(&lib(&home).join("shout.py")), SHOUT);
+    assert!(
+        index
+            .requests()
+            .contains(&"/package/py/shout/latest.json".to_string()),
+        "{:?}",
+        index.requests()
+    );
 }

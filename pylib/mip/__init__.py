@@ -60,7 +60,7 @@ BUILT_IN = (
 
 # Packages that cannot work in this build whatever gets installed, and why.
 UNAVAILABLE = {
-    "tls": "pymqtt has no `tls` module; its `ssl` module holds the TLS settings for MQTT",
+    "tls": "pymqtt has no `tls` module: use `ssl`, which it has (with TLS sockets)",
 }
 
 # Short names for files in git hosting services (mip's own list); all are https.
@@ -286,7 +286,8 @@ def _get(url):
     for _ in range(_MAX_REDIRECTS + 1):
         parts = urllib.parse.urlsplit(url)
         if parts.scheme == "https":
-            connection_class = _https_connection(url)
+            # Verified against the system's CAs (SSL_CERT_FILE/SSL_CERT_DIR name others).
+            connection_class = http.client.HTTPSConnection
         elif parts.scheme == "http":
             connection_class = http.client.HTTPConnection
         else:
@@ -308,14 +309,3 @@ def _get(url):
         finally:
             connection.close()
     raise InstallError("too many redirects for {}".format(url))
-
-
-def _https_connection(url):
-    # pymqtt's ssl module secures MQTT connections only; it cannot wrap an http.client
-    # socket, so https is refused here with what to do instead.
-    raise InstallError(
-        "cannot download {}: https downloads need TLS sockets, which pymqtt does not have "
-        "(its TLS is for MQTT only). Use an index served over plain http "
-        "(--index http://HOST/PATH), or download the files elsewhere and copy them into the "
-        "lib folder".format(url)
-    )

@@ -1,13 +1,13 @@
 //! A package index in mip's format (micropython-lib's `tools/build.py` layout), served over
-//! plain HTTP by a thread of the test process from a temp dir, so that `pymqtt -m mip` can be
-//! tested without the internet:
+//! HTTP (or HTTPS, with a certificate of the test's) by a thread of the test process from a
+//! temp dir, so that `pymqtt -m mip` can be tested without the internet:
 //!
 //! ```text
 //! package/py/{name}/{version}.json   {"v": 1, "hashes": [[path, short_hash]...], "deps": [...]}
 //! file/{short_hash[:2]}/{short_hash} the file's bytes; short_hash = first 8 hex of its sha256
 //! ```
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,10 +29,35 @@ pub struct PackageIndex {
     stop: Arc<AtomicBool>,
     requests: Arc<Mutex<Vec<String>>>,
     thread: Option<JoinHandle<()>>,
+    tls: bool,
 }
 
 impl PackageIndex {
     pub fn start() -> PackageIndex {
+        Self::start_with(None)
+    }
+
+    /// An index served over HTTPS with this certificate (PEM, as `TestPki` writes them).
+    pub fn start_tls(cert: &Path, key: &Path) -> PackageIndex {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let chain = CertificateDer::pem_file_iter(cert)
+            .expect("read the index's certificate")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("parse the index's certificate");
+        let key = PrivateKeyDer::from_pem_file(key).expect("read the index's key");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("the index's certificate and key");
+        Self::start_with(Some(Arc::new(config)))
+    }
+
+    fn start_with(tls: Option<Arc<rustls::ServerConfig>>) -> PackageIndex {
+        let serves_tls = tls.is_some();
         let dir = Arc::new(TempDir::new("index"));
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the package index");
         let addr = listener.local_addr().unwrap();
@@ -49,8 +74,19 @@ impl PackageIndex {
                             break;
                         }
                         let Ok(stream) = stream else { continue };
+                        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
                         let (dir, requests) = (Arc::clone(&dir), Arc::clone(&requests));
-                        thread::spawn(move || serve(stream, dir.path(), &requests));
+                        let tls = tls.clone();
+                        thread::spawn(move || match tls {
+                            None => serve(stream, dir.path(), &requests),
+                            Some(config) => {
+                                let Ok(session) = rustls::ServerConnection::new(config) else {
+                                    return;
+                                };
+                                let stream = rustls::StreamOwned::new(session, stream);
+                                serve(stream, dir.path(), &requests);
+                            }
+                        });
                     }
                 })
                 .expect("spawn the package index")
@@ -61,12 +97,17 @@ impl PackageIndex {
             stop,
             requests,
             thread: Some(thread),
+            tls: serves_tls,
         }
     }
 
     /// The index URL, for `--index`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.tls {
+            // The name the test's server certificate carries.
+            true => format!("https://localhost:{}", self.addr.port()),
+            false => format!("http://{}", self.addr),
+        }
     }
 
     /// Publishes `version` of package `name` (also as "latest"): `files` are (path inside the
@@ -125,9 +166,8 @@ pub fn short_hash(bytes: &[u8]) -> String {
 }
 
 /// Answers one `GET /path` with the file under `root`, or 404.
-fn serve(stream: TcpStream, root: &Path, requests: &Mutex<Vec<String>>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(&stream);
+fn serve(mut stream: impl Read + Write, root: &Path, requests: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(&mut stream);
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
         return;
@@ -154,7 +194,7 @@ fn serve(stream: TcpStream, root: &Path, requests: &Mutex<Vec<String>>) {
     let body = inside
         .then(|| std::fs::read(root.join(relative)).ok())
         .flatten();
-    let mut stream = &stream;
+    drop(reader);
     let _ = match body {
         Some(body) => {
             let head = format!(
@@ -169,4 +209,5 @@ fn serve(stream: TcpStream, root: &Path, requests: &Mutex<Vec<String>>) {
             b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nConnection: close\r\n\r\nnot found\n",
         ),
     };
+    let _ = stream.flush();
 }
