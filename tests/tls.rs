@@ -411,6 +411,32 @@ except ssl.SSLError as e:
     assert_eq!(got, ["by SSLContext", "by wrap_socket"]);
 }
 
+/// MicroPython's `ssl.wrap_socket` takes the client certificate and key as data: a broker that
+/// requires one accepts the connection.
+#[test]
+fn micropython_wrap_socket_presents_a_client_certificate_given_as_data() {
+    let pki = TestPki::new();
+    let broker = tls_broker(&pki, &pki.server, true);
+    let body = r#"import socket
+def connack(sock):
+    connect = bytes([0, 4]) + b"MQTT" + bytes([4, 2, 0, 60, 0, 4]) + b"mtls"
+    sock.sendall(bytes([0x10, len(connect)]) + connect)
+    return sock.recv(4).hex()
+for form in ("pem", "der"):
+    cert, key = open(CLIENT_CERT).read(), open(CLIENT_KEY).read()
+    if form == "der":
+        cert = ssl.PEM_cert_to_DER_cert(cert)
+    raw = socket.create_connection(("127.0.0.1", PORT))
+    tls = ssl.wrap_socket(raw, key=key, cert=cert, cadata=open(CA).read(),
+                          cert_reqs=ssl.CERT_REQUIRED, server_hostname="localhost")
+    print(form, connack(tls))
+    tls.close()
+"#;
+    let out = run_ok(&pki, broker.port(), body);
+    assert!(out.contains("pem 20020000"), "{out}");
+    assert!(out.contains("der 20020000"), "{out}");
+}
+
 /// The redirect rule the test runner relies on: a plain `--broker` address gets plain TCP
 /// even for a script that asks for TLS, and says nothing more about it.
 #[test]
