@@ -2,7 +2,7 @@
 # as on MicroPython, where sys.path order decides and ".frozen" marks the frozen modules'
 # place. Without it, RustPython's frozen standard library would hide a script's own module
 # of the same name: a MicroPython project's secrets.py (Wi-Fi credentials, usually) would
-# import as the standard library's `secrets`. src/micropython_path.rs imports this at start.
+# import as the standard library's `secrets`. src/host/micropython_path.rs imports this at start.
 #
 # Built-in modules (umqtt.simple, time, ...) still come first, as on MicroPython. Without a
 # ".frozen" entry (MICROPYPATH without one) every entry comes before the frozen modules,

@@ -5,7 +5,7 @@
 # wraps a socket for https use the same SSLContext, as on MicroPython and CPython. The MQTT
 # connection itself is made in Rust (rumqttc on rustls), away from the interpreter, so the
 # context below keeps what it was given (CAs, client certificate, ALPN names) where that side
-# can read it at each connect(); src/ssl_module.rs turns it into TLS settings.
+# can read it at each connect(); src/modules/ssl.rs turns it into TLS settings.
 #
 # Unlike CPython (and MicroPython), a context verifies the server against the system's CAs until
 # load_verify_locations() names others, and SSLContext(PROTOCOL_TLS) is a client with the same
@@ -48,7 +48,7 @@ def _new(cls, protocol=None, *args, **kwargs):
         # MicroPython's and older scripts: a client, as secure as PROTOCOL_TLS_CLIENT.
         protocol = PROTOCOL_TLS_CLIENT  # noqa: F821
     self = _standard["__new__"](cls, protocol, *args, **kwargs)
-    # What MQTT connections need, read by src/ssl_module.rs at each connect().
+    # What MQTT connections need, read by src/modules/ssl.rs at each connect().
     self._mqtt_ca = []  # ("file", bytes) / ("data", str or bytes) / ("path", folder)
     self._mqtt_chain = None  # (certificate bytes, key bytes or None, password)
     self._mqtt_system_ca = False

@@ -53,4 +53,8 @@ fi
 # mosquitto lives in /usr/sbin, which is not on every user's PATH.
 export PATH="$PATH:/usr/sbin"
 
+# The code's own checks first: formatting, then clippy with every warning an error.
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+
 cargo test --locked --no-fail-fast "$@"

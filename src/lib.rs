@@ -6,21 +6,31 @@
 //! a broker of your choice, over plain MQTT, TLS (`mqtts://`) or WebSocket (`ws://`,
 //! `wss://`); [`broker::EmbeddedBroker`] (feature `local-broker`) starts one in-process;
 //! [`tools`] holds `pymqtt pub` and `pymqtt sub`; [`testing`] holds `pymqtt test`.
+//!
+//! # Layout
+//!
+//! - [`host`]: running programs: the interpreter, `sys.path`, exit status, and what one host
+//!   keeps for its programs (the `--broker` redirect, open connections, a harness's hooks)
+//! - `modules`: the Python-visible native modules, one file or folder each, named after the
+//!   Python module (`umqtt.simple`, the MQTT side of `ssl`, MicroPython's native names)
+//! - [`mqtt`]: the MQTT client in plain Rust, no Python: broker addresses, settings, limits, the
+//!   tracker pairing requests with acks, the connection driving rumqttc, TLS
+//! - `repl`: the interactive prompt, on rustyline
+//! - [`tools`]: `pymqtt pub` and `pymqtt sub`, over [`mqtt`]
+//! - [`testing`]: `pymqtt test`: the `.wire` format, expectations and stimuli (pure), the harness
+//!   inside a test's process, the runner over the processes
+//! - [`broker`]: the embedded rumqttd broker (feature `local-broker`)
+//! - pylib/ (not Rust): Python modules frozen into the binary: `umqtt.robust`, `ssl`, `mip`,
+//!   `upip`, `micropython`, and the MicroPython layer's import rules, `machine` and sockets
 
 #[cfg(feature = "local-broker")]
 pub mod broker;
-pub mod broker_address;
 pub mod host;
-mod micropython;
-mod micropython_path;
+mod modules;
 pub mod mqtt;
-pub mod redirect;
 mod repl;
-mod ssl_module;
-mod ssl_params;
 pub mod testing;
 pub mod tools;
-mod umqtt_simple;
 
-pub use broker_address::BrokerAddress;
 pub use host::{ExitStatus, Host, HostBuilder, Program};
+pub use mqtt::address::BrokerAddress;

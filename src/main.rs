@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use pymqtt::{BrokerAddress, Host, Program};
+use pymqtt::{BrokerAddress, ExitStatus, Host, Program};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -103,28 +103,28 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match &cli.command {
-        Some(Command::Broker { port, ws_port }) => return run_broker(*port, *ws_port),
-        Some(Command::Pub(args)) => {
-            return ExitCode::from(pymqtt::tools::publish::run(args).code());
-        }
-        Some(Command::Sub(args)) => {
-            return ExitCode::from(pymqtt::tools::subscribe::run(args).code());
-        }
-        Some(Command::Test(args)) => return run_tests(args),
-        None => {}
-    }
-    if let Some(report) = &cli.harness_report {
-        return run_as_test(&cli, report);
-    }
+    let status = match &cli.command {
+        Some(Command::Broker { port, ws_port }) => imp::run_broker(*port, *ws_port),
+        Some(Command::Pub(args)) => pymqtt::tools::publish::run(args).into(),
+        Some(Command::Sub(args)) => pymqtt::tools::subscribe::run(args).into(),
+        Some(Command::Test(args)) => imp::run_tests(args),
+        None => match &cli.harness_report {
+            Some(report) => imp::run_as_test(&cli, report),
+            None => run_script(&cli),
+        },
+    };
+    status.into()
+}
 
+/// The script (or prompt) the command line names, with its broker redirect.
+fn run_script(cli: &Cli) -> ExitStatus {
     let mut broker = cli.broker.clone();
     if let Some(port) = cli.local_broker {
-        match start_local_broker(port) {
+        match imp::start_local_broker(port) {
             Ok(address) => broker = Some(address),
             Err(message) => {
                 eprintln!("pymqtt: {message}");
-                return ExitCode::from(2);
+                return ExitStatus::USAGE;
             }
         }
     }
@@ -137,13 +137,12 @@ fn main() -> ExitCode {
         eprintln!("pymqtt: MQTT clients connect to {broker} ({origin}), whatever the script says");
     }
 
-    let (program, argv) = program_and_argv(&cli);
+    let (program, argv) = program_and_argv(cli);
     let mut host = Host::builder().argv(argv).inspect(cli.inspect);
     if let Some(broker) = broker {
         host = host.broker(broker);
     }
-    let status = host.build().run(&program);
-    ExitCode::from(status.code().clamp(0, 255) as u8)
+    host.build().run(&program)
 }
 
 /// What to run and its `sys.argv`, as CPython and MicroPython decide them.
@@ -167,81 +166,93 @@ fn program_and_argv(cli: &Cli) -> (Program, Vec<String>) {
     }
 }
 
+/// What needs the embedded broker (`local-broker`), and what a build without it says instead.
 #[cfg(feature = "local-broker")]
-fn start_local_broker(port: u16) -> Result<BrokerAddress, String> {
-    let broker = pymqtt::broker::EmbeddedBroker::start(port).map_err(|e| e.to_string())?;
-    Ok(BrokerAddress::tcp(
-        broker.addr().ip().to_string(),
-        broker.addr().port(),
-    ))
-}
+mod imp {
+    use std::path::Path;
 
-#[cfg(not(feature = "local-broker"))]
-fn start_local_broker(_port: u16) -> Result<BrokerAddress, String> {
-    Err(
-        "this pymqtt was built without the embedded broker (feature `local-broker`); \
-         use --broker HOST[:PORT] instead"
-            .into(),
-    )
-}
+    use pymqtt::{BrokerAddress, ExitStatus};
 
-#[cfg(feature = "local-broker")]
-fn run_tests(args: &pymqtt::testing::TestArgs) -> ExitCode {
-    ExitCode::from(pymqtt::testing::run(args))
-}
+    use super::Cli;
 
-#[cfg(feature = "local-broker")]
-fn run_as_test(cli: &Cli, report: &std::path::Path) -> ExitCode {
-    let status = pymqtt::testing::harness::run_from_command_line(
-        &cli.rest,
-        report,
-        cli.harness_wire.as_deref(),
-        cli.harness_limit,
-    );
-    ExitCode::from(status.code().clamp(0, 255) as u8)
-}
+    pub fn start_local_broker(port: u16) -> Result<BrokerAddress, String> {
+        let broker = pymqtt::broker::EmbeddedBroker::start(port).map_err(|e| e.to_string())?;
+        Ok(BrokerAddress::tcp(
+            broker.addr().ip().to_string(),
+            broker.addr().port(),
+        ))
+    }
 
-#[cfg(not(feature = "local-broker"))]
-fn run_tests(_args: &pymqtt::testing::TestArgs) -> ExitCode {
-    eprintln!("pymqtt: `pymqtt test` needs the embedded broker (feature `local-broker`)");
-    ExitCode::from(2)
-}
+    pub fn run_tests(args: &pymqtt::testing::TestArgs) -> ExitStatus {
+        pymqtt::testing::run(args)
+    }
 
-#[cfg(not(feature = "local-broker"))]
-fn run_as_test(_cli: &Cli, _report: &std::path::Path) -> ExitCode {
-    eprintln!("pymqtt: running as a test needs the embedded broker (feature `local-broker`)");
-    ExitCode::from(2)
-}
+    pub fn run_as_test(cli: &Cli, report: &Path) -> ExitStatus {
+        pymqtt::testing::harness::run_from_command_line(
+            &cli.rest,
+            report,
+            cli.harness_wire.as_deref(),
+            cli.harness_limit,
+        )
+    }
 
-#[cfg(feature = "local-broker")]
-fn run_broker(port: u16, ws_port: Option<u16>) -> ExitCode {
-    let listeners = pymqtt::broker::Listeners {
-        mqtt: port,
-        websocket: ws_port,
-    };
-    match pymqtt::broker::EmbeddedBroker::start_with(listeners) {
-        Ok(broker) => {
-            let websocket = broker
-                .websocket_addr()
-                .map(|addr| format!(" and ws://{addr}/mqtt"))
-                .unwrap_or_default();
-            eprintln!(
-                "pymqtt: MQTT broker listening on {}{websocket} (Ctrl-C stops it)",
-                broker.addr()
-            );
-            loop {
-                std::thread::park();
+    pub fn run_broker(port: u16, ws_port: Option<u16>) -> ExitStatus {
+        let listeners = pymqtt::broker::Listeners {
+            mqtt: port,
+            websocket: ws_port,
+        };
+        match pymqtt::broker::EmbeddedBroker::start_with(listeners) {
+            Ok(broker) => {
+                let websocket = broker
+                    .websocket_addr()
+                    .map(|addr| format!(" and ws://{addr}/mqtt"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "pymqtt: MQTT broker listening on {}{websocket} (Ctrl-C stops it)",
+                    broker.addr()
+                );
+                loop {
+                    std::thread::park();
+                }
             }
-        }
-        Err(e) => {
-            eprintln!("pymqtt: {e}");
-            ExitCode::from(2)
+            Err(e) => {
+                eprintln!("pymqtt: {e}");
+                ExitStatus::USAGE
+            }
         }
     }
 }
 
 #[cfg(not(feature = "local-broker"))]
-fn run_broker(_port: u16, _ws_port: Option<u16>) -> ExitCode {
-    eprintln!("pymqtt: this pymqtt was built without the embedded broker (feature `local-broker`)");
-    ExitCode::from(2)
+mod imp {
+    use std::path::Path;
+
+    use pymqtt::{BrokerAddress, ExitStatus};
+
+    use super::Cli;
+
+    pub fn start_local_broker(_port: u16) -> Result<BrokerAddress, String> {
+        Err(
+            "this pymqtt was built without the embedded broker (feature `local-broker`); \
+             use --broker HOST[:PORT] instead"
+                .into(),
+        )
+    }
+
+    pub fn run_tests(_args: &pymqtt::testing::TestArgs) -> ExitStatus {
+        eprintln!("pymqtt: `pymqtt test` needs the embedded broker (feature `local-broker`)");
+        ExitStatus::USAGE
+    }
+
+    pub fn run_as_test(_cli: &Cli, _report: &Path) -> ExitStatus {
+        eprintln!("pymqtt: running as a test needs the embedded broker (feature `local-broker`)");
+        ExitStatus::USAGE
+    }
+
+    pub fn run_broker(_port: u16, _ws_port: Option<u16>) -> ExitStatus {
+        eprintln!(
+            "pymqtt: this pymqtt was built without the embedded broker (feature `local-broker`)"
+        );
+        ExitStatus::USAGE
+    }
 }

@@ -26,7 +26,7 @@ use tokio::sync::Notify;
 
 use super::error::{MqttError, WaitError};
 use super::settings::ClientSettings;
-use super::tracker::{Kind, Message, Ticket, Tracker};
+use super::tracker::{Kind, Message, Outcome, Ticket, Tracker};
 
 /// How long the foreground keeps the engine after a blocking call returns, so that the next
 /// call of a loop finds it free. Short enough that an idle script is driven almost at once.
@@ -70,9 +70,7 @@ impl Engine {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| {
-                MqttError::os(e.raw_os_error().unwrap_or(super::error::EIO), e.to_string())
-            })?;
+            .map_err(|e| MqttError::from_local_io(&e))?;
         let (requests, mut eventloop) =
             AsyncClient::new(settings.mqtt_options()?, REQUEST_CHANNEL_CAPACITY);
         let mut network = NetworkOptions::new();
@@ -317,23 +315,49 @@ fn run_poller(shared: Arc<Shared>) {
     }
 }
 
-/// Connections still open, flushed when the interpreter exits.
-static OPEN: Mutex<Vec<Weak<Shared>>> = Mutex::new(Vec::new());
+/// The connections a program opened, to flush when it ends (each host keeps its own).
+#[derive(Default)]
+pub struct OpenConnections {
+    open: Mutex<Vec<Weak<Shared>>>,
+}
 
-/// Waits (bounded by [`FLUSH_TIMEOUT`] each) until every open connection has delivered what
-/// its script published. Called when the interpreter exits, so that a script that ends right
-/// after `publish()` loses nothing. Returns the failures, with the broker they concern.
-pub fn flush_open_connections() -> Vec<MqttError> {
-    let open: Vec<Arc<Shared>> = OPEN
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .filter_map(Weak::upgrade)
-        .collect();
-    open.iter()
-        .filter(|shared| !shared.closed.load(Ordering::SeqCst))
-        .filter_map(|shared| shared.flush(FLUSH_TIMEOUT).err())
-        .collect()
+impl std::fmt::Debug for OpenConnections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        f.debug_struct("OpenConnections")
+            .field(
+                "open",
+                &open.iter().filter(|w| w.strong_count() > 0).count(),
+            )
+            .finish()
+    }
+}
+
+impl OpenConnections {
+    /// Remembers `connection` for [`OpenConnections::flush`], as long as it exists.
+    pub fn track(&self, connection: &Connection) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.retain(|w| w.strong_count() > 0);
+        open.push(Arc::downgrade(&connection.shared));
+    }
+
+    /// Waits (bounded by [`FLUSH_TIMEOUT`] each) until every open connection has delivered
+    /// what its script published. Called when the program ends, so that a script that ends
+    /// right after `publish()` loses nothing. Returns the failures, with the broker they
+    /// concern.
+    pub fn flush(&self) -> Vec<MqttError> {
+        let open: Vec<Arc<Shared>> = self
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        open.iter()
+            .filter(|shared| !shared.closed.load(Ordering::SeqCst))
+            .filter_map(|shared| shared.flush(FLUSH_TIMEOUT).err())
+            .collect()
+    }
 }
 
 /// An open MQTT connection.
@@ -378,13 +402,8 @@ impl Connection {
             thread::Builder::new()
                 .name("pymqtt-poller".into())
                 .spawn(move || run_poller(shared))
-                .map_err(|e| {
-                    MqttError::os(e.raw_os_error().unwrap_or(super::error::EIO), e.to_string())
-                })?
+                .map_err(|e| MqttError::from_local_io(&e))?
         };
-        let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
-        open.retain(|w| w.strong_count() > 0);
-        open.push(Arc::downgrade(&shared));
         Ok((
             Connection {
                 shared,
@@ -392,6 +411,21 @@ impl Connection {
             },
             session_present,
         ))
+    }
+
+    /// Queues a request (`queue` returns its ticket), then drives the connection on the
+    /// calling thread until the request's outcome (its ack, or for a QoS 0 publish its
+    /// writing) arrives. `what` names the wait in a timeout's message; `check` may stop it.
+    pub fn request<E>(
+        &self,
+        what: &str,
+        queue: impl FnOnce(&mut Engine) -> Result<Ticket, MqttError>,
+        check: &mut dyn FnMut() -> Result<(), E>,
+    ) -> Result<Outcome, WaitError<E>> {
+        self.with_engine(|engine| {
+            let ticket = queue(engine)?;
+            engine.drive_until(what, None, |t| t.take_outcome(ticket), check)
+        })
     }
 
     /// Runs `f` with the engine held by the calling thread.

@@ -16,27 +16,70 @@ pub const EINVAL: i32 = 22;
 /// What MicroPython reports for a host name that does not resolve (`EAI_NONAME`, negated).
 pub const EAI_NONAME: i32 = -2;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MqttError {
-    /// Raised as `OSError(errno, message)`.
-    Os { errno: i32, message: String },
-    /// TLS could not be set up or its handshake failed: raised as `ssl.SSLError(errno,
-    /// message)`, an OSError, with MicroPython's (mbedTLS's) errno where it has one. `advice`
-    /// is worded by whoever shows the error (a script and the tools change different things).
-    Tls {
-        errno: i32,
-        message: String,
-        advice: Option<Advice>,
-    },
-    /// The broker refused with this return code: `MQTTException(code)`.
+/// Which Python exception an error becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// `OSError(errno, message)`: the socket failed, or a wait timed out.
+    Os,
+    /// `ssl.SSLError(errno, message)`, an OSError: TLS could not be set up or its handshake
+    /// failed, with MicroPython's (mbedTLS's) errno where it has one.
+    Tls,
+    /// The broker refused with this CONNACK return code: `MQTTException(code)`.
     Refused(u8),
 }
 
+/// What was going on when it failed: the words around [`MqttError::detail`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reaching the broker ("cannot reach PEER: DETAIL").
+    Connecting,
+    /// A connection that was up ("connection to PEER lost: DETAIL").
+    Lost,
+    /// The detail says it all.
+    Other,
+}
+
+/// An error of the MQTT connection, in parts, so that the Python module and the command-line
+/// tools each word it their own way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MqttError {
+    pub kind: ErrorKind,
+    /// The errno of an OS or TLS error; 0 for a refusal.
+    pub errno: i32,
+    pub stage: Stage,
+    /// The broker concerned (`host:port`, or its URL), when the error concerns one.
+    pub peer: Option<String>,
+    /// The cause in words: no errno, no "(os error N)".
+    pub detail: String,
+    /// What to change, worded by whoever shows the error (a script and the tools change
+    /// different things).
+    pub advice: Option<Advice>,
+}
+
 impl MqttError {
-    pub fn os(errno: i32, message: impl Into<String>) -> MqttError {
-        MqttError::Os {
+    pub fn os(errno: i32, detail: impl Into<String>) -> MqttError {
+        MqttError {
+            kind: ErrorKind::Os,
             errno,
-            message: message.into(),
+            stage: Stage::Other,
+            peer: None,
+            detail: detail.into(),
+            advice: None,
+        }
+    }
+
+    /// A TLS failure without advice.
+    pub fn tls(errno: i32, detail: impl Into<String>) -> MqttError {
+        MqttError {
+            kind: ErrorKind::Tls,
+            ..MqttError::os(errno, detail)
+        }
+    }
+
+    pub fn refused(code: u8) -> MqttError {
+        MqttError {
+            kind: ErrorKind::Refused(code),
+            ..MqttError::os(0, format!("broker refused the connection: code {code}"))
         }
     }
 
@@ -51,7 +94,14 @@ impl MqttError {
         MqttError::os(ETIMEDOUT, format!("timed out {what}"))
     }
 
-    fn from_io(e: &io::Error, context: &str) -> MqttError {
+    /// An OS error of the process itself (starting a thread or the runtime), not of a
+    /// connection.
+    pub fn from_local_io(e: &io::Error) -> MqttError {
+        MqttError::os(e.raw_os_error().unwrap_or(EIO), io_detail(e))
+    }
+
+    /// A socket error at `stage` of the connection to `peer`.
+    fn from_io(e: &io::Error, stage: Stage, peer: &str) -> MqttError {
         let errno = match e.raw_os_error() {
             Some(errno) => errno,
             // The resolver's failures carry no errno; MicroPython reports them as -2.
@@ -59,27 +109,28 @@ impl MqttError {
             None if e.kind() == io::ErrorKind::UnexpectedEof => ECONNRESET,
             None => EIO,
         };
-        MqttError::os(errno, format!("{context}: {e}"))
+        MqttError::os(errno, io_detail(e)).at(stage, peer)
     }
 
-    /// A TLS failure without advice.
-    pub fn tls(errno: i32, message: impl Into<String>) -> MqttError {
-        MqttError::Tls {
-            errno,
-            message: message.into(),
-            advice: None,
+    /// The same error, said to have happened at `stage` of the connection to `peer`.
+    pub fn at(mut self, stage: Stage, peer: &str) -> MqttError {
+        self.stage = stage;
+        self.peer = Some(peer.to_string());
+        self
+    }
+
+    /// The sentence: the detail with where it happened, without advice or errno.
+    pub fn message(&self) -> String {
+        match (self.stage, &self.peer) {
+            (Stage::Connecting, Some(peer)) => format!("cannot reach {peer}: {}", self.detail),
+            (Stage::Lost, Some(peer)) => format!("connection to {peer} lost: {}", self.detail),
+            _ => self.detail.clone(),
         }
     }
 
-    /// The message of an OS or TLS error with a script's advice appended, without the errno.
+    /// The message with a script's advice appended, without the errno.
     pub fn message_for_scripts(&self) -> String {
-        match self {
-            MqttError::Os { message, .. } => message.clone(),
-            MqttError::Tls {
-                message, advice, ..
-            } => with_advice(message, advice.map(Advice::for_scripts)),
-            MqttError::Refused(code) => format!("broker refused the connection: code {code}"),
-        }
+        with_advice(&self.message(), self.advice.map(Advice::for_scripts))
     }
 
     /// Translates an event loop failure. `broker` names the peer in messages.
@@ -87,10 +138,9 @@ impl MqttError {
         #[cfg(feature = "tls")]
         if let Some(tls) = super::tls::find_rustls_error(e) {
             let failure = super::tls::rustls_failure(tls, broker);
-            return MqttError::Tls {
-                errno: failure.errno,
-                message: failure.message,
+            return MqttError {
                 advice: failure.advice,
+                ..MqttError::tls(failure.errno, failure.message)
             };
         }
         match e {
@@ -114,28 +164,26 @@ impl MqttError {
                 ),
             ),
             #[cfg(feature = "websocket")]
-            ConnectionError::InvalidUrl(_) | ConnectionError::WsConnect(_) => MqttError::os(
-                EINVAL,
-                format!("cannot reach {broker}: not a usable WebSocket URL: {e}"),
-            ),
-            ConnectionError::Io(io) => MqttError::from_io(io, &format!("cannot reach {broker}")),
-            ConnectionError::ConnectionRefused(code) => MqttError::Refused(return_code(*code)),
+            ConnectionError::InvalidUrl(_) | ConnectionError::WsConnect(_) => {
+                MqttError::os(EINVAL, format!("not a usable WebSocket URL: {e}"))
+                    .at(Stage::Connecting, broker)
+            }
+            ConnectionError::Io(io) => MqttError::from_io(io, Stage::Connecting, broker),
+            ConnectionError::ConnectionRefused(code) => MqttError::refused(return_code(*code)),
             ConnectionError::NetworkTimeout => {
                 MqttError::timed_out(&format!("connecting to {broker}"))
             }
             ConnectionError::FlushTimeout => MqttError::timed_out(&format!("sending to {broker}")),
             ConnectionError::MqttState(StateError::Io(io)) => {
-                MqttError::from_io(io, &format!("connection to {broker} lost"))
+                MqttError::from_io(io, Stage::Lost, broker)
             }
-            ConnectionError::MqttState(StateError::AwaitPingResp) => MqttError::os(
-                ETIMEDOUT,
-                format!("connection to {broker} lost: no answer to keepalive ping"),
-            ),
-            ConnectionError::MqttState(StateError::ConnectionAborted) => MqttError::os(
-                ECONNRESET,
-                format!("connection to {broker} lost: closed by the broker"),
-            ),
-            other => MqttError::os(ECONNRESET, format!("connection to {broker} lost: {other}")),
+            ConnectionError::MqttState(StateError::AwaitPingResp) => {
+                MqttError::os(ETIMEDOUT, "no answer to keepalive ping").at(Stage::Lost, broker)
+            }
+            ConnectionError::MqttState(StateError::ConnectionAborted) => {
+                MqttError::os(ECONNRESET, "closed by the broker").at(Stage::Lost, broker)
+            }
+            other => MqttError::os(ECONNRESET, other.to_string()).at(Stage::Lost, broker),
         }
     }
 }
@@ -173,7 +221,7 @@ fn websocket_failure(e: &(dyn std::error::Error + 'static), broker: &str) -> Mqt
                     ),
                 );
             }
-            return MqttError::from_io(io, &format!("cannot reach {broker}"));
+            return MqttError::from_io(io, Stage::Connecting, broker);
         }
         cause = c.source();
     }
@@ -215,12 +263,37 @@ fn return_code(code: ConnectReturnCode) -> u8 {
 
 impl fmt::Display for MqttError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MqttError::Os { errno, .. } | MqttError::Tls { errno, .. } => {
-                write!(f, "[Errno {errno}] {}", self.message_for_scripts())
+        match self.kind {
+            ErrorKind::Os | ErrorKind::Tls => {
+                write!(f, "[Errno {}] {}", self.errno, self.message_for_scripts())
             }
-            MqttError::Refused(code) => write!(f, "broker refused the connection: code {code}"),
+            ErrorKind::Refused(_) => f.write_str(&self.detail),
         }
+    }
+}
+
+/// What an OS error says, without Rust's "(os error N)" (the errno is reported apart).
+pub fn io_detail(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(errno) => strerror(errno),
+        None => e.to_string(),
+    }
+}
+
+/// The C library's words for `errno`, as Python's `os.strerror`.
+pub fn strerror(errno: i32) -> String {
+    let mut buf = [0 as libc::c_char; 256];
+    // SAFETY: the buffer is writable for its length. On success the XSI strerror_r (the one
+    // the libc crate binds) has written a terminated string into it.
+    if unsafe { libc::strerror_r(errno, buf.as_mut_ptr(), buf.len()) } != 0 {
+        return format!("error {errno}");
+    }
+    // SAFETY: terminated within the buffer, as said above.
+    let text = unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy();
+    if text.is_empty() {
+        format!("error {errno}")
+    } else {
+        text.into_owned()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The MQTT client underneath `umqtt.simple`, in plain Rust: no Python here.
 
+pub mod address;
 pub mod connection;
 pub mod error;
 pub mod limits;
@@ -7,6 +8,6 @@ pub mod settings;
 pub mod tls;
 pub mod tracker;
 
-pub use connection::{Connection, Engine, flush_open_connections};
+pub use connection::{Connection, Engine, OpenConnections};
 pub use error::{MqttError, WaitError};
 pub use settings::{ClientSettings, Transport, Will};

@@ -5,6 +5,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use rumqttc::{LastWill, MqttOptions, QoS};
 
+use super::address::{BrokerAddress, Scheme};
 use super::error::{EIO, MqttError};
 use super::limits::MAX_PACKET_SIZE;
 use super::tls::TlsOptions;
@@ -42,6 +43,20 @@ pub enum Transport {
 }
 
 impl Transport {
+    /// The transport a broker address of `scheme` asks for: TLS ones with `tls` (the secure
+    /// defaults when `None`), WebSocket ones with the URL's `path`.
+    pub fn for_scheme(scheme: Scheme, path: &str, tls: Option<TlsOptions>) -> Transport {
+        match scheme {
+            Scheme::Mqtt => Transport::Tcp,
+            Scheme::Mqtts => Transport::Tls(tls.unwrap_or_default()),
+            Scheme::Ws => Transport::Ws { path: path.into() },
+            Scheme::Wss => Transport::Wss {
+                path: path.into(),
+                tls: tls.unwrap_or_default(),
+            },
+        }
+    }
+
     pub fn tls(&self) -> Option<&TlsOptions> {
         match self {
             Transport::Tls(tls) | Transport::Wss { tls, .. } => Some(tls),
@@ -73,6 +88,27 @@ pub struct ClientSettings {
 }
 
 impl ClientSettings {
+    /// Settings for `client_id` at `address` over `transport`: a clean session, no keepalive
+    /// asked, no will, credentials or connect timeout (set them on the result).
+    pub fn new(
+        client_id: impl Into<String>,
+        address: &BrokerAddress,
+        transport: Transport,
+    ) -> Self {
+        ClientSettings {
+            client_id: client_id.into(),
+            host: address.host.clone(),
+            port: address.port,
+            user: None,
+            password: None,
+            keepalive: 0,
+            will: None,
+            clean_session: true,
+            connect_timeout: None,
+            transport,
+        }
+    }
+
     /// "host:port", or the URL of a WebSocket broker, for messages.
     pub fn broker(&self) -> String {
         let host_port = if self.host.contains(':') {

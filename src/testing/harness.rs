@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 
 use rumqttc::{Client, Event, Incoming, MqttOptions, QoS};
 
-use super::control::{self, ScriptEvent};
 use super::expectations::{ExpectationCheck, Published};
 use super::report_file::{HarnessReport, HowItEnded};
 use super::schedule::Schedule;
 use super::wire_spec::{Stimulus, WireSpec};
 use crate::broker::EmbeddedBroker;
+use crate::host::{Hooks, ScriptEvent};
 use crate::{BrokerAddress, ExitStatus, Host, Program};
 
 /// How long the harness waits, after the script ended, for messages still on their way.
@@ -83,7 +83,7 @@ pub fn run(
         }
     };
     let script_events = inputs.clone();
-    control::attach(move |event| {
+    let hooks = Hooks::new(move |event| {
         let _ = script_events.send(Input::Script(event));
     });
 
@@ -98,6 +98,7 @@ pub fn run(
         seen: 0,
         failures: Vec::new(),
         report: report.to_path_buf(),
+        hooks: hooks.clone(),
     };
     // What is due at the start (retained messages, say) is at the broker before the
     // script runs, so the script finds it whatever it does first.
@@ -121,6 +122,7 @@ pub fn run(
             broker.addr().ip().to_string(),
             broker.addr().port(),
         ))
+        .hooks(hooks)
         .build();
     let status = host.run(&Program::File(script.to_path_buf()));
     let _ = inputs.send(Input::ScriptEnded);
@@ -197,6 +199,8 @@ struct Session {
     seen: usize,
     failures: Vec<String>,
     report: PathBuf,
+    /// The script's host's hooks: how the test asks the script to stop.
+    hooks: Hooks,
 }
 
 impl Session {
@@ -288,10 +292,10 @@ impl Session {
             if ended.is_none() {
                 if self.ends_when_done && (self.done() || failing) {
                     ended = Some(HowItEnded::Done);
-                    control::request_stop();
+                    self.hooks.request_stop();
                 } else if now >= deadline {
                     ended = Some(HowItEnded::Limit);
-                    control::request_stop();
+                    self.hooks.request_stop();
                     // Written now too: if the script never stops, the runner kills it and
                     // still learns what the test was waiting for.
                     self.report(HowItEnded::Limit).write(&self.report);

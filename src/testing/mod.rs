@@ -5,11 +5,11 @@
 //! broker sends the script and what the script must publish. The runner ([`runner`]) starts
 //! one pymqtt process per test; inside it, the [`harness`] starts a private embedded broker,
 //! redirects the script's clients to it, plays the stimuli, watches the script's messages,
-//! and ends a script that would loop forever once the test is over ([`control`]).
+//! and ends a script that would loop forever once the test is over, through the hooks the host
+//! offers ([`crate::host::hooks`]).
 
 #[cfg(feature = "local-broker")]
 mod console;
-pub mod control;
 #[cfg(feature = "local-broker")]
 pub mod discover;
 #[cfg(feature = "local-broker")]
@@ -29,6 +29,8 @@ mod schedule;
 pub mod wire_spec;
 
 use std::path::PathBuf;
+
+use crate::ExitStatus;
 
 const EXAMPLES: &str = "\
 A test is a script NAME.py with, beside it, its expected output NAME.py.exp and/or a
@@ -68,7 +70,7 @@ pub struct TestArgs {
 /// Runs `pymqtt test`; returns its exit status: 0 when every test passed, 1 when one did
 /// not, 2 when there was nothing to run.
 #[cfg(feature = "local-broker")]
-pub fn run(args: &TestArgs) -> u8 {
+pub fn run(args: &TestArgs) -> ExitStatus {
     use std::time::{Duration, Instant};
 
     let paths = if args.paths.is_empty() {
@@ -82,12 +84,12 @@ pub fn run(args: &TestArgs) -> u8 {
                 "pymqtt test: no tests found: a test is NAME.py with NAME.py.exp or NAME.py.wire \
                  beside it (or a .py file named on the command line)"
             );
-            return 2;
+            return ExitStatus::USAGE;
         }
         Ok(cases) => cases,
         Err(message) => {
             eprintln!("pymqtt test: {message}");
-            return 2;
+            return ExitStatus::USAGE;
         }
     };
     let Some(limit) = Duration::try_from_secs_f64(args.limit)
@@ -95,13 +97,13 @@ pub fn run(args: &TestArgs) -> u8 {
         .filter(|l| !l.is_zero())
     else {
         eprintln!("pymqtt test: --limit must be a positive number of seconds");
-        return 2;
+        return ExitStatus::USAGE;
     };
     let pymqtt = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => {
             eprintln!("pymqtt test: cannot find the pymqtt binary to run the tests with: {e}");
-            return 2;
+            return ExitStatus::USAGE;
         }
     };
     let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
@@ -125,8 +127,12 @@ pub fn run(args: &TestArgs) -> u8 {
         && let Err(e) = std::fs::write(path, junit::render(&outcomes, elapsed))
     {
         eprintln!("pymqtt test: cannot write {}: {e}", path.display());
-        return 1;
+        return ExitStatus::EXCEPTION;
     }
     let all_passed = outcomes.iter().all(|o| o.verdict == outcome::Verdict::Pass);
-    u8::from(!all_passed)
+    if all_passed {
+        ExitStatus::SUCCESS
+    } else {
+        ExitStatus::EXCEPTION
+    }
 }

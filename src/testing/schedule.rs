@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use super::control::ScriptEvent;
 use super::wire_spec::{Stimulus, Trigger};
+use crate::host::ScriptEvent;
 
 #[derive(Debug)]
 pub struct Schedule {

@@ -9,8 +9,8 @@ use clap::Args;
 
 use super::Failure;
 use super::parse;
-use crate::broker_address::{BrokerAddress, Scheme};
-use crate::mqtt::error::{ETIMEDOUT, MqttError, with_advice};
+use crate::mqtt::address::{BrokerAddress, Scheme};
+use crate::mqtt::error::{ETIMEDOUT, ErrorKind, MqttError, Stage, with_advice};
 use crate::mqtt::tls::{Advice, ClientIdentity, TlsOptions, material};
 use crate::mqtt::{ClientSettings, Connection, Transport, WaitError};
 
@@ -134,30 +134,19 @@ impl ConnectArgs {
     /// read or parsed.
     pub fn settings(&self, tool: &str) -> Result<ClientSettings, String> {
         let broker = self.broker_address();
-        let transport = match broker.scheme {
-            Scheme::Mqtt => Transport::Tcp,
-            Scheme::Mqtts => Transport::Tls(self.tls_options()?),
-            Scheme::Ws => Transport::Ws { path: broker.path },
-            Scheme::Wss => Transport::Wss {
-                path: broker.path,
-                tls: self.tls_options()?,
-            },
+        let tls = match broker.scheme.is_tls() {
+            true => Some(self.tls_options()?),
+            false => None,
         };
-        Ok(ClientSettings {
-            client_id: self
-                .client_id
-                .clone()
-                .unwrap_or_else(|| format!("pymqtt-{tool}-{}", std::process::id())),
-            host: broker.host,
-            port: broker.port,
-            user: self.user.clone(),
-            password: self.password.clone(),
-            keepalive: 0,
-            will: None,
-            clean_session: true,
-            connect_timeout: None,
-            transport,
-        })
+        let client_id = self
+            .client_id
+            .clone()
+            .unwrap_or_else(|| format!("pymqtt-{tool}-{}", std::process::id()));
+        let transport = Transport::for_scheme(broker.scheme, &broker.path, tls);
+        let mut settings = ClientSettings::new(client_id, &broker, transport);
+        settings.user = self.user.clone();
+        settings.password = self.password.clone();
+        Ok(settings)
     }
 }
 
@@ -205,59 +194,42 @@ pub(crate) fn failure(e: WaitError<Failure>) -> Failure {
     }
 }
 
-/// An error of an open connection, for a terminal: no errno, no "(os error N)".
+/// An error of an open connection, for a terminal: no errno.
 pub(crate) fn describe(e: &MqttError) -> String {
-    match e {
-        MqttError::Os { message, .. } => without_os_error(message).to_string(),
-        MqttError::Tls {
-            message, advice, ..
-        } => with_advice(without_os_error(message), advice.map(Advice::for_tools)),
-        MqttError::Refused(code) => format!("the broker refused: {}", refusal(*code)),
+    match e.kind {
+        ErrorKind::Os => e.message(),
+        ErrorKind::Tls => with_advice(&e.message(), e.advice.map(Advice::for_tools)),
+        ErrorKind::Refused(code) => format!("the broker refused: {}", refusal(code)),
     }
 }
 
 /// Why connecting failed, as `cannot connect to HOST:PORT: Connection refused`.
 fn connect_error(e: &MqttError, broker: &str) -> String {
-    match e {
-        MqttError::Refused(code) => {
+    match e.kind {
+        ErrorKind::Refused(code) => {
             format!(
                 "the broker at {broker} refused the connection: {}",
-                refusal(*code)
+                refusal(code)
             )
         }
-        MqttError::Tls {
-            message, advice, ..
-        } => format!(
+        ErrorKind::Tls => format!(
             "cannot connect to {broker}: {}",
-            with_advice(without_os_error(message), advice.map(Advice::for_tools))
+            with_advice(&e.message(), e.advice.map(Advice::for_tools))
         ),
-        MqttError::Os { errno, message } => {
-            let detail = message
-                .strip_prefix(&format!("cannot reach {broker}: "))
-                .or_else(|| message.strip_prefix(&format!("connection to {broker} lost: ")))
-                .map(without_os_error)
-                .unwrap_or_else(|| {
-                    if *errno == ETIMEDOUT {
-                        "timed out"
-                    } else {
-                        without_os_error(message)
-                    }
-                });
-            let hint = if *errno == libc::ECONNREFUSED {
+        ErrorKind::Os => {
+            // The broker is named once, here: the detail alone says what went wrong.
+            let detail = match e.stage {
+                Stage::Connecting | Stage::Lost => e.detail.clone(),
+                Stage::Other if e.errno == ETIMEDOUT => "timed out".to_string(),
+                Stage::Other => e.message(),
+            };
+            let hint = if e.errno == libc::ECONNREFUSED {
                 " (is a broker running there? `pymqtt broker` starts one on localhost:1883)"
             } else {
                 ""
             };
             format!("cannot connect to {broker}: {detail}{hint}")
         }
-    }
-}
-
-/// "Connection refused (os error 111)" -> "Connection refused".
-fn without_os_error(message: &str) -> &str {
-    match message.rfind(" (os error ") {
-        Some(at) if message.ends_with(')') => &message[..at],
-        _ => message,
     }
 }
 
@@ -327,16 +299,15 @@ mod tests {
 
     #[test]
     fn connection_refused_reads_like_a_sentence() {
-        let e = MqttError::os(
-            111,
-            "cannot reach 127.0.0.1:1: Connection refused (os error 111)",
-        );
+        let e = MqttError::os(111, crate::mqtt::error::strerror(111))
+            .at(Stage::Connecting, "127.0.0.1:1");
+        assert_eq!(e.message(), "cannot reach 127.0.0.1:1: Connection refused");
         assert!(
             connect_error(&e, "127.0.0.1:1")
                 .starts_with("cannot connect to 127.0.0.1:1: Connection refused (is a broker")
         );
         assert_eq!(
-            connect_error(&MqttError::Refused(5), "b:1"),
+            connect_error(&MqttError::refused(5), "b:1"),
             "the broker at b:1 refused the connection: not authorized (check -u and -P)"
         );
     }

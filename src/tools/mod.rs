@@ -1,5 +1,5 @@
 //! `pymqtt pub` and `pymqtt sub`: command-line MQTT clients in the manner of mosquitto_pub and
-//! mosquitto_sub, so the seed article's test steps (done there with the MQTTX GUI) need nothing
+//! mosquitto_sub, so the EMQX article's test steps (done there with the MQTTX GUI) need nothing
 //! else installed.
 //!
 //! Each tool is a [`clap::Args`] struct (the binary puts it under its subcommand) and a `run`
@@ -33,13 +33,13 @@ pub enum Outcome {
     Interrupted,
 }
 
-impl Outcome {
-    /// The process exit status: 0, 1, or 130 (128 + SIGINT, as shells report Ctrl-C).
-    pub fn code(self) -> u8 {
-        match self {
-            Outcome::Success => 0,
-            Outcome::Failed => 1,
-            Outcome::Interrupted => 130,
+impl From<Outcome> for crate::ExitStatus {
+    /// 0, 1, or 130 (128 + SIGINT, as shells report Ctrl-C).
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Success => crate::ExitStatus::SUCCESS,
+            Outcome::Failed => crate::ExitStatus::EXCEPTION,
+            Outcome::Interrupted => crate::ExitStatus::INTERRUPTED,
         }
     }
 }

@@ -14,8 +14,9 @@ use rumqttc::QoS;
 
 use super::connect::{self, ConnectArgs};
 use super::{Failure, Outcome, parse};
+use crate::mqtt::Connection;
+use crate::mqtt::error::io_detail;
 use crate::mqtt::limits;
-use crate::mqtt::{Connection, WaitError};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -27,7 +28,7 @@ Examples:
   pymqtt pub -t logs/app -l < app.log                         one message per line
   pymqtt pub -t firmware/image -f image.bin                   a whole file as one message
 
-The seed article's subscribe test, with pymqtt alone (three terminals):
+The EMQX article's subscribe test (scripts/sub.py), with pymqtt alone (three terminals):
   pymqtt broker                                       a broker on localhost:1883
   pymqtt --broker localhost scripts/sub.py            the MicroPython subscriber
   pymqtt pub -t raspberry/mqtt -m '{\"msg\":\"hello\"}'    sub.py prints: received message ...
@@ -150,13 +151,13 @@ fn payload(args: &PubArgs) -> Result<Bytes, String> {
     if let Some(path) = &args.file {
         return std::fs::read(path)
             .map(Bytes::from)
-            .map_err(|e| format!("cannot read {} (-f): {}", path.display(), io_reason(&e)));
+            .map_err(|e| format!("cannot read {} (-f): {}", path.display(), io_detail(&e)));
     }
     let mut all = Vec::new();
     std::io::stdin()
         .lock()
         .read_to_end(&mut all)
-        .map_err(|e| format!("cannot read standard input (-s): {}", io_reason(&e)))?;
+        .map_err(|e| format!("cannot read standard input (-s): {}", io_detail(&e)))?;
     Ok(Bytes::from(all))
 }
 
@@ -171,7 +172,7 @@ fn send_lines(
         let mut line = Vec::new();
         let read = stdin
             .read_until(b'\n', &mut line)
-            .map_err(|e| format!("cannot read standard input (-l): {}", io_reason(&e)))?;
+            .map_err(|e| format!("cannot read standard input (-l): {}", io_detail(&e)))?;
         if read == 0 {
             return Ok(());
         }
@@ -186,27 +187,12 @@ fn send_lines(
 /// Publishes and waits until the message is written (QoS 0) or acknowledged (QoS 1, 2).
 fn send(connection: &Connection, args: &PubArgs, payload: Bytes) -> Result<(), Failure> {
     let mut never = || Ok::<(), Failure>(());
-    connection.with_engine(|engine| {
-        let ticket = engine
-            .publish(args.topic.clone(), payload, args.qos, args.retain)
-            .map_err(|e| Failure::Message(connect::describe(&e)))?;
-        engine
-            .drive_until(
-                "waiting for the broker to acknowledge the message",
-                None,
-                |tracker| tracker.take_outcome(ticket),
-                &mut never,
-            )
-            .map(drop)
-            .map_err(|e: WaitError<Failure>| connect::failure(e))
-    })
-}
-
-/// "No such file or directory (os error 2)" -> "No such file or directory".
-fn io_reason(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" (os error ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
+    connection
+        .request(
+            "waiting for the broker to acknowledge the message",
+            |engine| engine.publish(args.topic.clone(), payload, args.qos, args.retain),
+            &mut never,
+        )
+        .map(drop)
+        .map_err(connect::failure)
 }

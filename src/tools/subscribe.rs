@@ -20,7 +20,7 @@ Examples:
   pymqtt sub -t raspberry/mqtt -C 1 -W 10          wait for one message; exit 1 after 10 s
   pymqtt sub --broker broker.emqx.io -t raspberry/mqtt -v
 
-The seed article's publish test, with pymqtt alone (three terminals):
+The EMQX article's publish test (scripts/pub.py), with pymqtt alone (three terminals):
   pymqtt broker                                    a broker on localhost:1883
   pymqtt sub -t raspberry/mqtt -v                  prints: raspberry/mqtt {\"msg\":\"hello\"}
   pymqtt --broker localhost scripts/pub.py         the MicroPython publisher
@@ -175,19 +175,13 @@ fn subscribe_one(
     qos: QoS,
     check: &mut dyn FnMut() -> Result<(), Failure>,
 ) -> Result<u8, Failure> {
-    let acked = connection.with_engine(|engine| {
-        let ticket = engine
-            .subscribe(topic.to_string(), qos)
-            .map_err(|e| Failure::Message(connect::describe(&e)))?;
-        engine
-            .drive_until(
-                &format!("waiting for the broker to accept the subscription to {topic}"),
-                None,
-                |tracker| tracker.take_outcome(ticket),
-                check,
-            )
-            .map_err(connect::failure)
-    })?;
+    let acked = connection
+        .request(
+            &format!("waiting for the broker to accept the subscription to {topic}"),
+            |engine| engine.subscribe(topic.to_string(), qos),
+            check,
+        )
+        .map_err(connect::failure)?;
     match acked {
         Acked::Subscribed(codes) => match codes.first() {
             Some(SubscribeReasonCode::Success(granted)) => Ok(*granted as u8),

@@ -10,7 +10,6 @@ use rustpython_vm::builtins::{PyDict, PyStr};
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
 use crate::mqtt::tls::{ClientIdentity, TlsOptions};
-use crate::ssl_module;
 
 /// The `ssl_params` keys understood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +69,7 @@ pub(crate) fn tls_options(
         return Ok(None);
     };
     let params = ssl_params.filter(|p| !vm.is_none(p));
-    if let Some(mut options) = ssl_module::context_options(ssl, vm)? {
+    if let Some(mut options) = super::context_options(ssl, vm)? {
         // With a context, only the name to check can come from ssl_params.
         if let Some(params) = params {
             for (name, value) in items(params, vm)? {
@@ -98,24 +97,24 @@ pub(crate) fn tls_options(
             match param(&name).map_err(|m| vm.new_type_error(m))? {
                 Param::ServerHostname => options.server_hostname = hostname(&value, vm)?,
                 Param::CertReqs if given => {
-                    options.cert_reqs = ssl_module::cert_reqs_arg(&value, "cert_reqs", vm)?;
+                    options.cert_reqs = super::cert_reqs_arg(&value, "cert_reqs", vm)?;
                 }
                 Param::CaCerts | Param::CaData if given => {
                     options.ca.extend(ca(&name, &value, vm)?);
                 }
                 Param::CertFile if given => {
-                    let path = ssl_module::path_arg(&value, "certfile", vm)?;
-                    cert = Some((ssl_module::read_file(&path, vm)?, path));
+                    let path = super::path_arg(&value, "certfile", vm)?;
+                    cert = Some((super::read_file(&path, vm)?, path));
                 }
                 Param::Cert if given => {
-                    cert = Some((ssl_module::data_arg(&value, "cert", vm)?, "cert".into()));
+                    cert = Some((super::data_arg(&value, "cert", vm)?, "cert".into()));
                 }
                 Param::KeyFile if given => {
-                    let path = ssl_module::path_arg(&value, "keyfile", vm)?;
-                    key = Some((ssl_module::read_file(&path, vm)?, path));
+                    let path = super::path_arg(&value, "keyfile", vm)?;
+                    key = Some((super::read_file(&path, vm)?, path));
                 }
                 Param::Key if given => {
-                    key = Some((ssl_module::data_arg(&value, "key", vm)?, "key".into()));
+                    key = Some((super::data_arg(&value, "key", vm)?, "key".into()));
                 }
                 Param::ServerSide if value.clone().try_to_bool(vm)? => {
                     return Err(vm.new_value_error(
@@ -184,12 +183,12 @@ fn ca(
         && (value.downcast_ref::<PyStr>().is_some()
             || vm.get_attribute_opt(value, "__fspath__")?.is_some());
     if is_path {
-        let path = ssl_module::path_arg(value, name, vm)?;
-        let data = ssl_module::read_file(&path, vm)?;
-        return ssl_module::certificates(&data, &path, vm);
+        let path = super::path_arg(value, name, vm)?;
+        let data = super::read_file(&path, vm)?;
+        return super::certificates(&data, &path, vm);
     }
-    let data = ssl_module::data_arg(value, name, vm)?;
-    ssl_module::certificates(&data, name, vm)
+    let data = super::data_arg(value, name, vm)?;
+    super::certificates(&data, name, vm)
 }
 
 /// The client certificate and key; the key may sit in the certificate's file.
@@ -206,10 +205,10 @@ fn identity(
             None => Ok(None),
         };
     };
-    let chain = ssl_module::certificates(&cert_data, &cert_name, vm)?;
+    let chain = super::certificates(&cert_data, &cert_name, vm)?;
     let key = match key {
-        Some((key_data, key_name)) => ssl_module::private_key(&key_data, &key_name, vm)?,
-        None => ssl_module::private_key(&cert_data, &cert_name, vm)?,
+        Some((key_data, key_name)) => super::private_key(&key_data, &key_name, vm)?,
+        None => super::private_key(&cert_data, &cert_name, vm)?,
     };
     Ok(Some(Arc::new(ClientIdentity { chain, key })))
 }

@@ -21,12 +21,15 @@ mod native {
         VirtualMachine, pyclass,
     };
 
-    use crate::broker_address::{BrokerAddress, Scheme};
+    use crate::host::hooks::ScriptEvent;
+    use crate::host::redirect;
+    use crate::host::state::{self as host_state, HostState};
+    use crate::modules::ssl::{self as ssl_module, params as ssl_params};
+    use crate::mqtt::address::{BrokerAddress, Scheme};
+    use crate::mqtt::error::ErrorKind;
     use crate::mqtt::limits;
     use crate::mqtt::tracker::{Outcome, Ticket};
     use crate::mqtt::{ClientSettings, Connection, Engine, MqttError, Transport, WaitError, Will};
-    use crate::testing::control::{self, ScriptEvent};
-    use crate::{redirect, ssl_module, ssl_params};
 
     /// How long `ping()` waits for PINGRESP.
     const PING_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,15 +43,13 @@ mod native {
     }
 
     fn to_exception(vm: &VirtualMachine, e: MqttError) -> PyBaseExceptionRef {
-        match &e {
-            MqttError::Os { errno, message } => {
-                vm.new_errno_error(*errno, message.clone()).upcast()
-            }
-            MqttError::Tls { errno, .. } => {
-                ssl_module::new_ssl_error(vm, Some(*errno), e.message_for_scripts())
-            }
-            MqttError::Refused(code) => {
-                vm.new_exception(mqtt_exception(vm), vec![vm.ctx.new_int(*code).into()])
+        match e.kind {
+            ErrorKind::Os => vm
+                .new_errno_error(e.errno, e.message_for_scripts())
+                .upcast(),
+            ErrorKind::Tls => ssl_module::new_ssl_error(vm, Some(e.errno), e.message_for_scripts()),
+            ErrorKind::Refused(code) => {
+                vm.new_exception(mqtt_exception(vm), vec![vm.ctx.new_int(code).into()])
             }
         }
     }
@@ -173,6 +174,8 @@ mod native {
         ssl_context: Option<PyObjectRef>,
         callback: Option<PyObjectRef>,
         connection: Option<Arc<Connection>>,
+        /// The host running the script (its redirect, open connections and hooks).
+        host: Option<Arc<HostState>>,
     }
 
     #[pyattr]
@@ -211,9 +214,9 @@ mod native {
             let client_id = text(&args.client_id, "client_id", vm)?;
             let server = text(&args.server, "server", vm)?;
             let tls = ssl_params::tls_options(args.ssl.as_ref(), args.ssl_params.as_ref(), vm)?;
-            let (host, url_port, transport) = transport(&server, tls, vm)?;
-            let port = match args.port {
-                0 => url_port,
+            let mut address = address(&server, tls.is_some(), vm)?;
+            address.port = match args.port {
+                0 => address.port,
                 p @ 1..=65535 => p as u16,
                 p => {
                     return Err(vm.new_value_error(format!(
@@ -227,18 +230,11 @@ mod native {
                     args.keepalive
                 ))
             })?;
-            let settings = ClientSettings {
-                client_id,
-                host,
-                port,
-                user: optional_text(&args.user, "user", vm)?,
-                password: optional_text(&args.password, "password", vm)?,
-                keepalive,
-                will: None,
-                clean_session: true,
-                connect_timeout: None,
-                transport,
-            };
+            let transport = Transport::for_scheme(address.scheme, &address.path, tls);
+            let mut settings = ClientSettings::new(client_id, &address, transport);
+            settings.user = optional_text(&args.user, "user", vm)?;
+            settings.password = optional_text(&args.password, "password", vm)?;
+            settings.keepalive = keepalive;
             let ssl_context = match args.ssl {
                 Some(ssl) if ssl_module::is_context(&ssl, vm)? => Some(ssl),
                 _ => None,
@@ -246,44 +242,32 @@ mod native {
             let mut state = zelf.state.lock();
             state.settings = Some(settings);
             state.ssl_context = ssl_context;
+            state.host = Some(host_state::of(vm));
             Ok(())
         }
     }
 
-    /// The host, default port and transport of `server`: a host name or address, or a
-    /// `ws://`/`wss://` URL; `tls` is what `ssl`/`ssl_params` asked for.
-    fn transport(
-        server: &str,
-        tls: Option<crate::mqtt::tls::TlsOptions>,
-        vm: &VirtualMachine,
-    ) -> PyResult<(String, u16, Transport)> {
+    /// Where `server` is (a host name or address, or a `ws://`/`wss://` URL), with its default
+    /// port and the scheme of its transport; `tls` says whether `ssl`/`ssl_params` asked for
+    /// TLS.
+    fn address(server: &str, tls: bool, vm: &VirtualMachine) -> PyResult<BrokerAddress> {
         let lower = server.to_ascii_lowercase();
         if !(lower.starts_with("ws://") || lower.starts_with("wss://")) {
-            let port = if tls.is_some() {
-                Scheme::Mqtts.default_port()
-            } else {
-                Scheme::Mqtt.default_port()
-            };
-            let transport = tls.map_or(Transport::Tcp, Transport::Tls);
-            return Ok((server.to_string(), port, transport));
+            let scheme = if tls { Scheme::Mqtts } else { Scheme::Mqtt };
+            let mut address = BrokerAddress::tcp(server, scheme.default_port());
+            address.scheme = scheme;
+            return Ok(address);
         }
         let url: BrokerAddress = server
             .parse()
             .map_err(|e| vm.new_value_error(format!("server: {e}")))?;
-        let transport = match (url.scheme, tls) {
-            (Scheme::Wss, tls) => Transport::Wss {
-                path: url.path,
-                tls: tls.unwrap_or_default(),
-            },
-            (_, None) => Transport::Ws { path: url.path },
-            (_, Some(_)) => {
-                return Err(vm.new_value_error(format!(
-                    "server {server:?} is plain WebSocket but ssl was given: use a wss:// URL \
-                     for WebSocket over TLS"
-                )));
-            }
-        };
-        Ok((url.host, url.port, transport))
+        if url.scheme == Scheme::Ws && tls {
+            return Err(vm.new_value_error(format!(
+                "server {server:?} is plain WebSocket but ssl was given: use a wss:// URL for \
+                 WebSocket over TLS"
+            )));
+        }
+        Ok(url)
     }
 
     #[pyclass(
@@ -295,6 +279,12 @@ mod native {
             self.state.lock().settings.clone().ok_or_else(|| {
                 vm.new_runtime_error("MQTTClient.__init__() was not called (a subclass must call super().__init__(...))")
             })
+        }
+
+        /// The host this client was made in (the interpreter's, if `__init__` did not run).
+        fn host(&self, vm: &VirtualMachine) -> Arc<HostState> {
+            let host = self.state.lock().host.clone();
+            host.unwrap_or_else(|| host_state::of(vm))
         }
 
         fn connection(&self, vm: &VirtualMachine) -> PyResult<Arc<Connection>> {
@@ -313,14 +303,8 @@ mod native {
             what: &str,
             queue: impl FnOnce(&mut Engine) -> Result<Ticket, MqttError>,
         ) -> PyResult<Outcome> {
-            let connection = self.connection(vm)?;
-            connection
-                .with_engine(|engine| {
-                    let ticket = queue(engine)?;
-                    engine.drive_until(what, None, |t| t.take_outcome(ticket), &mut || {
-                        vm.check_signals()
-                    })
-                })
+            self.connection(vm)?
+                .request(what, queue, &mut || vm.check_signals())
                 .map_err(|e| wait_error(vm, e))
         }
 
@@ -409,8 +393,9 @@ mod native {
                 settings.connect_timeout = Some(Duration::from_secs_f64(timeout));
             }
             settings.clean_session = args.clean_session;
-            if let Some(to) = redirect::get() {
-                redirect::apply(&to, &mut settings);
+            let host = zelf.host(vm);
+            if let Some(to) = &host.redirect {
+                redirect::apply(to, &mut settings);
             }
             // A new connect() replaces the old socket, as umqtt's does.
             let previous = zelf.state.lock().connection.take();
@@ -418,8 +403,9 @@ mod native {
             let (connection, session_present) =
                 Connection::open(&settings, &mut || vm.check_signals())
                     .map_err(|e| wait_error(vm, e))?;
+            host.open.track(&connection);
             zelf.state.lock().connection = Some(Arc::new(connection));
-            control::emit(ScriptEvent::Connected);
+            host.hooks.emit(ScriptEvent::Connected);
             Ok(u8::from(session_present))
         }
 
@@ -458,12 +444,13 @@ mod native {
             let message = payload(&args.msg, vm)?;
             let qos = qos(args.qos, vm)?;
             limits::publish_size(&topic, message.len(), qos).map_err(|m| vm.new_value_error(m))?;
-            let published = control::attached().then(|| topic.clone());
+            let hooks = zelf.host(vm).hooks.clone();
+            let published = hooks.attached().then(|| topic.clone());
             zelf.request(vm, "publishing", |engine| {
                 engine.publish(topic, message, qos, args.retain)
             })?;
             if let Some(topic) = published {
-                control::emit(ScriptEvent::Published { topic });
+                hooks.emit(ScriptEvent::Published { topic });
             }
             Ok(())
         }
@@ -483,10 +470,10 @@ mod native {
             let requested = filter.clone();
             match zelf.request(vm, "subscribing", |engine| engine.subscribe(filter, qos))? {
                 Outcome::Subscribed(codes) if codes.contains(&SubscribeReasonCode::Failure) => {
-                    Err(to_exception(vm, MqttError::Refused(0x80)))
+                    Err(to_exception(vm, MqttError::refused(0x80)))
                 }
                 _ => {
-                    control::emit(ScriptEvent::Subscribed(requested));
+                    zelf.host(vm).hooks.emit(ScriptEvent::Subscribed(requested));
                     Ok(())
                 }
             }
@@ -498,7 +485,9 @@ mod native {
             limits::topic_filter(&filter).map_err(|m| vm.new_value_error(m))?;
             let requested = filter.clone();
             zelf.request(vm, "unsubscribing", |engine| engine.unsubscribe(filter))?;
-            control::emit(ScriptEvent::Unsubscribed(requested));
+            zelf.host(vm)
+                .hooks
+                .emit(ScriptEvent::Unsubscribed(requested));
             Ok(())
         }
 
@@ -507,11 +496,12 @@ mod native {
         #[pymethod]
         fn wait_msg(zelf: &Py<Self>, vm: &VirtualMachine) -> PyResult<u8> {
             let connection = zelf.connection(vm)?;
-            // Under `pymqtt test`, a script waiting here may be asked to end (see control).
+            // Under `pymqtt test`, a script waiting here may be asked to end (see host::hooks).
+            let hooks = zelf.host(vm).hooks.clone();
             let message = connection
                 .wait_message(&mut || {
                     vm.check_signals()?;
-                    control::stop_point(vm)
+                    hooks.stop_point(vm)
                 })
                 .map_err(|e| wait_error(vm, e))?;
             zelf.deliver(message, vm)
@@ -520,7 +510,7 @@ mod native {
         /// Like wait_msg() when a message is pending; otherwise returns None at once.
         #[pymethod]
         fn check_msg(zelf: &Py<Self>, vm: &VirtualMachine) -> PyResult<Option<u8>> {
-            control::stop_point(vm)?;
+            zelf.host(vm).hooks.stop_point(vm)?;
             let connection = zelf.connection(vm)?;
             let message = connection.poll_message(CHECK_MSG_WINDOW, &mut || vm.check_signals());
             match message.map_err(|e| wait_error(vm, e))? {
@@ -541,7 +531,7 @@ mod native {
                 let msg = vm.ctx.new_bytes(message.payload.to_vec());
                 callback.call((topic, msg), vm)?;
             }
-            control::emit(ScriptEvent::Handled);
+            self.host(vm).hooks.emit(ScriptEvent::Handled);
             Ok(first_byte)
         }
     }

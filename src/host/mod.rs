@@ -1,6 +1,15 @@
 //! The host: a RustPython interpreter with `umqtt.simple` built in, and the rules for running
 //! a program in it the way MicroPython's unix port does (argv, sys.path, exit status).
 //!
+//! Each [`Host`] keeps its own state ([`state`]): where its clients connect, the connections
+//! to flush when a program ends, and the [`Hooks`] a test harness attached. Two hosts in one
+//! process do not share any of it.
+//!
+//! - [`state`]: that state, and how native code finds it in the interpreter
+//! - [`hooks`]: what a test harness hears from a script, and its stop request
+//! - [`redirect`]: `--broker`, applied to a client's settings
+//! - [`micropython_path`]: `sys.path` as MicroPython's unix port sets it
+//!
 //! ```no_run
 //! use pymqtt::{Host, Program};
 //!
@@ -23,9 +32,17 @@ use rustpython_vm::{
     AsObject, Interpreter, InterpreterBuilder, PyResult, Settings, VirtualMachine, py_freeze,
 };
 
-use crate::broker_address::BrokerAddress;
-use crate::mqtt;
-use crate::redirect;
+pub mod hooks;
+pub(crate) mod micropython_path;
+pub mod redirect;
+pub(crate) mod state;
+
+use std::sync::Arc;
+
+pub use hooks::{Hooks, ScriptEvent};
+
+use crate::mqtt::address::BrokerAddress;
+use state::HostState;
 
 /// Exit status of a program, as MicroPython's unix port reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,11 +54,20 @@ impl ExitStatus {
     pub const EXCEPTION: ExitStatus = ExitStatus(1);
     /// The program could not be opened.
     pub const CANNOT_OPEN: ExitStatus = ExitStatus(2);
+    /// The command line asked for something this pymqtt cannot do (as a usage error).
+    pub const USAGE: ExitStatus = ExitStatus(2);
     /// KeyboardInterrupt ended the program: 128 + SIGINT, as shells report it.
     pub const INTERRUPTED: ExitStatus = ExitStatus(130);
 
     pub fn code(self) -> i32 {
         self.0
+    }
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    /// The process's exit code; statuses beyond 0..=255 (`sys.exit(1000)`) are clamped.
+    fn from(status: ExitStatus) -> Self {
+        std::process::ExitCode::from(status.0.clamp(0, 255) as u8)
     }
 }
 
@@ -66,6 +92,7 @@ pub struct HostBuilder {
     argv: Vec<String>,
     broker: Option<BrokerAddress>,
     inspect: bool,
+    hooks: Hooks,
 }
 
 impl HostBuilder {
@@ -78,6 +105,12 @@ impl HostBuilder {
     /// Sends every MQTTClient to this broker, whatever server and port the script gives.
     pub fn broker(mut self, broker: BrokerAddress) -> Self {
         self.broker = Some(broker);
+        self
+    }
+
+    /// Reports the script's events to `hooks`, and lets them stop it (`pymqtt test`).
+    pub fn hooks(mut self, hooks: Hooks) -> Self {
+        self.hooks = hooks;
         self
     }
 
@@ -113,16 +146,23 @@ impl Host {
                 return ExitStatus::CANNOT_OPEN;
             }
         };
-        redirect::set(self.config.broker.clone());
+        let state = Arc::new(HostState {
+            redirect: self.config.broker.clone(),
+            hooks: self.config.hooks.clone(),
+            ..HostState::default()
+        });
 
         let interpreter = self.interpreter(program);
         let status = interpreter.enter(|vm| {
+            if let Err(exc) = state::install(vm, Arc::clone(&state)) {
+                return exit_status(vm, exc);
+            }
             // sys.path as MicroPython's unix port sets it; the program adds its folder below.
-            if let Err(exc) = crate::micropython_path::install(vm) {
+            if let Err(exc) = micropython_path::install(vm) {
                 return exit_status(vm, exc);
             }
             // MicroPython's names: time.ticks_ms(), utime, machine, sys.print_exception, ...
-            if let Err(exc) = crate::micropython::install(vm) {
+            if let Err(exc) = crate::modules::micropython_native::install(vm) {
                 return exit_status(vm, exc);
             }
             // One `__main__` for the program and the REPL after it (`-i` sees its globals).
@@ -147,7 +187,7 @@ impl Host {
         });
         // Before the clients are dropped (closing their sockets), let every publish that
         // returned reach its broker.
-        for failure in mqtt::flush_open_connections() {
+        for failure in state.open.flush() {
             eprintln!(
                 "pymqtt: warning: queued messages may not have reached the broker: {failure}"
             );
@@ -174,12 +214,12 @@ impl Host {
         settings.inspect = self.config.inspect;
 
         let builder = InterpreterBuilder::new().settings(settings).init_stdlib();
-        let umqtt_simple = crate::umqtt_simple::module_def(&builder.ctx);
-        let micropython = crate::micropython::module_def(&builder.ctx);
+        let umqtt_simple = crate::modules::umqtt_simple::module_def(&builder.ctx);
+        let micropython = crate::modules::micropython_native::module_def(&builder.ctx);
         let builder = builder
             .add_native_module(umqtt_simple)
             .add_native_module(micropython)
-            .add_frozen_modules(py_freeze!(dir = "../pylib"))
+            .add_frozen_modules(py_freeze!(dir = "../../pylib"))
             .add_frozen_modules(standard_ssl());
         #[cfg(feature = "tls")]
         let builder = builder.init_hook(|_vm| install_tls_provider());

@@ -59,8 +59,8 @@ pub(crate) fn install(vm: &VirtualMachine) -> PyResult<()> {
             module.set_attr(*name, native.get_attr(*name, vm)?, vm)?;
         }
     }
-    if crate::testing::control::attached() {
-        // A stop request must reach a script in a long sleep (see testing::control).
+    if crate::host::state::of(vm).hooks.attached() {
+        // A stop request must reach a script in a long sleep (see host::hooks).
         time.set_attr("sleep", native.get_attr("sleep", vm)?, vm)?;
     }
     import::import_frozen(vm, "_micropython_imports")?;

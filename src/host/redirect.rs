@@ -6,43 +6,17 @@
 //! use the script's TLS settings (CAs, client certificate, verification) when it has any,
 //! else verify against the system's CAs; the name checked is the redirect's host.
 
-use std::sync::RwLock;
-
-use crate::broker_address::{BrokerAddress, Scheme};
+use crate::mqtt::address::BrokerAddress;
 use crate::mqtt::{ClientSettings, Transport};
-
-static REDIRECT: RwLock<Option<BrokerAddress>> = RwLock::new(None);
-
-/// Sends every client created from now on to `to` (or back to its own server with `None`).
-pub fn set(to: Option<BrokerAddress>) {
-    *REDIRECT.write().unwrap_or_else(|p| p.into_inner()) = to;
-}
-
-/// The broker clients are redirected to, if any.
-pub fn get() -> Option<BrokerAddress> {
-    REDIRECT.read().unwrap_or_else(|p| p.into_inner()).clone()
-}
 
 /// Points `settings` at `to`, with the transport `to`'s scheme asks for.
 pub fn apply(to: &BrokerAddress, settings: &mut ClientSettings) {
-    let tls = || {
-        let mut tls = settings.transport.tls().cloned().unwrap_or_default();
-        // The script's server_hostname names the script's broker, not this one.
+    // The script's TLS settings, but its server_hostname names the script's broker, not this.
+    let tls = settings.transport.tls().cloned().map(|mut tls| {
         tls.server_hostname = None;
         tls
-    };
-    let transport = match to.scheme {
-        Scheme::Mqtt => Transport::Tcp,
-        Scheme::Mqtts => Transport::Tls(tls()),
-        Scheme::Ws => Transport::Ws {
-            path: to.path.clone(),
-        },
-        Scheme::Wss => Transport::Wss {
-            path: to.path.clone(),
-            tls: tls(),
-        },
-    };
-    settings.transport = transport;
+    });
+    settings.transport = Transport::for_scheme(to.scheme, &to.path, tls);
     settings.host = to.host.clone();
     settings.port = to.port;
 }
@@ -53,23 +27,16 @@ mod tests {
     use crate::mqtt::tls::{CertReqs, TlsOptions};
 
     fn tls_script() -> ClientSettings {
-        ClientSettings {
-            client_id: "c".into(),
-            host: "broker.emqx.io".into(),
-            port: 8883,
-            user: None,
-            password: None,
-            keepalive: 0,
-            will: None,
-            clean_session: true,
-            connect_timeout: None,
-            transport: Transport::Tls(TlsOptions {
+        ClientSettings::new(
+            "c",
+            &BrokerAddress::tcp("broker.emqx.io", 8883),
+            Transport::Tls(TlsOptions {
                 cert_reqs: CertReqs::None,
                 check_hostname: false,
                 server_hostname: Some("broker.emqx.io".into()),
                 ..TlsOptions::default()
             }),
-        }
+        )
     }
 
     #[test]

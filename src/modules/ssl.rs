@@ -7,6 +7,8 @@
 //! the context's settings are read here at each `connect()` rather than used in place. The
 //! context has checked the files and data already when they were loaded.
 
+pub(crate) mod params;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -152,11 +154,7 @@ pub(crate) fn path_arg(obj: &PyObject, what: &str, vm: &VirtualMachine) -> PyRes
 pub(crate) fn read_file(path: &str, vm: &VirtualMachine) -> PyResult<Vec<u8>> {
     std::fs::read(Path::new(path)).map_err(|e| {
         let errno = e.raw_os_error().unwrap_or(crate::mqtt::error::EIO);
-        let strerror = std::io::Error::from_raw_os_error(errno).to_string();
-        let strerror = strerror
-            .rsplit_once(" (os error")
-            .map_or(strerror.as_str(), |(text, _)| text)
-            .to_string();
+        let strerror = crate::mqtt::error::strerror(errno);
         match vm
             .ctx
             .exceptions

@@ -9,7 +9,7 @@
 //! `ticks_cpu()` counts nanoseconds (the highest resolution the host offers). MicroPython's
 //! unix port has no CPU counter and always returns 0 there.
 
-/// The names [`crate::micropython::install`] copies onto `time`.
+/// The names [`crate::modules::micropython_native::install`] copies onto `time`.
 pub(super) const NAMES: &[&str] = &[
     "ticks_ms",
     "ticks_us",
@@ -138,7 +138,7 @@ pub(super) mod functions {
         sleep(Duration::from_micros(us as u64), vm)
     }
 
-    /// `time.sleep(seconds)` under `pymqtt test` only (see [`crate::testing::control`]):
+    /// `time.sleep(seconds)` under `pymqtt test` only (see [`crate::host::hooks`]):
     /// RustPython's own sleeps in one piece, so a stop request would wait for it to end.
     #[pyfunction(name = "sleep")]
     fn sleep_seconds(seconds: ArgIntoFloat, vm: &VirtualMachine) -> PyResult<()> {
@@ -158,9 +158,10 @@ pub(super) mod functions {
     fn sleep(duration: Duration, vm: &VirtualMachine) -> PyResult<()> {
         // Beyond a century is forever; the cap keeps the deadline representable.
         let deadline = Instant::now() + duration.min(Duration::from_secs(100 * 365 * 86_400));
+        let hooks = crate::host::state::of(vm).hooks.clone();
         loop {
             vm.check_signals()?;
-            crate::testing::control::stop_point(vm)?;
+            hooks.stop_point(vm)?;
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Ok(());

@@ -1,0 +1,91 @@
+//! What a test harness learns from a script (events) and how it ends a script that would run
+//! forever (a stop request): the hooks a [`Host`](crate::Host) offers. `pymqtt test` attaches
+//! to them; without a harness they are idle. Each host has its own.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rustpython_vm::{PyResult, VirtualMachine};
+
+/// Something the script did that a test's stimulus can wait for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScriptEvent {
+    /// A client's `connect()` got its CONNACK.
+    Connected,
+    /// `subscribe(filter)` got its SUBACK (granted).
+    Subscribed(String),
+    /// `unsubscribe(filter)` got its UNSUBACK.
+    Unsubscribed(String),
+    /// `publish()` returned: the message is on its way to the broker.
+    Published { topic: String },
+    /// `wait_msg()`/`check_msg()` passed a message to the callback and the callback returned.
+    Handled,
+}
+
+type Listener = Box<dyn Fn(ScriptEvent) + Send + Sync>;
+
+/// A host's hooks. Clones share them: the harness keeps one to ask for a stop, the host
+/// hands another to the script's side.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    listener: Option<Listener>,
+    stop_requested: AtomicBool,
+}
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks")
+            .field("attached", &self.attached())
+            .field(
+                "stop_requested",
+                &self.inner.stop_requested.load(Ordering::Relaxed),
+            )
+            .finish()
+    }
+}
+
+impl Hooks {
+    /// Hooks that send the script's events to `listener`.
+    pub fn new(listener: impl Fn(ScriptEvent) + Send + Sync + 'static) -> Hooks {
+        Hooks {
+            inner: Arc::new(Inner {
+                listener: Some(Box::new(listener)),
+                stop_requested: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Whether a harness is attached (the program runs under `pymqtt test`).
+    pub fn attached(&self) -> bool {
+        self.inner.listener.is_some()
+    }
+
+    pub(crate) fn emit(&self, event: ScriptEvent) {
+        if let Some(listener) = &self.inner.listener {
+            listener(event);
+        }
+    }
+
+    /// Asks the script to end, as if it called `sys.exit(0)`, the next time it waits: in
+    /// `wait_msg()`, `check_msg()`, `time.sleep()` and `sleep_ms/us()`. Ending there, never in
+    /// the middle of its own code, means nothing it was printing or publishing is cut short.
+    pub fn request_stop(&self) {
+        self.inner.stop_requested.store(true, Ordering::SeqCst);
+    }
+
+    /// Raises SystemExit(0) if a stop was requested. Called where the script waits.
+    pub(crate) fn stop_point(&self, vm: &VirtualMachine) -> PyResult<()> {
+        if self.inner.stop_requested.load(Ordering::Relaxed) {
+            return Err(vm.new_exception(
+                vm.ctx.exceptions.system_exit.to_owned(),
+                vec![vm.ctx.new_int(0).into()],
+            ));
+        }
+        Ok(())
+    }
+}

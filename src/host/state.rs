@@ -1,0 +1,50 @@
+//! What the programs of one [`Host`](crate::Host) share: where their clients connect, the
+//! connections to flush when a program ends, and the hooks a test harness attached.
+//!
+//! It lives in the interpreter, as a private attribute of `sys`: native code reaches it from
+//! any of the script's threads with only the `VirtualMachine` in hand, and two hosts in one
+//! process (an embedder's, on two threads) never see each other's. RustPython offers no slot
+//! of its own for an embedder's data.
+
+use std::sync::Arc;
+
+use rustpython_vm::class::PyClassImpl;
+use rustpython_vm::{PyPayload, PyRef, PyResult, VirtualMachine, pyclass};
+
+use super::hooks::Hooks;
+use crate::mqtt::OpenConnections;
+use crate::mqtt::address::BrokerAddress;
+
+/// The `sys` attribute that holds it.
+const ATTRIBUTE: &str = "_pymqtt_host";
+
+#[derive(Debug, Default)]
+pub(crate) struct HostState {
+    /// Where every client connects instead of the server its script names (`--broker`).
+    pub redirect: Option<BrokerAddress>,
+    pub open: OpenConnections,
+    pub hooks: Hooks,
+}
+
+#[pyclass(module = false, name = "pymqtt_host")]
+#[derive(Debug, PyPayload)]
+struct HostHandle(Arc<HostState>);
+
+#[pyclass]
+impl HostHandle {}
+
+/// Puts `state` in the interpreter, for [`of`].
+pub(crate) fn install(vm: &VirtualMachine, state: Arc<HostState>) -> PyResult<()> {
+    let handle = PyRef::new_ref(HostHandle(state), HostHandle::make_static_type(), None);
+    vm.sys_module.set_attr(ATTRIBUTE, handle, vm)
+}
+
+/// The state of the host running this interpreter; a fresh, idle one (no redirect, no
+/// harness) if the script removed it.
+pub(crate) fn of(vm: &VirtualMachine) -> Arc<HostState> {
+    vm.sys_module
+        .get_attr(ATTRIBUTE, vm)
+        .ok()
+        .and_then(|handle| handle.downcast_ref::<HostHandle>().map(|h| h.0.clone()))
+        .unwrap_or_default()
+}

@@ -1,0 +1,13 @@
+//! The Python-visible modules written in Rust, a file (or a folder) each, named after the
+//! Python module; the frozen Python modules around them are in pylib/.
+//!
+//! - [`umqtt_simple`]: `umqtt.simple`, MicroPython's MQTT client, on [`crate::mqtt`]
+//! - [`ssl`]: the MQTT side of `ssl` (pylib/ssl.py is the module): an `SSLContext`'s settings,
+//!   and `ssl_params` ([`ssl::params`])
+//! - [`micropython_native`]: `_micropython_native`, MicroPython's names that are Rust
+//!   (`time.ticks_ms()`, `gc.mem_free()`, `sys.print_exception()`), and the startup hook that
+//!   puts them in place
+
+pub(crate) mod micropython_native;
+pub(crate) mod ssl;
+pub(crate) mod umqtt_simple;

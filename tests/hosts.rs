@@ -1,0 +1,70 @@
+//! Hosts embedded in one process keep apart: each `Host` has its own broker redirect and its
+//! own open connections, so two hosts running scripts side by side, on two threads, each reach
+//! only their own broker.
+
+mod support;
+
+use std::thread;
+
+use pymqtt::{BrokerAddress, ExitStatus, Host, Program};
+use support::{Mosquitto, Peer, QoS, text, unique_id};
+
+#[test]
+fn two_hosts_on_two_threads_each_reach_only_their_own_broker() {
+    let brokers = [Mosquitto::start(), Mosquitto::start()];
+    let topic = unique_id("hosts");
+    let mut peers: Vec<Peer> = brokers
+        .iter()
+        .map(|broker| {
+            let mut peer = Peer::connect(broker.port(), &unique_id("peer"));
+            peer.subscribe(&format!("{topic}/#"), QoS::AtLeastOnce);
+            peer
+        })
+        .collect();
+
+    // Both scripts name the same server; only their host's redirect tells them apart. Each
+    // publishes several messages, so that the two interpreters run at the same time.
+    let runs: Vec<_> = brokers
+        .iter()
+        .enumerate()
+        .map(|(n, broker)| {
+            let address = BrokerAddress::tcp("127.0.0.1", broker.port());
+            let source = format!(
+                "from umqtt.simple import MQTTClient\n\
+                 c = MQTTClient('host-{n}', 'broker.example', keepalive=30)\n\
+                 c.connect()\n\
+                 for i in range(20):\n    c.publish(b'{topic}/{n}', b'host {n}', qos=1)\n\
+                 c.disconnect()\n"
+            );
+            thread::spawn(move || {
+                let host = Host::builder()
+                    .argv(vec!["-c".into()])
+                    .broker(address)
+                    .build();
+                host.run(&Program::Source(source))
+            })
+        })
+        .collect();
+    for run in runs {
+        assert_eq!(run.join().expect("host thread"), ExitStatus::SUCCESS);
+    }
+
+    // Every publish was acknowledged before its script ended; a sentinel the peer publishes
+    // now arrives after all of them, so what came before it is all that came.
+    for (n, peer) in peers.iter_mut().enumerate() {
+        peer.publish(&format!("{topic}/end"), "end", QoS::AtLeastOnce, false);
+        let mut got = Vec::new();
+        loop {
+            let message = peer.expect_publish("the host's messages, then the sentinel");
+            if message.topic == format!("{topic}/end") {
+                break;
+            }
+            got.push((message.topic.clone(), text(&message)));
+        }
+        let expected = vec![(format!("{topic}/{n}"), format!("host {n}")); 20];
+        assert_eq!(
+            got, expected,
+            "broker {n} saw other messages than its host's"
+        );
+    }
+}
