@@ -19,10 +19,13 @@
 //! - [`tools`]: `pymqtt pub` and `pymqtt sub`, over [`mqtt`]
 //! - [`testing`]: `pymqtt test`: the `.wire` format, expectations and stimuli (pure), the harness
 //!   inside a test's process, the runner over the processes
+//! - [`board`]: the virtual board board scripts run on: pins, analog inputs, sensors, Wi-Fi,
+//!   the board file, and the events a watcher sees
 //! - [`broker`]: the embedded rumqttd broker (feature `local-broker`)
 //! - pylib/ (not Rust): Python modules frozen into the binary: `umqtt.robust`, `ssl`, `mip`,
 //!   `upip`, `micropython`, and the MicroPython layer's import rules, `machine` and sockets
 
+pub mod board;
 #[cfg(feature = "local-broker")]
 pub mod broker;
 pub mod host;

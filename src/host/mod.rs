@@ -41,6 +41,9 @@ use std::sync::Arc;
 
 pub use hooks::{Hooks, ScriptEvent};
 
+use rustpython_vm::signal::UserSignalReceiver;
+
+use crate::board::{Board, BoardConfig};
 use crate::mqtt::address::BrokerAddress;
 use state::HostState;
 
@@ -93,6 +96,8 @@ pub struct HostBuilder {
     broker: Option<BrokerAddress>,
     inspect: bool,
     hooks: Hooks,
+    board: BoardConfig,
+    board_trace: bool,
 }
 
 impl HostBuilder {
@@ -111,6 +116,18 @@ impl HostBuilder {
     /// Reports the script's events to `hooks`, and lets them stop it (`pymqtt test`).
     pub fn hooks(mut self, hooks: Hooks) -> Self {
         self.hooks = hooks;
+        self
+    }
+
+    /// The virtual board the program runs on (a board file's, or the default Pico W).
+    pub fn board(mut self, board: BoardConfig) -> Self {
+        self.board = board;
+        self
+    }
+
+    /// Prints each board event (output changes, Wi-Fi, resets) on stderr (`--board-trace`).
+    pub fn board_trace(mut self, trace: bool) -> Self {
+        self.board_trace = trace;
         self
     }
 
@@ -146,13 +163,28 @@ impl Host {
                 return ExitStatus::CANNOT_OPEN;
             }
         };
+        let board = Arc::new(Board::new(self.config.board.clone()));
+        if self.config.board_trace {
+            board.listen(|event| eprintln!("board: {event}"));
+        }
+        let (soft_irq, soft_irq_rx) = rustpython_vm::signal::user_signal_channel();
         let state = Arc::new(HostState {
             redirect: self.config.broker.clone(),
             hooks: self.config.hooks.clone(),
+            board,
+            soft_irq: Some(soft_irq),
             ..HostState::default()
         });
+        // Input edges become calls of the script's handlers, on its thread.
+        let weak = Arc::downgrade(&state);
+        state.board.set_irq_sink(move |pin, edge| {
+            if let Some(state) = weak.upgrade() {
+                let pin = pin.to_string();
+                state.soft_irq(move |vm| crate::modules::board::pin_irq(vm, &pin, edge));
+            }
+        });
 
-        let interpreter = self.interpreter(program);
+        let interpreter = self.interpreter(program, soft_irq_rx);
         let status = interpreter.enter(|vm| {
             if let Err(exc) = state::install(vm, Arc::clone(&state)) {
                 return exit_status(vm, exc);
@@ -195,7 +227,7 @@ impl Host {
         status
     }
 
-    fn interpreter(&self, program: &Program) -> Interpreter {
+    fn interpreter(&self, program: &Program, soft_irq: UserSignalReceiver) -> Interpreter {
         let mut settings = Settings::default();
         settings.argv = match (&self.config.argv, program) {
             (argv, _) if !argv.is_empty() => argv.clone(),
@@ -216,9 +248,12 @@ impl Host {
         let builder = InterpreterBuilder::new().settings(settings).init_stdlib();
         let umqtt_simple = crate::modules::umqtt_simple::module_def(&builder.ctx);
         let micropython = crate::modules::micropython_native::module_def(&builder.ctx);
+        let board = crate::modules::board::module_def(&builder.ctx);
         let builder = builder
             .add_native_module(umqtt_simple)
             .add_native_module(micropython)
+            .add_native_module(board)
+            .init_hook(move |vm| vm.set_user_signal_channel(soft_irq))
             .add_frozen_modules(py_freeze!(dir = "../../pylib"))
             .add_frozen_modules(standard_ssl());
         #[cfg(feature = "tls")]

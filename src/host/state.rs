@@ -1,19 +1,26 @@
 //! What the programs of one [`Host`](crate::Host) share: where their clients connect, the
-//! connections to flush when a program ends, and the hooks a test harness attached.
+//! connections to flush when a program ends, the hooks a test harness attached, and the
+//! virtual board.
 //!
 //! It lives in the interpreter, as a private attribute of `sys`: native code reaches it from
 //! any of the script's threads with only the `VirtualMachine` in hand, and two hosts in one
 //! process (an embedder's, on two threads) never see each other's. RustPython offers no slot
 //! of its own for an embedder's data.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use rustpython_vm::class::PyClassImpl;
 use rustpython_vm::{PyPayload, PyRef, PyResult, VirtualMachine, pyclass};
 
+use rustpython_vm::signal::UserSignalSender;
+
 use super::hooks::Hooks;
-use crate::mqtt::OpenConnections;
+use crate::board::Board;
 use crate::mqtt::address::BrokerAddress;
+use crate::mqtt::error::ECONNRESET;
+use crate::mqtt::{MqttError, OpenConnections};
 
 /// The `sys` attribute that holds it.
 const ATTRIBUTE: &str = "_pymqtt_host";
@@ -24,6 +31,31 @@ pub(crate) struct HostState {
     pub redirect: Option<BrokerAddress>,
     pub open: OpenConnections,
     pub hooks: Hooks,
+    pub board: Arc<Board>,
+    /// Runs callbacks (pin interrupts, timers) on the script's main thread between bytecodes,
+    /// as MicroPython's soft interrupts run; `None` until the interpreter takes the other end.
+    pub soft_irq: Option<UserSignalSender>,
+    /// The stop flags of running `machine.Timer`s, by the token the Python side gave.
+    pub timers: Mutex<BTreeMap<u64, Arc<AtomicBool>>>,
+}
+
+impl HostState {
+    /// Takes the board's network away for `duration`: its MQTT connections fail as a device's
+    /// do when the Wi-Fi goes, and `isconnected()` is false until it has joined again.
+    pub fn wifi_drop(&self, duration: std::time::Duration) {
+        self.board.wifi_drop(duration);
+        self.open.cut_all(&MqttError::os(
+            ECONNRESET,
+            "connection reset: the Wi-Fi connection was lost",
+        ));
+    }
+
+    /// Queues `callback` to run on the script's main thread between bytecodes.
+    pub fn soft_irq(&self, callback: impl FnOnce(&VirtualMachine) -> PyResult<()> + Send + 'static) {
+        if let Some(sender) = &self.soft_irq {
+            let _ = sender.send(Box::new(callback));
+        }
+    }
 }
 
 #[pyclass(module = false, name = "pymqtt_host")]

@@ -32,6 +32,8 @@ mod native {
     use crate::mqtt::{ClientSettings, Connection, Engine, MqttError, Transport, WaitError, Will};
 
     /// How long `ping()` waits for PINGRESP.
+    /// The errno of a connect() with no network (`OSError: [Errno 113] EHOSTUNREACH`).
+    const EHOSTUNREACH: i32 = 113;
     const PING_TIMEOUT: Duration = Duration::from_secs(10);
     /// How long `check_msg()` lets the connection run when nothing is waiting yet.
     const CHECK_MSG_WINDOW: Duration = Duration::from_millis(1);
@@ -394,6 +396,18 @@ mod native {
             }
             settings.clean_session = args.clean_session;
             let host = zelf.host(vm);
+            if !host.board.network_reachable() {
+                // What a board's connect() raises with its Wi-Fi down.
+                return Err(vm
+                    .new_errno_error(
+                        EHOSTUNREACH,
+                        format!(
+                            "cannot reach {}: the board's Wi-Fi is not connected",
+                            settings.broker()
+                        ),
+                    )
+                    .upcast());
+            }
             if let Some(to) = &host.redirect {
                 redirect::apply(to, &mut settings);
             }

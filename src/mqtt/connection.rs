@@ -63,6 +63,9 @@ pub struct Engine {
     /// because rumqttc would silently reconnect.
     failure: Option<MqttError>,
     broker: String,
+    /// A failure from outside the connection (the virtual board's Wi-Fi dropped), taken up by
+    /// whoever drives next: the connection then fails as a dead network makes it fail.
+    cut: Arc<Mutex<Option<MqttError>>>,
 }
 
 impl Engine {
@@ -85,6 +88,7 @@ impl Engine {
             tracker: Tracker::default(),
             failure: None,
             broker: settings.broker(),
+            cut: Arc::default(),
         })
     }
 
@@ -132,6 +136,16 @@ impl Engine {
         self.failure.as_ref()
     }
 
+    /// Takes up a cut made from outside; true when the connection is now failed.
+    fn take_cut(&mut self) -> bool {
+        if let Some(e) = self.cut.lock().unwrap_or_else(|p| p.into_inner()).take()
+            && self.failure.is_none()
+        {
+            self.failure = Some(e);
+        }
+        self.failure.is_some()
+    }
+
     fn fail(&mut self, e: ConnectionError) {
         self.failure = Some(MqttError::from_connection(&e, &self.broker));
     }
@@ -163,12 +177,16 @@ impl Engine {
             if let Some(value) = until(&mut self.tracker) {
                 return Ok(Some(value));
             }
+            self.take_cut();
             if let Some(failure) = &self.failure {
                 return Err(WaitError::Mqtt(failure.clone()));
             }
             let polled = {
                 let Engine {
-                    runtime, eventloop, ..
+                    runtime,
+                    eventloop,
+                    cut,
+                    ..
                 } = self;
                 let runtime = runtime.as_ref().expect("runtime lives until drop");
                 // Timers made outside `block_on` need the runtime entered.
@@ -186,20 +204,30 @@ impl Engine {
                         None => CHECK_INTERVAL,
                     };
                     match runtime.block_on(tokio::time::timeout(slice, poll.as_mut())) {
-                        Ok(polled) => break polled,
-                        Err(_elapsed) => check().map_err(WaitError::Interrupted)?,
+                        Ok(polled) => break Some(polled),
+                        Err(_elapsed) => {
+                            check().map_err(WaitError::Interrupted)?;
+                            if cut.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+                                // Taken up at the top of the outer loop.
+                                break None;
+                            }
+                        }
                     }
                 }
             };
             match polled {
-                Ok(event) => self.tracker.record(event),
-                Err(e) => self.fail(e),
+                Some(Ok(event)) => self.tracker.record(event),
+                Some(Err(e)) => self.fail(e),
+                None => {}
             }
         }
     }
 
     /// One poll that gives way as soon as `give_way` is notified (the poller's turn).
     fn poll_once_or_give_way(&mut self, give_way: &Notify) {
+        if self.take_cut() {
+            return;
+        }
         let Engine {
             runtime, eventloop, ..
         } = self;
@@ -245,6 +273,8 @@ struct Shared {
     /// Asks the poller to stop polling and release the engine.
     give_way: Notify,
     closed: AtomicBool,
+    /// The engine's slot for a failure from outside, reachable while the engine is busy.
+    cut: Arc<Mutex<Option<MqttError>>>,
 }
 
 impl Shared {
@@ -341,6 +371,24 @@ impl OpenConnections {
         open.push(Arc::downgrade(&connection.shared));
     }
 
+    /// Fails every open connection from outside, as a network gone dead would (the virtual
+    /// board's Wi-Fi dropped): whatever drives one next reports `e`, and nothing more reaches
+    /// its broker. The sockets stay open until the connections are dropped, so a broker notices
+    /// only when keepalive runs out, as with a real drop.
+    pub fn cut_all(&self, e: &MqttError) {
+        let open: Vec<Arc<Shared>> = self
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for shared in open {
+            *shared.cut.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
+            shared.give_way.notify_one();
+        }
+    }
+
     /// Waits (bounded by [`FLUSH_TIMEOUT`] each) until every open connection has delivered
     /// what its script published. Called when the program ends, so that a script that ends
     /// right after `publish()` loses nothing. Returns the failures, with the broker they
@@ -389,7 +437,9 @@ impl Connection {
             check,
         )?;
 
+        let cut = Arc::clone(&engine.cut);
         let shared = Arc::new(Shared {
+            cut,
             engine: Mutex::new(engine),
             foreground: AtomicUsize::new(0),
             last_foreground: AtomicU64::new(0),

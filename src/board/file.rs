@@ -1,0 +1,292 @@
+//! Board files (`board.toml` beside the script, or `--board FILE`): the board's kind, its
+//! Wi-Fi networks and its inputs at power-up.
+//!
+//! ```toml
+//! kind = "pico_w"                  # pico_w, esp32 or esp8266
+//! unique_id = "e6614c311b3f6b2a"   # hex; derived from this computer when absent
+//!
+//! [wifi]
+//! connect_time = 0.5               # seconds joining takes
+//! networks = [{ ssid = "home", password = "secret", rssi = -55 }]
+//!
+//! [pins]                           # input levels at power-up
+//! GP14 = 1
+//!
+//! [adc]                            # what read_u16() gives: a number or a list read in turn
+//! 26 = [30000, 31000, 32000]
+//!
+//! [sensors."dht:4"]                # a DHT11/DHT22 on pin 4
+//! temperature = [21.5, 22.0]
+//! humidity = 48
+//! ```
+//!
+//! Mistakes are errors naming the file, the line and what was expected.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::kind::BoardKind;
+use super::readings::Readings;
+use super::wifi::Network;
+
+/// A board, as a file (or the default) declares it.
+#[derive(Debug, Clone)]
+pub struct BoardConfig {
+    pub kind: &'static BoardKind,
+    pub unique_id: Option<Vec<u8>>,
+    pub networks: Vec<Network>,
+    pub connect_time: Duration,
+    /// Input levels at power-up, by canonical pin id.
+    pub pins: BTreeMap<String, u8>,
+    /// `read_u16()` values, by canonical pin id.
+    pub adc: BTreeMap<String, Readings>,
+    /// Sensor readings, by device (`dht:4`, `ds18x20:12`) and quantity (`temperature`).
+    pub sensors: BTreeMap<String, BTreeMap<String, Readings>>,
+}
+
+/// How long joining a network takes when the file does not say.
+pub const DEFAULT_CONNECT_TIME: Duration = Duration::from_millis(300);
+
+impl Default for BoardConfig {
+    /// A Pico W that sees one open network, so that a script's `wlan.connect(SSID, PASSWORD)`
+    /// joins whatever it names (see [`BoardConfig::accepts_any_network`]).
+    fn default() -> Self {
+        BoardConfig {
+            kind: BoardKind::default_kind(),
+            unique_id: None,
+            networks: Vec::new(),
+            connect_time: DEFAULT_CONNECT_TIME,
+            pins: BTreeMap::new(),
+            adc: BTreeMap::new(),
+            sensors: BTreeMap::new(),
+        }
+    }
+}
+
+impl BoardConfig {
+    /// Without declared networks, any network a script joins exists and takes its password:
+    /// a script runs on the default board as on the board it was written for.
+    pub fn accepts_any_network(&self) -> bool {
+        self.networks.is_empty()
+    }
+
+    /// Reads and checks the board file at `path`.
+    pub fn read(path: &Path) -> Result<BoardConfig, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the board file {}: {e}", path.display()))?;
+        BoardConfig::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<BoardConfig, String> {
+        let file: File = toml::from_str(text).map_err(|e| describe_toml_error(&e, text))?;
+        let at = |span: std::ops::Range<usize>, message: String| {
+            format!("line {}: {message}", line_of(text, span.start))
+        };
+        let kind_name = file
+            .kind
+            .unwrap_or_else(|| Spanned::new(0..0, BoardKind::default_kind().name.to_string()));
+        let kind = BoardKind::named(kind_name.get_ref()).ok_or_else(|| {
+            at(
+                kind_name.span(),
+                format!(
+                    "unknown board kind {:?} (known: {})",
+                    kind_name.get_ref(),
+                    BoardKind::names()
+                ),
+            )
+        })?;
+        let mut config = BoardConfig {
+            kind,
+            ..BoardConfig::default()
+        };
+        if let Some(id) = file.unique_id {
+            let bytes = hex(id.get_ref())
+                .ok_or_else(|| at(id.span(), "unique_id must be hex digits, e.g. \"e6614c31\"".into()))?;
+            config.unique_id = Some(bytes);
+        }
+        if let Some(wifi) = file.wifi {
+            if let Some(seconds) = wifi.connect_time {
+                config.connect_time = Duration::try_from_secs_f64(*seconds.get_ref())
+                    .map_err(|_| at(seconds.span(), "connect_time must be seconds >= 0".into()))?;
+            }
+            for network in wifi.networks {
+                config.networks.push(Network {
+                    ssid: network.ssid,
+                    password: network.password,
+                    rssi: network.rssi.unwrap_or(-60),
+                    channel: network.channel.unwrap_or(6),
+                });
+            }
+        }
+        let pin_id = |name: &Spanned<String>| {
+            kind.pin_id(name.get_ref()).ok_or_else(|| {
+                at(
+                    name.span(),
+                    format!("{} has no pin {:?}", kind.name, name.get_ref()),
+                )
+            })
+        };
+        for (name, level) in file.pins {
+            let level = match *level.get_ref() {
+                0 => 0,
+                1 => 1,
+                other => {
+                    return Err(at(level.span(), format!("a pin level is 0 or 1, not {other}")));
+                }
+            };
+            config.pins.insert(pin_id(&name)?, level);
+        }
+        for (name, values) in file.adc {
+            let readings = readings(&values).map_err(|m| at(values.span(), m))?;
+            config.adc.insert(pin_id(&name)?, readings);
+        }
+        for (device, quantities) in file.sensors {
+            let (driver, pin) = device.get_ref().split_once(':').ok_or_else(|| {
+                at(
+                    device.span(),
+                    format!(
+                        "a sensor is named DRIVER:PIN, e.g. \"dht:4\", not {:?}",
+                        device.get_ref()
+                    ),
+                )
+            })?;
+            if !SENSOR_DRIVERS.contains(&driver) {
+                return Err(at(
+                    device.span(),
+                    format!(
+                        "unknown sensor driver {driver:?} (known: {})",
+                        SENSOR_DRIVERS.join(", ")
+                    ),
+                ));
+            }
+            let pin = Spanned::new(device.span(), pin.to_string());
+            let key = format!("{driver}:{}", pin_id(&pin)?);
+            let mut values = BTreeMap::new();
+            for (quantity, value) in quantities {
+                let readings = readings(&value).map_err(|m| at(value.span(), m))?;
+                values.insert(quantity, readings);
+            }
+            config.sensors.insert(key, values);
+        }
+        Ok(config)
+    }
+}
+
+/// The drivers whose readings a board file can give.
+pub const SENSOR_DRIVERS: &[&str] = &["dht", "ds18x20"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    kind: Option<Spanned<String>>,
+    unique_id: Option<Spanned<String>>,
+    wifi: Option<WifiSection>,
+    #[serde(default)]
+    pins: BTreeMap<Spanned<String>, Spanned<i64>>,
+    #[serde(default)]
+    adc: BTreeMap<Spanned<String>, Spanned<Value>>,
+    #[serde(default)]
+    sensors: BTreeMap<Spanned<String>, BTreeMap<String, Spanned<Value>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WifiSection {
+    connect_time: Option<Spanned<f64>>,
+    #[serde(default)]
+    networks: Vec<NetworkEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetworkEntry {
+    ssid: String,
+    password: Option<String>,
+    rssi: Option<i32>,
+    channel: Option<u8>,
+}
+
+/// A number, or a list of numbers read in turn.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Value {
+    Integer(i64),
+    Float(f64),
+    List(Vec<f64>),
+}
+
+fn readings(value: &Spanned<Value>) -> Result<Readings, String> {
+    match value.get_ref() {
+        Value::Integer(n) => Ok(Readings::constant(*n as f64)),
+        Value::Float(x) => Ok(Readings::constant(*x)),
+        Value::List(values) if values.is_empty() => {
+            Err("a list of readings needs at least one value".into())
+        }
+        Value::List(values) => Ok(Readings::sequence(values.clone())),
+    }
+}
+
+fn hex(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    if text.is_empty() || text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// toml's error, as `line N: what`.
+fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
+    let message = e.message().trim_end().to_string();
+    match e.span() {
+        Some(span) => format!("line {}: {message}", line_of(text, span.start)),
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pico_w_file_is_read() {
+        let config = BoardConfig::parse(
+            "kind = \"pico_w\"\nunique_id = \"0a0b\"\n[wifi]\nconnect_time = 1.5\n\
+             networks = [{ ssid = \"home\", password = \"pw\" }]\n[pins]\nGP14 = 1\n\
+             [adc]\n26 = [1, 2]\n[sensors.\"dht:4\"]\ntemperature = 30.5\n",
+        )
+        .unwrap();
+        assert_eq!(config.kind.name, "pico_w");
+        assert_eq!(config.unique_id, Some(vec![10, 11]));
+        assert_eq!(config.connect_time, Duration::from_millis(1500));
+        assert_eq!(config.networks[0].ssid, "home");
+        assert_eq!(config.pins.get("14"), Some(&1));
+        assert!(config.adc.contains_key("26"));
+        let mut t = config.sensors["dht:4"]["temperature"].clone();
+        assert_eq!(t.take(), 30.5);
+    }
+
+    #[test]
+    fn mistakes_name_their_line() {
+        let e = BoardConfig::parse("kind = \"pico_w\"\n[pins]\nGP99x = 1\n").unwrap_err();
+        assert!(e.starts_with("line 3: pico_w has no pin \"GP99x\""), "{e}");
+        let e = BoardConfig::parse("\nkind = \"arduino\"\n").unwrap_err();
+        assert!(e.starts_with("line 2: unknown board kind \"arduino\""), "{e}");
+        let e = BoardConfig::parse("kind = \"esp32\"\ncolour = 1\n").unwrap_err();
+        assert!(e.starts_with("line 2:") && e.contains("colour"), "{e}");
+        let e = BoardConfig::parse("[pins]\n4 = 2\n").unwrap_err();
+        assert!(e.starts_with("line 2: a pin level is 0 or 1"), "{e}");
+        let e = BoardConfig::parse("[sensors.\"bme:4\"]\nt = 1\n").unwrap_err();
+        assert!(e.starts_with("line 1: unknown sensor driver \"bme\""), "{e}");
+    }
+}

@@ -1,0 +1,462 @@
+//! The virtual board a board script runs on: its pins, analog inputs, sensors and Wi-Fi, as
+//! `machine`, `network` and the sensor drivers see them, and as tests and people drive and
+//! watch them. One [`Board`] belongs to one host.
+//!
+//! - [`kind`]: the boards there are (Pico W, ESP32, ESP8266): pin names, Wi-Fi status numbers
+//! - [`file`]: board files (`board.toml`), what a board has at power-up
+//! - [`pins`], [`wifi`], [`readings`]: the pure state, which the caller gives the time
+//!
+//! The state is kept apart from where it is shown: a change the script makes is a
+//! [`BoardEvent`] for whoever listens (`--board-trace`, a test), and a change from outside (a
+//! test's `.wire` line) reaches the script through the interrupt sink its `machine` module
+//! installed. A backend for real hardware (a Raspberry Pi's GPIO character device and
+//! `/dev/i2c-N`) would sit behind the same calls: see docs/board.md.
+
+pub mod file;
+pub mod kind;
+pub mod pins;
+pub mod readings;
+pub mod wifi;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub use file::BoardConfig;
+pub use kind::BoardKind;
+use pins::{Edge, Mode, Pins, Pull};
+use readings::Readings;
+use wifi::{Link, Network, Wifi};
+
+/// Something the board did that a watcher may want to see.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoardEvent {
+    /// An output pin changed level.
+    Output { pin: String, level: u8 },
+    /// A PWM output's duty (0..=65535) or frequency changed.
+    Pwm { pin: String, duty_u16: u16, freq: u32 },
+    /// A NeoPixel strip on `pin` was written.
+    Pixels { pin: String, colors: Vec<(u8, u8, u8)> },
+    /// An input changed level, from outside (a test, a person).
+    Input { pin: String, level: u8 },
+    /// The Wi-Fi station's state, in words (`connected to home`, `dropped for 3s`).
+    Wifi(String),
+    /// The board resets (`machine.reset()`, the watchdog, waking from deep sleep).
+    Reset(String),
+}
+
+impl std::fmt::Display for BoardEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BoardEvent::Output { pin, level } => write!(f, "pin {pin} = {level}"),
+            BoardEvent::Pwm {
+                pin,
+                duty_u16,
+                freq,
+            } => write!(f, "pin {pin} pwm duty_u16={duty_u16} freq={freq}"),
+            BoardEvent::Pixels { pin, colors } => {
+                let colors: Vec<String> = colors
+                    .iter()
+                    .map(|(r, g, b)| format!("#{r:02x}{g:02x}{b:02x}"))
+                    .collect();
+                write!(f, "neopixel {pin} = {}", colors.join(" "))
+            }
+            BoardEvent::Input { pin, level } => write!(f, "input {pin} = {level}"),
+            BoardEvent::Wifi(what) => write!(f, "wifi {what}"),
+            BoardEvent::Reset(why) => write!(f, "reset ({why})"),
+        }
+    }
+}
+
+type Listener = Box<dyn Fn(&BoardEvent) + Send + Sync>;
+/// Where input edges go: the script's `machine` module queues the pin's handler.
+type IrqSink = Box<dyn Fn(&str, Edge) + Send + Sync>;
+
+/// A sensor reading nobody declared: plausible indoor values.
+fn default_reading(device: &str, quantity: &str) -> f64 {
+    match (device.split(':').next().unwrap_or(""), quantity) {
+        ("dht", "humidity") => 48.0,
+        (_, "temperature") => 21.5,
+        _ => 0.0,
+    }
+}
+
+/// What `read_u16()` gives on an analog input nobody declared: mid-scale, except the RP2040's
+/// temperature sensor (ADC 4), which reads about 27 °C.
+fn default_adc(kind: &BoardKind, pin: &str) -> u16 {
+    match (kind.name, pin) {
+        ("pico_w", "4") => 14_020,
+        _ => 32_768,
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    pins: Pins,
+    adc: BTreeMap<String, Readings>,
+    sensors: BTreeMap<String, BTreeMap<String, Readings>>,
+    wifi: Wifi,
+    /// Whether the script made a `network.WLAN`: from then on its MQTT connections need the
+    /// link up, as on the board.
+    wifi_used: bool,
+    last_link: Link,
+}
+
+/// The board of one host.
+pub struct Board {
+    kind: &'static BoardKind,
+    unique_id: Option<Vec<u8>>,
+    state: Mutex<State>,
+    listeners: Mutex<Vec<Listener>>,
+    irq_sink: Mutex<Option<IrqSink>>,
+}
+
+impl std::fmt::Debug for Board {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Board")
+            .field("kind", &self.kind.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Board {
+    fn default() -> Self {
+        Board::new(BoardConfig::default())
+    }
+}
+
+impl Board {
+    pub fn new(config: BoardConfig) -> Board {
+        let mut pins = Pins::default();
+        for (pin, level) in &config.pins {
+            pins.set_input(pin, *level);
+        }
+        Board {
+            kind: config.kind,
+            unique_id: config.unique_id,
+            state: Mutex::new(State {
+                pins,
+                adc: config.adc,
+                sensors: config.sensors,
+                wifi: Wifi::new(config.networks, config.connect_time),
+                wifi_used: false,
+                last_link: Link::Idle,
+            }),
+            listeners: Mutex::new(Vec::new()),
+            irq_sink: Mutex::new(None),
+        }
+    }
+
+    pub fn kind(&self) -> &'static BoardKind {
+        self.kind
+    }
+
+    /// The id the board file gives, if any.
+    pub fn unique_id(&self) -> Option<&[u8]> {
+        self.unique_id.as_deref()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Calls `listener` with every event from now on.
+    pub fn listen(&self, listener: impl Fn(&BoardEvent) + Send + Sync + 'static) {
+        self.listeners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Box::new(listener));
+    }
+
+    fn emit(&self, event: BoardEvent) {
+        for listener in self.listeners.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            listener(&event);
+        }
+    }
+
+    /// Where input edges on pins with interrupts go (the script's `machine` module).
+    pub fn set_irq_sink(&self, sink: impl Fn(&str, Edge) + Send + Sync + 'static) {
+        *self.irq_sink.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(sink));
+    }
+
+    // Pins.
+
+    /// `Pin(id, mode, pull, value=)`: what is not given stays as it was.
+    pub fn pin_init(&self, id: &str, mode: Option<Mode>, pull: Option<Pull>, value: Option<u8>) {
+        let changed = {
+            let mut state = self.state();
+            let pin = state.pins.entry(id);
+            if let Some(mode) = mode {
+                pin.mode = Some(mode);
+            }
+            if let Some(pull) = pull {
+                pin.pull = pull;
+            }
+            match value {
+                Some(level) => state.pins.set_output(id, level),
+                None => false,
+            }
+        };
+        if changed || (value.is_some() && mode == Some(Mode::Out)) {
+            self.emit(BoardEvent::Output {
+                pin: id.into(),
+                level: self.state().pins.get(id).output,
+            });
+        }
+    }
+
+    /// `value()`.
+    pub fn pin_value(&self, id: &str) -> u8 {
+        self.state().pins.get(id).level()
+    }
+
+    /// `value(level)` and `on()`/`off()`.
+    pub fn pin_write(&self, id: &str, level: u8) {
+        let changed = self.state().pins.set_output(id, level);
+        if changed {
+            self.emit(BoardEvent::Output {
+                pin: id.into(),
+                level: level.min(1),
+            });
+        }
+    }
+
+    /// What the outside world puts on an input (a board file, a test, a person); an edge the
+    /// pin wants an interrupt for goes to the script.
+    pub fn set_input(&self, id: &str, level: u8) {
+        let (edge, wants) = {
+            let mut state = self.state();
+            let edge = state.pins.set_input(id, level);
+            (edge, state.pins.get(id).irq)
+        };
+        self.emit(BoardEvent::Input {
+            pin: id.into(),
+            level: level.min(1),
+        });
+        if let Some(edge) = edge.filter(|e| wants & e.bit() != 0)
+            && let Some(sink) = self.irq_sink.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+        {
+            sink(id, edge);
+        }
+    }
+
+    /// `irq(trigger=...)`: the edges (`pins::IRQ_*` bits) `id` raises interrupts for.
+    pub fn pin_irq(&self, id: &str, triggers: u8) {
+        self.state().pins.entry(id).irq = triggers;
+    }
+
+    /// `PWM(pin).duty_u16(d)` / `.freq(f)`.
+    pub fn pwm(&self, id: &str, duty_u16: u16, freq: u32) {
+        let changed = {
+            let mut state = self.state();
+            let pin = state.pins.entry(id);
+            let changed = pin.pwm != Some((duty_u16, freq));
+            pin.pwm = Some((duty_u16, freq));
+            changed
+        };
+        if changed {
+            self.emit(BoardEvent::Pwm {
+                pin: id.into(),
+                duty_u16,
+                freq,
+            });
+        }
+    }
+
+    /// A NeoPixel strip's `write()`.
+    pub fn pixels(&self, id: &str, colors: Vec<(u8, u8, u8)>) {
+        self.emit(BoardEvent::Pixels {
+            pin: id.into(),
+            colors,
+        });
+    }
+
+    /// Every pin the script or the board file touched, with its level, for a watcher.
+    pub fn pin_levels(&self) -> Vec<(String, u8)> {
+        self.state()
+            .pins
+            .iter()
+            .map(|(id, pin)| (id.clone(), pin.level()))
+            .collect()
+    }
+
+    // Analog inputs and sensors.
+
+    /// `ADC(pin).read_u16()`.
+    pub fn adc_read_u16(&self, id: &str) -> u16 {
+        let mut state = self.state();
+        match state.adc.get_mut(id) {
+            Some(readings) => readings.take().clamp(0.0, 65_535.0) as u16,
+            None => default_adc(self.kind, id),
+        }
+    }
+
+    /// Sets what an analog input reads from now on.
+    pub fn set_adc(&self, id: &str, value: u16) {
+        self.state()
+            .adc
+            .insert(id.into(), Readings::constant(f64::from(value)));
+    }
+
+    /// A reading of `quantity` from `device` (`dht:4`, `ds18x20:12`).
+    pub fn sensor(&self, device: &str, quantity: &str) -> f64 {
+        let mut state = self.state();
+        match state
+            .sensors
+            .get_mut(device)
+            .and_then(|q| q.get_mut(quantity))
+        {
+            Some(readings) => readings.take(),
+            None => default_reading(device, quantity),
+        }
+    }
+
+    /// Sets what `device` reads for `quantity` from now on.
+    pub fn set_sensor(&self, device: &str, quantity: &str, value: f64) {
+        self.state()
+            .sensors
+            .entry(device.into())
+            .or_default()
+            .insert(quantity.into(), Readings::constant(value));
+    }
+
+    // Wi-Fi.
+
+    /// A `network.WLAN` was made: the script manages its own Wi-Fi.
+    pub fn wifi_used(&self) {
+        self.state().wifi_used = true;
+    }
+
+    pub fn wifi_active(&self) -> bool {
+        self.state().wifi.active()
+    }
+
+    pub fn set_wifi_active(&self, active: bool) {
+        self.state().wifi.set_active(active);
+        self.wifi_changed();
+    }
+
+    pub fn wifi_connect(&self, ssid: &str, password: Option<&str>) {
+        self.state().wifi.connect(ssid, password, Instant::now());
+        self.emit(BoardEvent::Wifi(format!("joining {ssid}")));
+    }
+
+    pub fn wifi_disconnect(&self) {
+        self.state().wifi.disconnect();
+        self.wifi_changed();
+    }
+
+    /// The station's link now (reporting a change to the watchers).
+    pub fn wifi_link(&self) -> Link {
+        self.wifi_changed()
+    }
+
+    pub fn wifi_joined(&self) -> Option<Network> {
+        self.wifi_changed();
+        self.state().wifi.joined(Instant::now())
+    }
+
+    pub fn wifi_scan(&self) -> Vec<Network> {
+        self.state().wifi.visible(Instant::now()).to_vec()
+    }
+
+    /// Takes the network away for `duration` (then the station joins again).
+    pub fn wifi_drop(&self, duration: Duration) {
+        self.state().wifi.drop_for(duration, Instant::now());
+        self.emit(BoardEvent::Wifi(format!(
+            "dropped for {}",
+            humantime(duration)
+        )));
+        self.wifi_changed();
+    }
+
+    /// Whether the script's network connections can reach anything: always, until the script
+    /// manages Wi-Fi; then only while the link is up.
+    pub fn network_reachable(&self) -> bool {
+        let used = self.state().wifi_used;
+        !used || matches!(self.wifi_link(), Link::Up { .. })
+    }
+
+    /// Reports the link when it changed since last looked at.
+    fn wifi_changed(&self) -> Link {
+        let (link, changed) = {
+            let mut state = self.state();
+            let link = state.wifi.link(Instant::now());
+            let changed = link != state.last_link;
+            state.last_link = link.clone();
+            (link, changed)
+        };
+        if changed {
+            let words = match &link {
+                Link::Idle => "idle".to_string(),
+                Link::Connecting => "connecting".to_string(),
+                Link::Up { ssid } => format!("connected to {ssid}"),
+                Link::WrongPassword => "wrong password".to_string(),
+                Link::NoApFound => "no such network".to_string(),
+            };
+            self.emit(BoardEvent::Wifi(words));
+        }
+        link
+    }
+
+    /// The board resets: tells the watchers why.
+    pub fn reset(&self, why: &str) {
+        self.emit(BoardEvent::Reset(why.into()));
+    }
+}
+
+/// `3s`, `1.5s`, `250ms`.
+fn humantime(d: Duration) -> String {
+    if d.as_millis() % 1000 == 0 {
+        format!("{}s", d.as_secs())
+    } else if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn outputs_are_reported_and_input_edges_reach_the_irq_sink() {
+        let board = Board::default();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&events);
+        board.listen(move |e| seen.lock().unwrap().push(e.to_string()));
+        let edges = Arc::new(Mutex::new(Vec::new()));
+        let got = Arc::clone(&edges);
+        board.set_irq_sink(move |pin, edge| got.lock().unwrap().push((pin.to_string(), edge)));
+
+        board.pin_init("LED", Some(Mode::Out), None, None);
+        board.pin_write("LED", 1);
+        board.pin_write("LED", 1);
+        board.pin_init("14", Some(Mode::In), Some(Pull::Up), None);
+        board.pin_irq("14", pins::IRQ_FALLING);
+        board.set_input("14", 0);
+        board.set_input("14", 1);
+        assert_eq!(board.pin_value("14"), 1);
+        assert_eq!(
+            *events.lock().unwrap(),
+            ["pin LED = 1", "input 14 = 0", "input 14 = 1"]
+        );
+        assert_eq!(*edges.lock().unwrap(), [("14".to_string(), Edge::Falling)]);
+    }
+
+    #[test]
+    fn connections_need_the_link_once_the_script_manages_wifi() {
+        let board = Board::default();
+        assert!(board.network_reachable());
+        board.wifi_used();
+        assert!(!board.network_reachable());
+        board.state().wifi.connect_time = Duration::ZERO;
+        board.wifi_connect("any", Some("pw"));
+        assert!(board.network_reachable());
+        board.wifi_drop(Duration::from_secs(60));
+        assert!(!board.network_reachable());
+    }
+}

@@ -1,0 +1,154 @@
+//! The board's pins: how the script set each one up, the level it drives or reads, its PWM,
+//! and which edges it wants interrupts for. Pure state; the board around it reports changes.
+
+use std::collections::BTreeMap;
+
+/// `Pin.IN`, `Pin.OUT`, ... with the numbers of MicroPython's rp2 port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    In = 0,
+    Out = 1,
+    OpenDrain = 2,
+    Alt = 3,
+}
+
+impl Mode {
+    pub fn from_int(n: i64) -> Option<Mode> {
+        Some(match n {
+            0 => Mode::In,
+            1 => Mode::Out,
+            2 => Mode::OpenDrain,
+            3 => Mode::Alt,
+            _ => return None,
+        })
+    }
+}
+
+/// `Pin.PULL_UP`, `Pin.PULL_DOWN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pull {
+    #[default]
+    None = 0,
+    Up = 1,
+    Down = 2,
+}
+
+impl Pull {
+    pub fn from_int(n: i64) -> Option<Pull> {
+        Some(match n {
+            0 => Pull::None,
+            1 => Pull::Up,
+            2 => Pull::Down,
+            _ => return None,
+        })
+    }
+}
+
+/// `Pin.IRQ_FALLING` and `Pin.IRQ_RISING`, as bits.
+pub const IRQ_FALLING: u8 = 4;
+pub const IRQ_RISING: u8 = 8;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pin {
+    pub mode: Option<Mode>,
+    pub pull: Pull,
+    /// What the pin drives when it is an output.
+    pub output: u8,
+    /// What the outside world puts on it (the board file, a test, a person); `None` is left
+    /// floating, which reads as its pull (up: 1, otherwise 0).
+    pub input: Option<u8>,
+    /// The edges (`IRQ_*` bits) the script asked interrupts for.
+    pub irq: u8,
+    /// PWM duty (0..=65535) and frequency, when the pin is a PWM output.
+    pub pwm: Option<(u16, u32)>,
+}
+
+impl Pin {
+    /// What `value()` reads.
+    pub fn level(&self) -> u8 {
+        match self.mode {
+            Some(Mode::Out) => self.output,
+            // An open-drain pin reads low when it drives low, else what the line is.
+            Some(Mode::OpenDrain) if self.output == 0 => 0,
+            _ => self.input.unwrap_or(u8::from(self.pull == Pull::Up)),
+        }
+    }
+}
+
+/// An edge an input saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    Rising,
+    Falling,
+}
+
+impl Edge {
+    pub fn bit(self) -> u8 {
+        match self {
+            Edge::Rising => IRQ_RISING,
+            Edge::Falling => IRQ_FALLING,
+        }
+    }
+}
+
+/// Every pin the script or the board file touched, by canonical id.
+#[derive(Debug, Clone, Default)]
+pub struct Pins {
+    pins: BTreeMap<String, Pin>,
+}
+
+impl Pins {
+    pub fn get(&self, id: &str) -> Pin {
+        self.pins.get(id).cloned().unwrap_or_default()
+    }
+
+    pub fn entry(&mut self, id: &str) -> &mut Pin {
+        self.pins.entry(id.to_string()).or_default()
+    }
+
+    /// Sets what the outside puts on `id`; returns the edge the script's side sees, if its
+    /// level changed.
+    pub fn set_input(&mut self, id: &str, level: u8) -> Option<Edge> {
+        let pin = self.entry(id);
+        let before = pin.level();
+        pin.input = Some(level.min(1));
+        let after = pin.level();
+        match (before, after) {
+            (0, 1) => Some(Edge::Rising),
+            (1, 0) => Some(Edge::Falling),
+            _ => None,
+        }
+    }
+
+    /// Sets what the script drives on `id`; returns whether the level changed.
+    pub fn set_output(&mut self, id: &str, level: u8) -> bool {
+        let pin = self.entry(id);
+        let changed = pin.output != level.min(1);
+        pin.output = level.min(1);
+        changed
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Pin)> {
+        self.pins.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_read_their_pull_until_driven_and_report_edges() {
+        let mut pins = Pins::default();
+        pins.entry("14").mode = Some(Mode::In);
+        pins.entry("14").pull = Pull::Up;
+        assert_eq!(pins.get("14").level(), 1);
+        assert_eq!(pins.set_input("14", 0), Some(Edge::Falling));
+        assert_eq!(pins.set_input("14", 0), None);
+        assert_eq!(pins.set_input("14", 1), Some(Edge::Rising));
+        pins.entry("2").mode = Some(Mode::Out);
+        assert!(pins.set_output("2", 1));
+        assert!(!pins.set_output("2", 1));
+        assert_eq!(pins.get("2").level(), 1);
+    }
+}

@@ -1,0 +1,191 @@
+//! The board's Wi-Fi station, as a state machine over time: joining a network takes a while
+//! and can fail (no such network, wrong password); a joined link can drop for a while, and the
+//! station joins again once the network is back. Pure: the caller says what time it is.
+
+use std::time::{Duration, Instant};
+
+/// A network the board can see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    pub ssid: String,
+    /// `None` for an open network.
+    pub password: Option<String>,
+    /// dBm, as `status('rssi')` reports it.
+    pub rssi: i32,
+    pub channel: u8,
+}
+
+/// Where the station is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// Not asked to join (or disconnected).
+    Idle,
+    Connecting,
+    /// Joined `ssid`, with an address.
+    Up { ssid: String },
+    WrongPassword,
+    NoApFound,
+}
+
+#[derive(Debug, Clone)]
+struct Join {
+    ssid: String,
+    password: Option<String>,
+    /// When the join completes (or fails), unless the network is down then.
+    done_at: Instant,
+}
+
+#[derive(Debug, Clone)]
+pub struct Wifi {
+    pub networks: Vec<Network>,
+    /// How long joining takes.
+    pub connect_time: Duration,
+    active: bool,
+    join: Option<Join>,
+    /// While set and in the future, every network is out of reach.
+    down_until: Option<Instant>,
+}
+
+impl Wifi {
+    pub fn new(networks: Vec<Network>, connect_time: Duration) -> Wifi {
+        Wifi {
+            networks,
+            connect_time,
+            active: false,
+            join: None,
+            down_until: None,
+        }
+    }
+
+    pub fn active(&self) -> bool {
+        self.active
+    }
+
+    pub fn set_active(&mut self, active: bool) {
+        self.active = active;
+        if !active {
+            self.join = None;
+        }
+    }
+
+    /// `connect(ssid, key)`: starts joining. An inactive station is activated, as the ports do.
+    pub fn connect(&mut self, ssid: &str, password: Option<&str>, now: Instant) {
+        self.active = true;
+        self.join = Some(Join {
+            ssid: ssid.to_string(),
+            password: password.map(str::to_string),
+            done_at: now + self.connect_time,
+        });
+    }
+
+    pub fn disconnect(&mut self) {
+        self.join = None;
+    }
+
+    /// Takes every network out of reach for `duration`; the station joins again afterwards.
+    pub fn drop_for(&mut self, duration: Duration, now: Instant) {
+        self.down_until = Some(now + duration);
+        if let Some(join) = &mut self.join {
+            // Rejoining takes the usual time once the network is back.
+            join.done_at = now + duration + self.connect_time;
+        }
+    }
+
+    fn down(&self, now: Instant) -> bool {
+        self.down_until.is_some_and(|until| now < until)
+    }
+
+    /// The link at `now`.
+    pub fn link(&self, now: Instant) -> Link {
+        let Some(join) = self.join.as_ref().filter(|_| self.active) else {
+            return Link::Idle;
+        };
+        if self.down(now) || now < join.done_at {
+            return Link::Connecting;
+        }
+        match self.networks.iter().find(|n| n.ssid == join.ssid) {
+            // A board that declares no networks sees every network a script joins.
+            None if self.networks.is_empty() => Link::Up {
+                ssid: join.ssid.clone(),
+            },
+            None => Link::NoApFound,
+            Some(n) if n.password.is_some() && n.password != join.password => Link::WrongPassword,
+            Some(_) => Link::Up {
+                ssid: join.ssid.clone(),
+            },
+        }
+    }
+
+    pub fn is_up(&self, now: Instant) -> bool {
+        matches!(self.link(now), Link::Up { .. })
+    }
+
+    /// The network joined now, if any.
+    pub fn joined(&self, now: Instant) -> Option<Network> {
+        match self.link(now) {
+            Link::Up { ssid } => Some(
+                self.networks
+                    .iter()
+                    .find(|n| n.ssid == ssid)
+                    .cloned()
+                    .unwrap_or(Network {
+                        ssid,
+                        password: None,
+                        rssi: -60,
+                        channel: 6,
+                    }),
+            ),
+            _ => None,
+        }
+    }
+
+    /// What `scan()` finds: the declared networks (none on a board that declares none).
+    pub fn visible(&self, now: Instant) -> &[Network] {
+        if self.down(now) { &[] } else { &self.networks }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn home() -> Wifi {
+        let network = Network {
+            ssid: "home".into(),
+            password: Some("secret".into()),
+            rssi: -60,
+            channel: 6,
+        };
+        Wifi::new(vec![network], Duration::from_millis(500))
+    }
+
+    #[test]
+    fn joining_takes_its_time_and_checks_the_password() {
+        let t0 = Instant::now();
+        let mut wifi = home();
+        assert_eq!(wifi.link(t0), Link::Idle);
+        wifi.connect("home", Some("secret"), t0);
+        assert_eq!(wifi.link(t0 + Duration::from_millis(100)), Link::Connecting);
+        assert!(wifi.is_up(t0 + Duration::from_millis(500)));
+        wifi.connect("home", Some("guess"), t0);
+        assert_eq!(wifi.link(t0 + Duration::from_secs(1)), Link::WrongPassword);
+        wifi.connect("cafe", None, t0);
+        assert_eq!(wifi.link(t0 + Duration::from_secs(1)), Link::NoApFound);
+    }
+
+    #[test]
+    fn a_drop_lasts_its_time_then_the_station_joins_again() {
+        let t0 = Instant::now();
+        let mut wifi = home();
+        wifi.connect("home", Some("secret"), t0);
+        let t1 = t0 + Duration::from_secs(1);
+        wifi.drop_for(Duration::from_secs(3), t1);
+        assert_eq!(wifi.link(t1 + Duration::from_secs(2)), Link::Connecting);
+        assert_eq!(
+            wifi.link(t1 + Duration::from_millis(3200)),
+            Link::Connecting,
+            "rejoining takes connect_time after the network is back"
+        );
+        assert!(wifi.is_up(t1 + Duration::from_millis(3500)));
+    }
+}

@@ -1,0 +1,282 @@
+//! `_board`: the virtual board ([`crate::board`]) as the Python side of `machine`, `network` and
+//! the sensor drivers (pylib/) reads and drives it. Not MicroPython API itself: those modules
+//! are, on top of this one.
+//!
+//! Callbacks (pin interrupts, timers) run on the script's main thread between bytecodes, as
+//! MicroPython's soft interrupts do: the board's side queues them with
+//! [`HostState::soft_irq`](crate::host::state::HostState::soft_irq), and they call back into
+//! pylib/_micropython_machine.py (`_pin_irq`, `_timer_fire`), which finds the script's handler.
+
+pub(crate) use native::module_def;
+
+use rustpython_vm::{PyResult, VirtualMachine};
+
+use crate::board::pins::Edge;
+
+/// The Python half that dispatches callbacks to the script's handlers.
+const MACHINE: &str = "_micropython_machine";
+
+/// Runs the handler of the interrupt on `pin` (an edge the board saw).
+pub(crate) fn pin_irq(vm: &VirtualMachine, pin: &str, edge: Edge) -> PyResult<()> {
+    let machine = vm.import(MACHINE, 0)?;
+    vm.call_method(&machine, "_pin_irq", (pin.to_string(), edge.bit()))?;
+    Ok(())
+}
+
+fn timer_fire(vm: &VirtualMachine, token: u64) -> PyResult<()> {
+    let machine = vm.import(MACHINE, 0)?;
+    vm.call_method(&machine, "_timer_fire", (token,))?;
+    Ok(())
+}
+
+#[rustpython_vm::pymodule(name = "_board")]
+mod native {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use rustpython_vm::builtins::{PyDictRef, PyInt, PyListRef, PyStr};
+    use rustpython_vm::function::OptionalArg;
+    use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
+
+    use crate::board::pins::{Mode, Pull};
+    use crate::board::wifi::Link;
+    use crate::host::state;
+
+    fn board(vm: &VirtualMachine) -> Arc<crate::board::Board> {
+        Arc::clone(&state::of(vm).board)
+    }
+
+    /// What kind of board this is: `name`, `sysname`, `machine`, `freq`, `unique_id_len`,
+    /// `led_active_low`, and the Wi-Fi status numbers under `stat`.
+    #[pyfunction]
+    fn kind(vm: &VirtualMachine) -> PyResult<PyDictRef> {
+        let kind = board(vm).kind();
+        let dict = vm.ctx.new_dict();
+        dict.set_item("name", vm.ctx.new_str(kind.name).into(), vm)?;
+        dict.set_item("sysname", vm.ctx.new_str(kind.sysname).into(), vm)?;
+        dict.set_item("machine", vm.ctx.new_str(kind.machine).into(), vm)?;
+        dict.set_item("freq", vm.ctx.new_int(kind.freq).into(), vm)?;
+        dict.set_item("unique_id_len", vm.ctx.new_int(kind.unique_id_len).into(), vm)?;
+        dict.set_item(
+            "led_active_low",
+            vm.ctx.new_bool(kind.led_active_low).into(),
+            vm,
+        )?;
+        let stat = vm.ctx.new_dict();
+        let s = kind.wifi;
+        for (name, value) in [
+            ("IDLE", s.idle),
+            ("CONNECTING", s.connecting),
+            ("WRONG_PASSWORD", s.wrong_password),
+            ("NO_AP_FOUND", s.no_ap_found),
+            ("CONNECT_FAIL", s.connect_fail),
+            ("GOT_IP", s.got_ip),
+        ] {
+            stat.set_item(name, vm.ctx.new_int(value).into(), vm)?;
+        }
+        dict.set_item("stat", stat.into(), vm)?;
+        Ok(dict)
+    }
+
+    /// The unique id the board file gives, or None.
+    #[pyfunction]
+    fn unique_id(vm: &VirtualMachine) -> Option<PyObjectRef> {
+        board(vm)
+            .unique_id()
+            .map(|id| vm.ctx.new_bytes(id.to_vec()).into())
+    }
+
+    /// The canonical id of a pin named by number or name; ValueError for one the board lacks.
+    #[pyfunction]
+    fn pin_id(name: PyObjectRef, vm: &VirtualMachine) -> PyResult<String> {
+        let board = board(vm);
+        let kind = board.kind();
+        let text = if let Some(n) = name.downcast_ref::<PyInt>() {
+            n.as_bigint().to_string()
+        } else if let Some(s) = name.downcast_ref::<PyStr>() {
+            s.to_string_lossy().into_owned()
+        } else {
+            return Err(vm.new_type_error(format!(
+                "a pin is a number or a name such as 'LED', not {}",
+                name.class().name()
+            )));
+        };
+        kind.pin_id(&text)
+            .ok_or_else(|| vm.new_value_error(format!("invalid pin {text:?} on {}", kind.name)))
+    }
+
+    #[pyfunction]
+    fn pin_init(
+        id: String,
+        mode: Option<i64>,
+        pull: Option<i64>,
+        value: Option<i64>,
+        vm: &VirtualMachine,
+    ) -> PyResult<()> {
+        let mode = mode
+            .map(|m| Mode::from_int(m).ok_or_else(|| vm.new_value_error(format!("invalid pin mode {m}"))))
+            .transpose()?;
+        let pull = pull
+            .map(|p| Pull::from_int(p).ok_or_else(|| vm.new_value_error(format!("invalid pull {p}"))))
+            .transpose()?;
+        board(vm).pin_init(&id, mode, pull, value.map(|v| u8::from(v != 0)));
+        Ok(())
+    }
+
+    #[pyfunction]
+    fn pin_value(id: String, vm: &VirtualMachine) -> u8 {
+        board(vm).pin_value(&id)
+    }
+
+    #[pyfunction]
+    fn pin_write(id: String, level: bool, vm: &VirtualMachine) {
+        board(vm).pin_write(&id, u8::from(level));
+    }
+
+    /// Which edges (`IRQ_FALLING | IRQ_RISING` bits) of `id` call its handler.
+    #[pyfunction]
+    fn pin_irq(id: String, triggers: u8, vm: &VirtualMachine) {
+        board(vm).pin_irq(&id, triggers);
+    }
+
+    #[pyfunction]
+    fn pwm(id: String, duty_u16: u16, freq: u32, vm: &VirtualMachine) {
+        board(vm).pwm(&id, duty_u16, freq);
+    }
+
+    /// A NeoPixel strip's colours, as a list of (r, g, b).
+    #[pyfunction]
+    fn pixels(id: String, colors: PyListRef, vm: &VirtualMachine) -> PyResult<()> {
+        let mut rgb = Vec::new();
+        for item in colors.borrow_vec().iter() {
+            let channels: Vec<u8> = item.try_to_value(vm)?;
+            match channels[..] {
+                [r, g, b, ..] => rgb.push((r, g, b)),
+                _ => return Err(vm.new_value_error("a pixel is (r, g, b)")),
+            }
+        }
+        board(vm).pixels(&id, rgb);
+        Ok(())
+    }
+
+    #[pyfunction]
+    fn adc_read_u16(id: String, vm: &VirtualMachine) -> u16 {
+        board(vm).adc_read_u16(&id)
+    }
+
+    /// A reading of `quantity` from `device` (`"dht:4"`, `"ds18x20:12"`).
+    #[pyfunction]
+    fn sensor(device: String, quantity: String, vm: &VirtualMachine) -> f64 {
+        board(vm).sensor(&device, &quantity)
+    }
+
+    /// A `network.WLAN` was made: from now on MQTT connections need the link up.
+    #[pyfunction]
+    fn wifi_used(vm: &VirtualMachine) {
+        board(vm).wifi_used();
+    }
+
+    #[pyfunction]
+    fn wifi_active(active: OptionalArg<bool>, vm: &VirtualMachine) -> bool {
+        let board = board(vm);
+        if let OptionalArg::Present(active) = active {
+            board.set_wifi_active(active);
+        }
+        board.wifi_active()
+    }
+
+    #[pyfunction]
+    fn wifi_connect(ssid: String, key: Option<String>, vm: &VirtualMachine) {
+        board(vm).wifi_connect(&ssid, key.as_deref());
+    }
+
+    #[pyfunction]
+    fn wifi_disconnect(vm: &VirtualMachine) {
+        board(vm).wifi_disconnect();
+    }
+
+    /// `"idle"`, `"connecting"`, `"up"`, `"wrong_password"` or `"no_ap_found"`.
+    #[pyfunction]
+    fn wifi_status(vm: &VirtualMachine) -> &'static str {
+        match board(vm).wifi_link() {
+            Link::Idle => "idle",
+            Link::Connecting => "connecting",
+            Link::Up { .. } => "up",
+            Link::WrongPassword => "wrong_password",
+            Link::NoApFound => "no_ap_found",
+        }
+    }
+
+    /// `(ssid, rssi, channel)` of the network joined, or None.
+    #[pyfunction]
+    fn wifi_joined(vm: &VirtualMachine) -> Option<(String, i32, u8)> {
+        board(vm)
+            .wifi_joined()
+            .map(|n| (n.ssid, n.rssi, n.channel))
+    }
+
+    /// `(ssid, rssi, channel, open)` of each network in reach.
+    #[pyfunction]
+    fn wifi_scan(vm: &VirtualMachine) -> Vec<PyObjectRef> {
+        board(vm)
+            .wifi_scan()
+            .into_iter()
+            .map(|n| {
+                let open = n.password.is_none();
+                vm.new_tuple((n.ssid, n.rssi, n.channel, open)).into()
+            })
+            .collect()
+    }
+
+    /// The board resets (the caller then restarts the program).
+    #[pyfunction]
+    fn reset(why: String, vm: &VirtualMachine) {
+        board(vm).reset(&why);
+    }
+
+    /// Calls `_micropython_machine._timer_fire(token)` on the script's thread after
+    /// `period_ms`, then every `period_ms` while `periodic`, until [`timer_stop`].
+    #[pyfunction]
+    fn timer_start(token: u64, period_ms: u64, periodic: bool, vm: &VirtualMachine) -> PyResult<()> {
+        let host = state::of(vm);
+        let stop = Arc::new(AtomicBool::new(false));
+        host.timers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(token, Arc::clone(&stop));
+        let host = Arc::downgrade(&host);
+        let period = Duration::from_millis(period_ms.max(1));
+        std::thread::Builder::new()
+            .name("pymqtt-timer".into())
+            .spawn(move || {
+                let mut next = std::time::Instant::now() + period;
+                loop {
+                    std::thread::sleep(next.saturating_duration_since(std::time::Instant::now()));
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let Some(host) = host.upgrade() else { return };
+                    host.soft_irq(move |vm| super::timer_fire(vm, token));
+                    if !periodic {
+                        return;
+                    }
+                    next += period;
+                }
+            })
+            .map(drop)
+            .map_err(|e| vm.new_os_error(format!("cannot start the timer: {e}")))
+    }
+
+    #[pyfunction]
+    fn timer_stop(token: u64, vm: &VirtualMachine) {
+        if let Some(stop) = state::of(vm)
+            .timers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&token)
+        {
+            stop.store(true, Ordering::SeqCst);
+        }
+    }
+}
