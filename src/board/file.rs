@@ -104,8 +104,12 @@ impl BoardConfig {
             ..BoardConfig::default()
         };
         if let Some(id) = file.unique_id {
-            let bytes = hex(id.get_ref())
-                .ok_or_else(|| at(id.span(), "unique_id must be hex digits, e.g. \"e6614c31\"".into()))?;
+            let bytes = hex(id.get_ref()).ok_or_else(|| {
+                at(
+                    id.span(),
+                    "unique_id must be hex digits, e.g. \"e6614c31\"".into(),
+                )
+            })?;
             config.unique_id = Some(bytes);
         }
         if let Some(wifi) = file.wifi {
@@ -135,7 +139,10 @@ impl BoardConfig {
                 0 => 0,
                 1 => 1,
                 other => {
-                    return Err(at(level.span(), format!("a pin level is 0 or 1, not {other}")));
+                    return Err(at(
+                        level.span(),
+                        format!("a pin level is 0 or 1, not {other}"),
+                    ));
                 }
             };
             config.pins.insert(pin_id(&name)?, level);
@@ -281,12 +288,18 @@ mod tests {
         let e = BoardConfig::parse("kind = \"pico_w\"\n[pins]\nGP99x = 1\n").unwrap_err();
         assert!(e.starts_with("line 3: pico_w has no pin \"GP99x\""), "{e}");
         let e = BoardConfig::parse("\nkind = \"arduino\"\n").unwrap_err();
-        assert!(e.starts_with("line 2: unknown board kind \"arduino\""), "{e}");
+        assert!(
+            e.starts_with("line 2: unknown board kind \"arduino\""),
+            "{e}"
+        );
         let e = BoardConfig::parse("kind = \"esp32\"\ncolour = 1\n").unwrap_err();
         assert!(e.starts_with("line 2:") && e.contains("colour"), "{e}");
         let e = BoardConfig::parse("[pins]\n4 = 2\n").unwrap_err();
         assert!(e.starts_with("line 2: a pin level is 0 or 1"), "{e}");
         let e = BoardConfig::parse("[sensors.\"bme:4\"]\nt = 1\n").unwrap_err();
-        assert!(e.starts_with("line 1: unknown sensor driver \"bme\""), "{e}");
+        assert!(
+            e.starts_with("line 1: unknown sensor driver \"bme\""),
+            "{e}"
+        );
     }
 }

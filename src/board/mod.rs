@@ -34,9 +34,16 @@ pub enum BoardEvent {
     /// An output pin changed level.
     Output { pin: String, level: u8 },
     /// A PWM output's duty (0..=65535) or frequency changed.
-    Pwm { pin: String, duty_u16: u16, freq: u32 },
+    Pwm {
+        pin: String,
+        duty_u16: u16,
+        freq: u32,
+    },
     /// A NeoPixel strip on `pin` was written.
-    Pixels { pin: String, colors: Vec<(u8, u8, u8)> },
+    Pixels {
+        pin: String,
+        colors: Vec<(u8, u8, u8)>,
+    },
     /// An input changed level, from outside (a test, a person).
     Input { pin: String, level: u8 },
     /// The Wi-Fi station's state, in words (`connected to home`, `dropped for 3s`).
@@ -69,6 +76,7 @@ impl std::fmt::Display for BoardEvent {
 }
 
 type Listener = Box<dyn Fn(&BoardEvent) + Send + Sync>;
+type LinkLost = Box<dyn Fn() + Send + Sync>;
 /// Where input edges go: the script's `machine` module queues the pin's handler.
 type IrqSink = Box<dyn Fn(&str, Edge) + Send + Sync>;
 
@@ -109,6 +117,7 @@ pub struct Board {
     state: Mutex<State>,
     listeners: Mutex<Vec<Listener>>,
     irq_sink: Mutex<Option<IrqSink>>,
+    link_lost: Mutex<Option<LinkLost>>,
 }
 
 impl std::fmt::Debug for Board {
@@ -144,6 +153,7 @@ impl Board {
             }),
             listeners: Mutex::new(Vec::new()),
             irq_sink: Mutex::new(None),
+            link_lost: Mutex::new(None),
         }
     }
 
@@ -169,7 +179,12 @@ impl Board {
     }
 
     fn emit(&self, event: BoardEvent) {
-        for listener in self.listeners.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        for listener in self
+            .listeners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             listener(&event);
         }
     }
@@ -177,6 +192,11 @@ impl Board {
     /// Where input edges on pins with interrupts go (the script's `machine` module).
     pub fn set_irq_sink(&self, sink: impl Fn(&str, Edge) + Send + Sync + 'static) {
         *self.irq_sink.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(sink));
+    }
+
+    /// Called when the Wi-Fi link is lost (the host fails its MQTT connections).
+    pub fn on_link_lost(&self, lost: impl Fn() + Send + Sync + 'static) {
+        *self.link_lost.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(lost));
     }
 
     // Pins.
@@ -234,7 +254,11 @@ impl Board {
             level: level.min(1),
         });
         if let Some(edge) = edge.filter(|e| wants & e.bit() != 0)
-            && let Some(sink) = self.irq_sink.lock().unwrap_or_else(|p| p.into_inner()).as_ref()
+            && let Some(sink) = self
+                .irq_sink
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
         {
             sink(id, edge);
         }
@@ -367,6 +391,14 @@ impl Board {
             "dropped for {}",
             humantime(duration)
         )));
+        if let Some(lost) = self
+            .link_lost
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            lost();
+        }
         self.wifi_changed();
     }
 

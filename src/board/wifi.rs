@@ -22,7 +22,9 @@ pub enum Link {
     Idle,
     Connecting,
     /// Joined `ssid`, with an address.
-    Up { ssid: String },
+    Up {
+        ssid: String,
+    },
     WrongPassword,
     NoApFound,
 }

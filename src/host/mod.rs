@@ -43,7 +43,7 @@ pub use hooks::{Hooks, ScriptEvent};
 
 use rustpython_vm::signal::UserSignalReceiver;
 
-use crate::board::{Board, BoardConfig};
+use crate::board::Board;
 use crate::mqtt::address::BrokerAddress;
 use state::HostState;
 
@@ -96,7 +96,7 @@ pub struct HostBuilder {
     broker: Option<BrokerAddress>,
     inspect: bool,
     hooks: Hooks,
-    board: BoardConfig,
+    board: Arc<Board>,
     board_trace: bool,
 }
 
@@ -119,8 +119,9 @@ impl HostBuilder {
         self
     }
 
-    /// The virtual board the program runs on (a board file's, or the default Pico W).
-    pub fn board(mut self, board: BoardConfig) -> Self {
+    /// The virtual board the program runs on (made from a board file, or the default Pico
+    /// W). The caller may keep a handle to drive its inputs and watch it.
+    pub fn board(mut self, board: Arc<Board>) -> Self {
         self.board = board;
         self
     }
@@ -138,6 +139,9 @@ impl HostBuilder {
     }
 
     pub fn build(self) -> Host {
+        if self.board_trace {
+            self.board.listen(|event| eprintln!("board: {event}"));
+        }
         Host { config: self }
     }
 }
@@ -163,10 +167,7 @@ impl Host {
                 return ExitStatus::CANNOT_OPEN;
             }
         };
-        let board = Arc::new(Board::new(self.config.board.clone()));
-        if self.config.board_trace {
-            board.listen(|event| eprintln!("board: {event}"));
-        }
+        let board = Arc::clone(&self.config.board);
         let (soft_irq, soft_irq_rx) = rustpython_vm::signal::user_signal_channel();
         let state = Arc::new(HostState {
             redirect: self.config.broker.clone(),
@@ -175,12 +176,19 @@ impl Host {
             soft_irq: Some(soft_irq),
             ..HostState::default()
         });
-        // Input edges become calls of the script's handlers, on its thread.
+        // Input edges become calls of the script's handlers, on its thread; a lost link
+        // fails its MQTT connections.
         let weak = Arc::downgrade(&state);
         state.board.set_irq_sink(move |pin, edge| {
             if let Some(state) = weak.upgrade() {
                 let pin = pin.to_string();
                 state.soft_irq(move |vm| crate::modules::board::pin_irq(vm, &pin, edge));
+            }
+        });
+        let weak = Arc::downgrade(&state);
+        state.board.on_link_lost(move || {
+            if let Some(state) = weak.upgrade() {
+                state.link_lost();
             }
         });
 

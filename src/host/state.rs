@@ -40,10 +40,8 @@ pub(crate) struct HostState {
 }
 
 impl HostState {
-    /// Takes the board's network away for `duration`: its MQTT connections fail as a device's
-    /// do when the Wi-Fi goes, and `isconnected()` is false until it has joined again.
-    pub fn wifi_drop(&self, duration: std::time::Duration) {
-        self.board.wifi_drop(duration);
+    /// The board's Wi-Fi link was lost: its MQTT connections fail as a device's do.
+    pub fn link_lost(&self) {
         self.open.cut_all(&MqttError::os(
             ECONNRESET,
             "connection reset: the Wi-Fi connection was lost",
@@ -51,7 +49,10 @@ impl HostState {
     }
 
     /// Queues `callback` to run on the script's main thread between bytecodes.
-    pub fn soft_irq(&self, callback: impl FnOnce(&VirtualMachine) -> PyResult<()> + Send + 'static) {
+    pub fn soft_irq(
+        &self,
+        callback: impl FnOnce(&VirtualMachine) -> PyResult<()> + Send + 'static,
+    ) {
         if let Some(sender) = &self.soft_irq {
             let _ = sender.send(Box::new(callback));
         }

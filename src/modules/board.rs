@@ -57,7 +57,11 @@ mod native {
         dict.set_item("sysname", vm.ctx.new_str(kind.sysname).into(), vm)?;
         dict.set_item("machine", vm.ctx.new_str(kind.machine).into(), vm)?;
         dict.set_item("freq", vm.ctx.new_int(kind.freq).into(), vm)?;
-        dict.set_item("unique_id_len", vm.ctx.new_int(kind.unique_id_len).into(), vm)?;
+        dict.set_item(
+            "unique_id_len",
+            vm.ctx.new_int(kind.unique_id_len).into(),
+            vm,
+        )?;
         dict.set_item(
             "led_active_low",
             vm.ctx.new_bool(kind.led_active_low).into(),
@@ -115,10 +119,14 @@ mod native {
         vm: &VirtualMachine,
     ) -> PyResult<()> {
         let mode = mode
-            .map(|m| Mode::from_int(m).ok_or_else(|| vm.new_value_error(format!("invalid pin mode {m}"))))
+            .map(|m| {
+                Mode::from_int(m).ok_or_else(|| vm.new_value_error(format!("invalid pin mode {m}")))
+            })
             .transpose()?;
         let pull = pull
-            .map(|p| Pull::from_int(p).ok_or_else(|| vm.new_value_error(format!("invalid pull {p}"))))
+            .map(|p| {
+                Pull::from_int(p).ok_or_else(|| vm.new_value_error(format!("invalid pull {p}")))
+            })
             .transpose()?;
         board(vm).pin_init(&id, mode, pull, value.map(|v| u8::from(v != 0)));
         Ok(())
@@ -211,9 +219,7 @@ mod native {
     /// `(ssid, rssi, channel)` of the network joined, or None.
     #[pyfunction]
     fn wifi_joined(vm: &VirtualMachine) -> Option<(String, i32, u8)> {
-        board(vm)
-            .wifi_joined()
-            .map(|n| (n.ssid, n.rssi, n.channel))
+        board(vm).wifi_joined().map(|n| (n.ssid, n.rssi, n.channel))
     }
 
     /// `(ssid, rssi, channel, open)` of each network in reach.
@@ -238,7 +244,12 @@ mod native {
     /// Calls `_micropython_machine._timer_fire(token)` on the script's thread after
     /// `period_ms`, then every `period_ms` while `periodic`, until [`timer_stop`].
     #[pyfunction]
-    fn timer_start(token: u64, period_ms: u64, periodic: bool, vm: &VirtualMachine) -> PyResult<()> {
+    fn timer_start(
+        token: u64,
+        period_ms: u64,
+        periodic: bool,
+        vm: &VirtualMachine,
+    ) -> PyResult<()> {
         let host = state::of(vm);
         let stop = Arc::new(AtomicBool::new(false));
         host.timers
