@@ -1,16 +1,17 @@
-"""MicroPython's `machine` module, as pymqtt has it on a host computer.
+"""MicroPython's `machine` module, as pymqtt has it on a host computer: the hardware of the
+virtual board (src/board/), which tests and people drive and watch.
 
 `import machine` (or `umachine`) gives this module unless the script brings a machine.py of
 its own (in its folder or on sys.path), which then wins, as on MicroPython.
 
-MicroPython's unix port has `idle()` and `soft_reset()` here (and `mem8`/`mem16`/`mem32`,
-`time_pulse_us`, `PinBase` and `Signal`, which have no use without hardware and are left
-out). pymqtt adds the two calls MQTT scripts written for boards make most: `unique_id()`, for
-a client id, and `reset()`, to start over after an error. There is no `Pin`, `freq()` or
-other hardware here; a script that needs them can bring its own machine.py.
+Pins, analog inputs, PWM and timers are the board's. Callbacks (pin interrupts, timers) run
+on the script's main thread between bytecodes, as MicroPython's soft interrupts do; an
+exception in one is printed and the script goes on.
 """
 
 import sys
+
+import _board
 
 # posix rather than os: importing os takes longer than the rest of a small script.
 from posix import execv, sched_yield, uname
@@ -18,9 +19,13 @@ from posix import execv, sched_yield, uname
 # The name scripts know it by (in reprs and "cannot import name 'Pin' from 'machine'").
 __name__ = "machine"
 
-# As the unix port: machine.soft_reset is sys.exit, so it raises SystemExit and the program
-# ends with status 0 (a board would restart its interpreter and run main.py again).
-soft_reset = sys.exit
+
+def soft_reset():
+    """Run as a board's folder (`pymqtt DIR`), starts boot.py and main.py again, as a board
+    does; a single script ends instead (SystemExit, status 0), as on the unix port."""
+    if _board.runs_folder():
+        _restart("soft reset", SOFT_RESET)
+    sys.exit()
 
 _unique_id = None
 
@@ -49,7 +54,10 @@ def unique_id():
             seed = uname().nodename.encode()
         from _sha256 import sha256
 
-        _unique_id = sha256(b"pymqtt machine.unique_id\0" + seed).digest()[:8]
+        given = _board.unique_id()
+        size = _board.kind()["unique_id_len"]
+        digest = sha256(b"pymqtt machine.unique_id\0" + seed).digest()
+        _unique_id = given if given is not None else digest[:size]
     return _unique_id
 
 
@@ -59,9 +67,493 @@ def reset():
     board, nothing is cleaned up: MQTT connections close without DISCONNECT (the broker
     publishes their last wills), atexit functions do not run. A program read from standard
     input finds it empty the second time."""
+    _restart("machine.reset()", HARD_RESET)
+
+
+# What started the program: reset_cause() (ESP32's numbers; the other ports' differ little).
+PWRON_RESET = 1
+HARD_RESET = 2
+WDT_RESET = 3
+DEEPSLEEP_RESET = 4
+SOFT_RESET = 5
+# wake_reason()
+PIN_WAKE = EXT0_WAKE = 2
+TIMER_WAKE = 4
+# lightsleep/deepsleep wake sources
+WLAN_WAKE = 5
+SLEEP = 2
+DEEPSLEEP = 4
+
+_RESET_CAUSE_VARIABLE = "PYMQTT_RESET_CAUSE"
+
+
+def _environ():
+    from posix import environ
+
+    return environ
+
+
+def _restart(why, cause):
+    """Restarts the program as the board would, telling the new process why."""
+    _board.reset(why)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:
             pass
-    execv(sys.executable, sys.orig_argv)
+    from posix import execve
+
+    env = dict(_environ())
+    env[_RESET_CAUSE_VARIABLE.encode()] = str(cause).encode()
+    execve(sys.executable, sys.orig_argv, env)
+
+
+def reset_cause():
+    value = _environ().get(_RESET_CAUSE_VARIABLE.encode(), b"")
+    try:
+        return int(value)
+    except ValueError:
+        return PWRON_RESET
+
+
+def wake_reason():
+    return TIMER_WAKE if reset_cause() == DEEPSLEEP_RESET else 0
+
+
+def freq(hz=None):
+    """The CPU's clock in Hz (the board kind's); setting it changes nothing here."""
+    global _freq
+    if hz is None:
+        return _freq
+    _freq = int(hz)
+
+
+_freq = _board.kind()["freq"]
+
+
+def deepsleep(ms=None):
+    """Sleeps, then starts the program again with reset_cause() == DEEPSLEEP_RESET."""
+    import time
+
+    if ms is not None:
+        time.sleep_ms(ms)
+    else:
+        while True:
+            time.sleep(3600)
+    _restart("deepsleep", DEEPSLEEP_RESET)
+
+
+def lightsleep(ms=None):
+    """Sleeps; the program goes on afterwards, as after a light sleep."""
+    import time
+
+    if ms is None:
+        while True:
+            time.sleep(3600)
+    time.sleep_ms(ms)
+
+
+def disable_irq():
+    """Holds back pin and timer callbacks until enable_irq(state)."""
+    global _irq_enabled
+    state, _irq_enabled = _irq_enabled, False
+    return state
+
+
+def enable_irq(state=True):
+    global _irq_enabled
+    _irq_enabled = bool(state)
+    if _irq_enabled:
+        held = list(_held)
+        _held.clear()
+        for call in held:
+            _run_callback(call)
+
+
+_irq_enabled = True
+_held = []
+
+
+def _run_callback(call):
+    if not _irq_enabled:
+        _held.append(call)
+        return
+    try:
+        call()
+    except Exception as e:
+        # As MicroPython: the exception is printed and the script goes on.
+        print("Uncaught exception in IRQ callback handler", file=sys.stderr)
+        sys.print_exception(e, sys.stderr)
+
+
+def time_pulse_us(pin, pulse_level, timeout_us=1000000):
+    """Nothing pulses on a virtual pin: waits for the pin to read `pulse_level` as a board
+    does, and reports a timeout (-2 before the pulse, -1 during it) as MicroPython does."""
+    return -2 if pin.value() != pulse_level else -1
+
+
+class Pin:
+    IN = 0
+    OUT = 1
+    OPEN_DRAIN = 2
+    ALT = 3
+    ALT_OPEN_DRAIN = 4
+    ANALOG = 5
+    PULL_UP = 1
+    PULL_DOWN = 2
+    PULL_HOLD = 4
+    IRQ_FALLING = 4
+    IRQ_RISING = 8
+    IRQ_LOW_LEVEL = 1
+    IRQ_HIGH_LEVEL = 2
+    DRIVE_0 = 0
+    DRIVE_1 = 1
+    DRIVE_2 = 2
+    DRIVE_3 = 3
+    WAKE_LOW = 4
+    WAKE_HIGH = 5
+
+    def __init__(self, id, mode=-1, pull=-1, *, value=None, drive=None, alt=None):
+        self._name = id
+        self._id = _board.pin_id(id)
+        self.init(mode, pull, value=value)
+
+    def init(self, mode=-1, pull=-1, *, value=None, drive=None, alt=None):
+        _board.pin_init(
+            self._id,
+            None if mode in (-1, None) else int(mode),
+            None if pull in (-1, None) else int(pull),
+            None if value is None else (1 if value else 0),
+        )
+
+    def __repr__(self):
+        if isinstance(self._name, str):
+            return "Pin({!r})".format(self._name)
+        return "Pin({})".format(self._name)
+
+    def value(self, x=None):
+        if x is None:
+            return _board.pin_value(self._id)
+        _board.pin_write(self._id, bool(x))
+
+    def __call__(self, x=None):
+        return self.value(x)
+
+    def on(self):
+        _board.pin_write(self._id, True)
+
+    def off(self):
+        _board.pin_write(self._id, False)
+
+    high = on
+    low = off
+
+    def toggle(self):
+        _board.pin_write(self._id, not _board.pin_value(self._id))
+
+    def irq(self, handler=None, trigger=IRQ_FALLING | IRQ_RISING, *, priority=1, wake=None,
+            hard=False):
+        """Calls handler(pin) when the input sees one of the `trigger` edges."""
+        if handler is None:
+            _pin_handlers.pop(self._id, None)
+            _board.pin_irq(self._id, 0)
+        else:
+            _pin_handlers[self._id] = (self, handler)
+            _board.pin_irq(self._id, int(trigger) & (Pin.IRQ_FALLING | Pin.IRQ_RISING))
+        return _IrqHandle(self)
+
+
+class _IrqHandle:
+    def __init__(self, pin):
+        self._pin = pin
+
+    def trigger(self):
+        return 0
+
+    def flags(self):
+        return 0
+
+
+_pin_handlers = {}
+
+
+def _pin_irq(pin_id, edge):
+    """The board saw `edge` on `pin_id` (called by src/modules/board.rs, between bytecodes)."""
+    entry = _pin_handlers.get(pin_id)
+    if entry is not None:
+        pin, handler = entry
+        _run_callback(lambda: handler(pin))
+
+
+class Signal:
+    """A pin whose logic may be inverted: on() means active."""
+
+    def __init__(self, pin, *args, invert=False, **kwargs):
+        if not isinstance(pin, Pin):
+            pin = Pin(pin, *args, **kwargs)
+        self._pin = pin
+        self._invert = bool(invert)
+
+    def value(self, x=None):
+        if x is None:
+            return self._pin.value() ^ self._invert
+        self._pin.value(bool(x) ^ self._invert)
+
+    def __call__(self, x=None):
+        return self.value(x)
+
+    def on(self):
+        self.value(1)
+
+    def off(self):
+        self.value(0)
+
+
+class ADC:
+    """An analog input: read_u16() gives what the board file or a test says (mid-scale, or
+    about 27 °C on a Pico's temperature sensor, when nobody said)."""
+
+    ATTN_0DB = 0
+    ATTN_2_5DB = 1
+    ATTN_6DB = 2
+    ATTN_11DB = 3
+    WIDTH_9BIT = 9
+    WIDTH_10BIT = 10
+    WIDTH_11BIT = 11
+    WIDTH_12BIT = 12
+    CORE_TEMP = 4
+
+    def __init__(self, pin, *, atten=None):
+        self._id = _board.pin_id(pin._name if isinstance(pin, Pin) else pin)
+        self._bits = 12 if _board.kind()["name"] == "esp32" else 10
+
+    def read_u16(self):
+        return _board.adc_read_u16(self._id)
+
+    def read(self):
+        return self.read_u16() >> (16 - self._bits)
+
+    def read_uv(self):
+        return self.read_u16() * 3300000 // 65535
+
+    def atten(self, atten):
+        pass
+
+    def width(self, bits):
+        self._bits = int(bits)
+
+
+class PWM:
+    def __init__(self, pin, *, freq=1000, duty_u16=None, duty_ns=None, invert=False):
+        self._pin = pin if isinstance(pin, Pin) else Pin(pin, Pin.OUT)
+        self._freq = int(freq)
+        self._duty = 0
+        if duty_u16 is not None:
+            self._duty = int(duty_u16)
+        elif duty_ns is not None:
+            self.duty_ns(duty_ns)
+        self._write()
+
+    def _write(self):
+        _board.pwm(self._pin._id, max(0, min(65535, self._duty)), max(1, self._freq))
+
+    def freq(self, value=None):
+        if value is None:
+            return self._freq
+        self._freq = int(value)
+        self._write()
+
+    def duty_u16(self, value=None):
+        if value is None:
+            return self._duty
+        self._duty = int(value)
+        self._write()
+
+    def duty(self, value=None):
+        """The ESP ports' 10-bit duty (0..1023)."""
+        if value is None:
+            return self._duty >> 6
+        self._duty = int(value) * 65535 // 1023
+        self._write()
+
+    def duty_ns(self, value=None):
+        period_ns = 1000000000 // max(1, self._freq)
+        if value is None:
+            return self._duty * period_ns // 65535
+        self._duty = int(value) * 65535 // period_ns
+        self._write()
+
+    def deinit(self):
+        self._duty = 0
+        self._write()
+
+
+class Timer:
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __init__(self, id=-1, *args, **kwargs):
+        self._token = None
+        self._callback = None
+        if args or kwargs:
+            self.init(*args, **kwargs)
+
+    def init(self, *, mode=PERIODIC, period=-1, freq=-1, tick_hz=1000, callback=None):
+        self.deinit()
+        if freq > 0:
+            period_ms = 1000 / freq
+        elif period >= 0:
+            period_ms = period * 1000 / tick_hz
+        else:
+            raise ValueError("a timer needs period= or freq=")
+        global _next_token
+        _next_token += 1
+        self._token = _next_token
+        self._callback = callback
+        self._periodic = mode == Timer.PERIODIC
+        _timers[self._token] = self
+        _board.timer_start(self._token, max(1, int(period_ms)), self._periodic)
+
+    def deinit(self):
+        if self._token is not None:
+            _board.timer_stop(self._token)
+            _timers.pop(self._token, None)
+            self._token = None
+
+    def _fire(self):
+        if not self._periodic:
+            _timers.pop(self._token, None)
+            self._token = None
+        if self._callback is not None:
+            callback = self._callback
+            _run_callback(lambda: callback(self))
+
+
+_timers = {}
+_next_token = 0
+
+
+def _timer_fire(token):
+    """A timer's period passed (called by src/modules/board.rs, between bytecodes)."""
+    timer = _timers.get(token)
+    if timer is not None:
+        timer._fire()
+
+
+class WDT:
+    """A watchdog: a board resets unless feed() comes within `timeout` ms."""
+
+    def __init__(self, id=0, timeout=5000):
+        self._timer = Timer()
+        self._timeout = max(1, int(timeout))
+        self.feed()
+
+    def feed(self):
+        self._timer.init(mode=Timer.ONE_SHOT, period=self._timeout,
+                         callback=lambda t: _restart("watchdog", WDT_RESET))
+
+
+class RTC:
+    """The board's clock: this computer's, which is right already (ntptime.settime() is not
+    needed, and changes nothing)."""
+
+    def __init__(self, id=0):
+        self._offset = 0
+
+    def datetime(self, datetimetuple=None):
+        import time
+
+        if datetimetuple is not None:
+            year, month, day, weekday, hour, minute, second = datetimetuple[:7]
+            wanted = time.mktime((year, month, day, hour, minute, second, 0, 0, 0))
+            self._offset = wanted - time.time()
+            return None
+        t = time.localtime(time.time() + self._offset)
+        return (t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0)
+
+    def init(self, datetimetuple=None):
+        if datetimetuple is not None:
+            self.datetime(datetimetuple[:3] + (0,) + datetimetuple[3:6])
+
+    def memory(self, data=None):
+        if data is None:
+            return getattr(self, "_memory", b"")
+        self._memory = bytes(data)
+
+
+class I2C:
+    """An I2C bus with no devices on it yet: scan() finds none, and a transfer raises the
+    OSError a board raises when no device answers (ENODEV)."""
+
+    def __init__(self, id=-1, *, scl=None, sda=None, freq=400000, timeout=50000):
+        self._id = id
+
+    def init(self, *args, **kwargs):
+        pass
+
+    def scan(self):
+        return []
+
+    def _nack(self, *args, **kwargs):
+        raise OSError(19, "ENODEV")
+
+    readfrom = readfrom_into = writeto = writevto = _nack
+    readfrom_mem = readfrom_mem_into = writeto_mem = _nack
+
+
+SoftI2C = I2C
+
+
+class SPI:
+    MSB = 0
+    LSB = 1
+
+    def __init__(self, id=-1, *args, **kwargs):
+        pass
+
+    def init(self, *args, **kwargs):
+        pass
+
+    def deinit(self):
+        pass
+
+    def read(self, nbytes, write=0):
+        return bytes([write]) * nbytes
+
+    def readinto(self, buf, write=0):
+        for i in range(len(buf)):
+            buf[i] = write
+
+    def write(self, buf):
+        return None
+
+    def write_readinto(self, write_buf, read_buf):
+        for i in range(len(read_buf)):
+            read_buf[i] = 0
+
+
+SoftSPI = SPI
+
+
+class UART:
+    """A serial port nobody is connected to: writes go nowhere, reads find nothing."""
+
+    def __init__(self, id, baudrate=115200, *args, **kwargs):
+        self._baudrate = baudrate
+
+    def init(self, *args, **kwargs):
+        pass
+
+    def any(self):
+        return 0
+
+    def read(self, nbytes=None):
+        return None
+
+    readline = read
+
+    def readinto(self, buf, nbytes=None):
+        return None
+
+    def write(self, buf):
+        return len(buf)

@@ -1,10 +1,12 @@
 //! The `pymqtt` command: parses the command line and hands over to the library.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use pymqtt::board::{Board, BoardConfig};
 use pymqtt::{BrokerAddress, ExitStatus, Host, Program};
 
 const EXAMPLES: &str = "\
@@ -57,6 +59,15 @@ struct Cli {
     #[arg(long, value_name = "PORT", num_args = 0..=1, require_equals = true,
           default_missing_value = "1883")]
     local_broker: Option<u16>,
+
+    /// The virtual board's file (TOML: kind, Wi-Fi networks, inputs) [default: board.toml
+    /// beside the script, else a Pico W]
+    #[arg(long, value_name = "FILE")]
+    board: Option<PathBuf>,
+
+    /// Print each change the script makes to the board (pins, Wi-Fi, resets) on stderr
+    #[arg(long)]
+    board_trace: bool,
 
     /// Run the script as one test of `pymqtt test`, writing the wire verdict to FILE
     #[arg(long, hide = true, value_name = "FILE")]
@@ -138,11 +149,56 @@ fn run_script(cli: &Cli) -> ExitStatus {
     }
 
     let (program, argv) = program_and_argv(cli);
-    let mut host = Host::builder().argv(argv).inspect(cli.inspect);
+    let board = match board_config(cli.board.as_deref(), &program) {
+        Ok(board) => board,
+        Err(message) => {
+            eprintln!("pymqtt: {message}");
+            return ExitStatus::USAGE;
+        }
+    };
+    if let Program::File(path) = &program
+        && path.file_name().is_some_and(|name| name == "main.py")
+        && script_folder(path).join("boot.py").is_file()
+    {
+        eprintln!(
+            "pymqtt: a boot.py is beside main.py: `pymqtt {}` runs both, as a board does",
+            script_folder(path).display()
+        );
+    }
+    let mut host = Host::builder()
+        .argv(argv)
+        .inspect(cli.inspect)
+        .board(Arc::new(Board::new(board)))
+        .board_trace(cli.board_trace);
     if let Some(broker) = broker {
         host = host.broker(broker);
     }
     host.build().run(&program)
+}
+
+/// The folder a script is in (`.` for a bare name).
+fn script_folder(script: &Path) -> &Path {
+    match script.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// The board: `--board FILE`, else a board.toml beside the script (or in the board folder),
+/// else the default board.
+fn board_config(file: Option<&Path>, program: &Program) -> Result<BoardConfig, String> {
+    if let Some(file) = file {
+        return BoardConfig::read(file);
+    }
+    let beside = match program {
+        Program::File(path) => Some(script_folder(path).join("board.toml")),
+        Program::Folder(dir) => Some(dir.join("board.toml")),
+        _ => None,
+    };
+    match beside.filter(|path| path.is_file()) {
+        Some(path) => BoardConfig::read(&path),
+        None => Ok(BoardConfig::default()),
+    }
 }
 
 /// What to run and its `sys.argv`, as CPython and MicroPython decide them.
@@ -160,6 +216,8 @@ fn program_and_argv(cli: &Cli) -> (Program, Vec<String>) {
         return (Program::Module(module.clone()), argv);
     }
     match cli.rest.first() {
+        // A board's folder: boot.py, then main.py.
+        Some(dir) if Path::new(dir).is_dir() => (Program::Folder(PathBuf::from(dir)), cli.rest.clone()),
         Some(script) => (Program::File(PathBuf::from(script)), cli.rest.clone()),
         None if std::io::stdin().is_terminal() => (Program::Repl, vec![String::new()]),
         None => (Program::Stdin, vec![String::new()]),

@@ -85,6 +85,8 @@ pub enum Program {
     Module(String),
     /// The whole of standard input, as a program.
     Stdin,
+    /// A board's folder: `boot.py`, then `main.py`, in one namespace, as a board powers up.
+    Folder(PathBuf),
     /// The interactive prompt only.
     Repl,
 }
@@ -174,6 +176,7 @@ impl Host {
             hooks: self.config.hooks.clone(),
             board,
             soft_irq: Some(soft_irq),
+            folder: matches!(program, Program::Folder(_)),
             ..HostState::default()
         });
         // Input edges become calls of the script's handlers, on its thread; a lost link
@@ -239,7 +242,7 @@ impl Host {
         let mut settings = Settings::default();
         settings.argv = match (&self.config.argv, program) {
             (argv, _) if !argv.is_empty() => argv.clone(),
-            (_, Program::File(path)) => vec![path.display().to_string()],
+            (_, Program::File(path) | Program::Folder(path)) => vec![path.display().to_string()],
             (_, Program::Source(_)) => vec!["-c".into()],
             (_, Program::Module(_)) => vec!["-m".into()],
             (_, Program::Stdin | Program::Repl) => vec![String::new()],
@@ -312,8 +315,31 @@ fn load(program: &Program) -> Result<Option<String>, String> {
             Ok(Some(source))
         }
         Program::Source(source) => Ok(Some(source.clone())),
+        Program::Folder(dir) => {
+            if BOOT_SEQUENCE.iter().any(|name| dir.join(name).is_file()) {
+                Ok(None)
+            } else {
+                Err(format!(
+                    "{} has no boot.py or main.py (a board runs boot.py, then main.py)",
+                    dir.display()
+                ))
+            }
+        }
         Program::Module(_) | Program::Repl => Ok(None),
     }
+}
+
+/// What a board runs at power-up, in order, from its folder.
+pub const BOOT_SEQUENCE: [&str; 2] = ["boot.py", "main.py"];
+
+/// Compiles and runs the file at `path` (whose text is `source`) in `scope`.
+fn run_file(vm: &VirtualMachine, path: &Path, source: &str, scope: &Scope) -> PyResult<()> {
+    let path = path.display().to_string();
+    let code = vm
+        .compile(source, rustpython_vm::compiler::Mode::Exec, path.clone())
+        .map_err(|err| err.into_pyexception(vm, Some(source)))?;
+    scope.globals.set_item("__file__", vm.new_pyobj(path), vm)?;
+    vm.run_code_obj(code, scope.clone()).map(drop)
 }
 
 fn run_program(
@@ -325,16 +351,21 @@ fn run_program(
     match program {
         Program::File(path) => {
             vm.insert_sys_path(vm.new_pyobj(script_dir(path)))?;
-            let path = path.display().to_string();
-            let code = vm
-                .compile(
-                    source.as_deref().unwrap_or_default(),
-                    rustpython_vm::compiler::Mode::Exec,
-                    path.clone(),
-                )
-                .map_err(|err| err.into_pyexception(vm, source.as_deref()))?;
-            scope.globals.set_item("__file__", vm.new_pyobj(path), vm)?;
-            vm.run_code_obj(code, scope.clone()).map(drop)
+            run_file(vm, path, source.as_deref().unwrap_or_default(), scope)
+        }
+        Program::Folder(dir) => {
+            vm.insert_sys_path(vm.new_pyobj(dir.display().to_string()))?;
+            for name in BOOT_SEQUENCE {
+                let path = dir.join(name);
+                if !path.is_file() {
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).map_err(|e| {
+                    vm.new_os_error(format!("can't open file '{}': {e}", path.display()))
+                })?;
+                run_file(vm, &path, &source, scope)?;
+            }
+            Ok(())
         }
         Program::Source(_) | Program::Stdin => {
             vm.insert_sys_path(vm.new_pyobj(""))?;

@@ -35,6 +35,8 @@ pub(crate) struct HostState {
     /// Runs callbacks (pin interrupts, timers) on the script's main thread between bytecodes,
     /// as MicroPython's soft interrupts run; `None` until the interpreter takes the other end.
     pub soft_irq: Option<UserSignalSender>,
+    /// Whether the program is a board's folder (boot.py, then main.py): resets run both again.
+    pub folder: bool,
     /// The stop flags of running `machine.Timer`s, by the token the Python side gave.
     pub timers: Mutex<BTreeMap<u64, Arc<AtomicBool>>>,
 }

@@ -235,6 +235,12 @@ mod native {
             .collect()
     }
 
+    /// Whether the program is a board's folder (`pymqtt DIR`: boot.py, then main.py).
+    #[pyfunction]
+    fn runs_folder(vm: &VirtualMachine) -> bool {
+        state::of(vm).folder
+    }
+
     /// The board resets (the caller then restarts the program).
     #[pyfunction]
     fn reset(why: String, vm: &VirtualMachine) {

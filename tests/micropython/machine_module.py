@@ -1,4 +1,4 @@
-# machine on a host computer: idle(), soft_reset(), unique_id(); no hardware classes.
+# machine on a host computer: idle(), soft_reset(), unique_id(), and the virtual board's classes.
 import machine
 import umachine
 import ubinascii

@@ -1,0 +1,264 @@
+//! Board scripts, written as they are for a Pico W or an ESP32, run unchanged on the virtual
+//! board: Wi-Fi connect loops, sensors, the LED, `boot.py` then `main.py`, `machine.reset()`
+//! after an error, timers that fire while the script computes. Checked on the wire with an
+//! independent client against mosquitto, and on the board's trace.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{Mosquitto, Peer, Pymqtt, QoS, TempDir, fill, text, unique_id};
+
+const RUN: Duration = Duration::from_secs(30);
+
+const BOARD: &str = r#"kind = "pico_w"
+unique_id = "e6614c311b3f6b2a"
+
+[wifi]
+connect_time = 0.4
+networks = [{ ssid = "home", password = "secret", rssi = -48 }]
+
+[sensors."dht:4"]
+temperature = [20.5, 21.0]
+humidity = 40
+"#;
+
+/// boot.py joins the Wi-Fi and names the client; main.py (which relies on boot.py's names)
+/// publishes two DHT22 readings as JSON, then lights the LED on command and says so.
+#[test]
+fn boot_and_main_run_as_a_board_powers_up() {
+    let broker = Mosquitto::start();
+    let topic = unique_id("pico");
+    let mut peer = Peer::connect(broker.port(), &unique_id("peer"));
+    peer.subscribe(&format!("{topic}/#"), QoS::AtLeastOnce);
+
+    let dir = TempDir::new("board-folder");
+    dir.write("board.toml", BOARD);
+    dir.write(
+        "boot.py",
+        r#"import network, time, machine, ubinascii
+wlan = network.WLAN(network.STA_IF)
+wlan.active(True)
+wlan.connect("home", "secret")
+waited = 0
+while not wlan.isconnected():
+    time.sleep(0.1)
+    waited += 1
+print("wifi", wlan.status() == 3, waited >= 3, wlan.status("rssi"))
+CLIENT_ID = ubinascii.hexlify(machine.unique_id())
+"#,
+    );
+    dir.write(
+        "main.py",
+        &fill(
+            r#"import json, time, dht
+from machine import Pin
+from umqtt.simple import MQTTClient
+led = Pin("LED", Pin.OUT)
+sensor = dht.DHT22(Pin(4))
+commands = []
+client = MQTTClient(CLIENT_ID, "broker.example", keepalive=30)
+client.set_callback(lambda t, m: commands.append(m))
+client.connect()
+client.subscribe(b"@T@/led")
+for _ in range(2):
+    sensor.measure()
+    reading = {"id": CLIENT_ID.decode(), "t": sensor.temperature(), "h": sensor.humidity()}
+    client.publish(b"@T@/dht", json.dumps(reading), qos=1)
+print("published", flush=True)
+while not commands:
+    client.wait_msg()
+led.value(commands[0] == b"on")
+client.publish(b"@T@/state", b"led %d" % led.value(), qos=1)
+client.disconnect()
+"#,
+            &[("T", &topic)],
+        ),
+    );
+    let mut p = Pymqtt::new()
+        .args([
+            "--broker",
+            &format!("127.0.0.1:{}", broker.port()),
+            "--board-trace",
+        ])
+        .arg(dir.path())
+        .spawn();
+    p.expect_stdout("wifi True True -48");
+    p.expect_stdout("published");
+    let readings: Vec<String> = (0..2)
+        .map(|_| text(&peer.expect_publish("a DHT reading")))
+        .collect();
+    assert_eq!(
+        readings,
+        [
+            r#"{"id": "e6614c311b3f6b2a", "t": 20.5, "h": 40.0}"#,
+            r#"{"id": "e6614c311b3f6b2a", "t": 21.0, "h": 40.0}"#,
+        ]
+    );
+    peer.publish(&format!("{topic}/led"), "on", QoS::AtLeastOnce, false);
+    loop {
+        let message = peer.expect_publish("the LED's state");
+        if message.topic.ends_with("/state") {
+            assert_eq!(text(&message), "led 1");
+            break;
+        }
+    }
+    let status = p.wait_exit(RUN);
+    let stderr = p.stderr();
+    assert!(status.success(), "{}", p.describe());
+    assert!(stderr.contains("board: wifi connected to home"), "{stderr}");
+    assert!(stderr.contains("board: pin LED = 1"), "{stderr}");
+}
+
+/// Without the Wi-Fi a board script's connect() fails as on the board; the script resets the
+/// board, as such scripts do, and the second time round (reset_cause() says why) it joins
+/// first and gets through.
+#[test]
+fn machine_reset_after_an_error_starts_the_script_again() {
+    let broker = Mosquitto::start();
+    let topic = unique_id("reset");
+    let mut peer = Peer::connect(broker.port(), &unique_id("peer"));
+    peer.subscribe(&topic, QoS::AtLeastOnce);
+    let dir = TempDir::new("board-reset");
+    let script = fill(
+        r#"import machine, network, time
+from umqtt.simple import MQTTClient
+wlan = network.WLAN(network.STA_IF)
+if machine.reset_cause() == machine.HARD_RESET:
+    wlan.active(True)
+    wlan.connect("any network", "any password")
+    while not wlan.isconnected():
+        time.sleep(0.05)
+client = MQTTClient("resetting", "broker.example")
+try:
+    client.connect()
+except OSError as e:
+    print("connect failed:", e, flush=True)
+    machine.reset()
+client.publish(b"@T@", b"after reset %d" % machine.reset_cause(), qos=1)
+client.disconnect()
+"#,
+        &[("T", &topic)],
+    );
+    let done = Pymqtt::script(&dir, "reset.py", &script)
+        .pre_args(["--broker", &format!("127.0.0.1:{}", broker.port())])
+        .run(RUN);
+    done.assert_code(0);
+    // The server named is the script's own, as on the board.
+    done.assert_stdout_has_line(
+        "connect failed: [Errno 113] cannot reach broker.example:1883: the board's Wi-Fi is \
+         not connected",
+    );
+    assert_eq!(text(&peer.expect_publish("the publish after the reset")), "after reset 2");
+}
+
+/// Wrong password and unknown network end in the port's status numbers; scan() sees the
+/// declared networks.
+#[test]
+fn wifi_failures_report_the_ports_status_numbers() {
+    let dir = TempDir::new("board-wifi");
+    dir.write(
+        "board.toml",
+        "kind = \"esp32\"\n[wifi]\nconnect_time = 0.1\nnetworks = [{ ssid = \"home\", \
+         password = \"secret\" }, { ssid = \"guest\" }]\n",
+    );
+    let done = Pymqtt::script(
+        &dir,
+        "wifi.py",
+        r#"import network, time
+wlan = network.WLAN(network.STA_IF)
+wlan.active(True)
+for ssid, key in (("home", "guess"), ("cafe", "x"), ("guest", None), ("home", "secret")):
+    wlan.connect(ssid, key)
+    print(ssid, wlan.status() == network.STAT_CONNECTING, end=" ")
+    time.sleep(0.2)
+    print(wlan.status(), wlan.isconnected())
+print(sorted(n[0] for n in wlan.scan()))
+print(network.STAT_GOT_IP, network.STAT_WRONG_PASSWORD, network.STAT_NO_AP_FOUND)
+"#,
+    )
+    .run(RUN);
+    done.assert_code(0);
+    for line in [
+        "home True 202 False",
+        "cafe True 201 False",
+        "guest True 1010 True",
+        "home True 1010 True",
+        "[b'guest', b'home']",
+        "1010 202 201",
+    ] {
+        done.assert_stdout_has_line(line);
+    }
+}
+
+/// A timer's callback runs between the script's bytecodes while it computes (no sleep, no
+/// wait), as MicroPython's soft interrupts do; an exception in one is printed and the script
+/// goes on.
+#[test]
+fn timer_callbacks_run_while_the_script_computes() {
+    let dir = TempDir::new("board-timer");
+    let done = Pymqtt::script(
+        &dir,
+        "timer.py",
+        r#"import machine, time
+ticks = []
+def tick(timer):
+    ticks.append(time.ticks_ms())
+    if len(ticks) == 2:
+        raise ValueError("second tick")
+t = machine.Timer(period=20, mode=machine.Timer.PERIODIC, callback=tick)
+deadline = time.ticks_add(time.ticks_ms(), 600)
+n = 0
+while time.ticks_diff(deadline, time.ticks_ms()) > 0:
+    n += 1
+t.deinit()
+print("ticks while computing:", len(ticks) >= 10)
+one = []
+machine.Timer(period=10, mode=machine.Timer.ONE_SHOT, callback=lambda t: one.append(1))
+time.sleep(0.2)
+print("one shot:", one)
+"#,
+    )
+    .run(RUN);
+    done.assert_code(0);
+    done.assert_stdout_has_line("ticks while computing: True");
+    done.assert_stdout_has_line("one shot: [1]");
+    assert!(
+        done.stderr
+            .contains("Uncaught exception in IRQ callback handler")
+            && done.stderr.contains("ValueError: second tick"),
+        "{}",
+        done.describe()
+    );
+}
+
+/// A board file's mistakes are errors naming the file and line, before anything runs.
+#[test]
+fn a_bad_board_file_names_its_line() {
+    let dir = TempDir::new("board-bad");
+    dir.write("board.toml", "kind = \"pico_w\"\n[pins]\nGP99 = 1\n");
+    let done = Pymqtt::script(&dir, "main.py", "print('ran')\n").run(RUN);
+    done.assert_code(2);
+    assert!(
+        done.stderr.contains("board.toml: line 3: pico_w has no pin \"GP99\""),
+        "{}",
+        done.describe()
+    );
+    assert!(!done.stdout.contains("ran"));
+}
+
+/// `pymqtt main.py` with a boot.py beside it says how to run both.
+#[test]
+fn main_py_beside_boot_py_says_how_to_run_both() {
+    let dir = TempDir::new("board-hint");
+    dir.write("boot.py", "BOOTED = True\n");
+    let done = Pymqtt::script(&dir, "main.py", "print('main', 'BOOTED' in globals())\n").run(RUN);
+    done.assert_code(0);
+    done.assert_stdout_has_line("main False");
+    assert!(
+        done.stderr.contains("a boot.py is beside main.py: `pymqtt ")
+            && done.stderr.contains("` runs both, as a board does"),
+        "{}",
+        done.describe()
+    );
+}
