@@ -217,7 +217,9 @@ fn program_and_argv(cli: &Cli) -> (Program, Vec<String>) {
     }
     match cli.rest.first() {
         // A board's folder: boot.py, then main.py.
-        Some(dir) if Path::new(dir).is_dir() => (Program::Folder(PathBuf::from(dir)), cli.rest.clone()),
+        Some(dir) if Path::new(dir).is_dir() => {
+            (Program::Folder(PathBuf::from(dir)), cli.rest.clone())
+        }
         Some(script) => (Program::File(PathBuf::from(script)), cli.rest.clone()),
         None if std::io::stdin().is_terminal() => (Program::Repl, vec![String::new()]),
         None => (Program::Stdin, vec![String::new()]),

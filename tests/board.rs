@@ -50,7 +50,7 @@ CLIENT_ID = ubinascii.hexlify(machine.unique_id())
     );
     dir.write(
         "main.py",
-        &fill(
+        fill(
             r#"import json, time, dht
 from machine import Pin
 from umqtt.simple import MQTTClient
@@ -149,7 +149,10 @@ client.disconnect()
         "connect failed: [Errno 113] cannot reach broker.example:1883: the board's Wi-Fi is \
          not connected",
     );
-    assert_eq!(text(&peer.expect_publish("the publish after the reset")), "after reset 2");
+    assert_eq!(
+        text(&peer.expect_publish("the publish after the reset")),
+        "after reset 2"
+    );
 }
 
 /// Wrong password and unknown network end in the port's status numbers; scan() sees the
@@ -240,7 +243,8 @@ fn a_bad_board_file_names_its_line() {
     let done = Pymqtt::script(&dir, "main.py", "print('ran')\n").run(RUN);
     done.assert_code(2);
     assert!(
-        done.stderr.contains("board.toml: line 3: pico_w has no pin \"GP99\""),
+        done.stderr
+            .contains("board.toml: line 3: pico_w has no pin \"GP99\""),
         "{}",
         done.describe()
     );
@@ -256,7 +260,8 @@ fn main_py_beside_boot_py_says_how_to_run_both() {
     done.assert_code(0);
     done.assert_stdout_has_line("main False");
     assert!(
-        done.stderr.contains("a boot.py is beside main.py: `pymqtt ")
+        done.stderr
+            .contains("a boot.py is beside main.py: `pymqtt ")
             && done.stderr.contains("` runs both, as a board does"),
         "{}",
         done.describe()
