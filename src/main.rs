@@ -69,6 +69,12 @@ struct Cli {
     #[arg(long)]
     board_trace: bool,
 
+    /// Publish the board's outputs under PREFIX on the broker (--broker's, else localhost) and
+    /// take inputs from PREFIX/.../set [default PREFIX: pymqtt/board]
+    #[arg(long, value_name = "PREFIX", num_args = 0..=1, require_equals = true,
+          default_missing_value = pymqtt::board::bridge::DEFAULT_PREFIX)]
+    board_mqtt: Option<String>,
+
     /// Run the script as one test of `pymqtt test`, writing the wire verdict to FILE
     #[arg(long, hide = true, value_name = "FILE")]
     harness_report: Option<PathBuf>,
@@ -165,10 +171,21 @@ fn run_script(cli: &Cli) -> ExitStatus {
             script_folder(path).display()
         );
     }
+    let board = Arc::new(Board::new(board));
+    if let Some(prefix) = &cli.board_mqtt {
+        let to = broker
+            .clone()
+            .unwrap_or_else(|| BrokerAddress::tcp("localhost", 1883));
+        if let Err(message) = pymqtt::board::bridge::start(Arc::clone(&board), &to, prefix) {
+            eprintln!("pymqtt: {message}");
+            return ExitStatus::USAGE;
+        }
+        eprintln!("pymqtt: the board is on {to} under {prefix}/ (inputs: {prefix}/pin/NAME/set)");
+    }
     let mut host = Host::builder()
         .argv(argv)
         .inspect(cli.inspect)
-        .board(Arc::new(Board::new(board)))
+        .board(board)
         .board_trace(cli.board_trace);
     if let Some(broker) = broker {
         host = host.broker(broker);

@@ -267,3 +267,63 @@ fn main_py_beside_boot_py_says_how_to_run_both() {
         done.describe()
     );
 }
+
+/// `--board-mqtt`: a person (here the test's client) presses a button through the broker and
+/// watches the LED's topic; the script's interrupt handler sees the press.
+#[test]
+fn the_board_on_mqtt_takes_inputs_and_shows_outputs() {
+    let broker = Mosquitto::start();
+    let prefix = unique_id("boards/pico");
+    let mut peer = Peer::connect(broker.port(), &unique_id("person"));
+    peer.subscribe(&format!("{prefix}/#"), QoS::AtLeastOnce);
+    let dir = TempDir::new("board-mqtt");
+    let script = r#"from machine import Pin
+import time
+led = Pin("LED", Pin.OUT, value=0)
+button = Pin(14, Pin.IN, Pin.PULL_UP)
+done = Pin(15, Pin.IN, Pin.PULL_DOWN)
+presses = []
+button.irq(lambda p: presses.append(p.value()), Pin.IRQ_FALLING)
+print("ready", flush=True)
+while not presses:
+    time.sleep(0.01)
+led.on()
+print("pressed", presses, flush=True)
+while not done.value():
+    time.sleep(0.01)
+"#;
+    let mut p = Pymqtt::script(&dir, "button.py", script)
+        .pre_args([
+            "--broker".to_string(),
+            format!("127.0.0.1:{}", broker.port()),
+            format!("--board-mqtt={prefix}"),
+        ])
+        .spawn();
+    let kind = peer.expect_publish("the bridge's board topic");
+    assert_eq!(
+        (kind.topic.as_str(), text(&kind).as_str()),
+        (format!("{prefix}/board").as_str(), "pico_w")
+    );
+    p.expect_stdout("ready");
+    peer.publish(
+        &format!("{prefix}/pin/14/set"),
+        "0",
+        QoS::AtLeastOnce,
+        false,
+    );
+    p.expect_stdout("pressed [0]");
+    loop {
+        let message = peer.expect_publish("the LED's level");
+        if message.topic == format!("{prefix}/pin/LED") && text(&message) == "1" {
+            break;
+        }
+    }
+    peer.publish(
+        &format!("{prefix}/pin/15/set"),
+        "1",
+        QoS::AtLeastOnce,
+        false,
+    );
+    let status = p.wait_exit(RUN);
+    assert!(status.success(), "{}", p.describe());
+}

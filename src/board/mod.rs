@@ -5,6 +5,7 @@
 //! - [`kind`]: the boards there are (Pico W, ESP32, ESP8266): pin names, Wi-Fi status numbers
 //! - [`file`]: board files (`board.toml`), what a board has at power-up
 //! - [`pins`], [`wifi`], [`readings`]: the pure state, which the caller gives the time
+//! - [`bridge`]: `--board-mqtt`, the board's outputs and inputs on an MQTT broker
 //!
 //! The state is kept apart from where it is shown: a change the script makes is a
 //! [`BoardEvent`] for whoever listens (`--board-trace`, a test), and a change from outside (a
@@ -12,6 +13,7 @@
 //! installed. A backend for real hardware (a Raspberry Pi's GPIO character device and
 //! `/dev/i2c-N`) would sit behind the same calls: see docs/board.md.
 
+pub mod bridge;
 pub mod file;
 pub mod kind;
 pub mod pins;

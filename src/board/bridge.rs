@@ -1,0 +1,157 @@
+//! `--board-mqtt`: the board on an MQTT broker, for people. Its outputs are published under a
+//! topic prefix as they change, and inputs are taken from `.../set` topics, so a person can flip
+//! a switch from MQTTX or `pymqtt pub` and watch the LED's topic.
+//!
+//! ```text
+//! PREFIX/board                          the board's kind, once the bridge listens (retained)
+//! PREFIX/pin/LED                        an output's level, 0 or 1 (retained)
+//! PREFIX/pwm/15                         a PWM output: "duty_u16 freq"
+//! PREFIX/neopixel/16                    a strip's colours: "#ff0000 #000000"
+//! PREFIX/wifi                           the Wi-Fi station, in words
+//! PREFIX/reset                          why the board reset
+//! PREFIX/pin/14/set          0|1        an input's level
+//! PREFIX/adc/26/set          N          what read_u16() gives (0..65535)
+//! PREFIX/sensor/dht/4/temperature/set   a sensor reading
+//! PREFIX/wifi/drop/set       SECONDS    takes the Wi-Fi away for that long
+//! ```
+//!
+//! The bridge is its own MQTT client (plain TCP), apart from the script's.
+
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use rumqttc::{Client, Event, Incoming, MqttOptions, QoS};
+
+use super::{Board, BoardEvent};
+use crate::mqtt::address::{BrokerAddress, Scheme};
+
+/// The topic prefix when `--board-mqtt` names none.
+pub const DEFAULT_PREFIX: &str = "pymqtt/board";
+
+/// Connects the board to the broker at `broker` under `prefix`; runs until the process ends.
+pub fn start(board: Arc<Board>, broker: &BrokerAddress, prefix: &str) -> Result<(), String> {
+    if broker.scheme != Scheme::Mqtt {
+        return Err(format!(
+            "--board-mqtt speaks plain MQTT; give --broker HOST[:PORT], not {broker}"
+        ));
+    }
+    let prefix = prefix.trim_end_matches('/').to_string();
+    let id = format!("pymqtt-board-{}", std::process::id());
+    let mut options = MqttOptions::new(id, broker.host.clone(), broker.port);
+    options.set_keep_alive(Duration::from_secs(30));
+    let (client, mut connection) = Client::new(options, 64);
+
+    let outputs = client.clone();
+    let topics = prefix.clone();
+    board.listen(move |event| {
+        if let Some((topic, payload, retain)) = output(&topics, event) {
+            let _ = outputs.try_publish(topic, QoS::AtLeastOnce, retain, payload);
+        }
+    });
+    client
+        .subscribe(format!("{prefix}/#"), QoS::AtLeastOnce)
+        .map_err(|e| format!("--board-mqtt: {e}"))?;
+    let kind = board.kind().name;
+    thread::Builder::new()
+        .name("pymqtt-board-mqtt".into())
+        .spawn(move || {
+            for event in connection.iter() {
+                match event {
+                    Ok(Event::Incoming(Incoming::SubAck(_))) => {
+                        let _ = client.try_publish(
+                            format!("{prefix}/board"),
+                            QoS::AtLeastOnce,
+                            true,
+                            kind,
+                        );
+                    }
+                    Ok(Event::Incoming(Incoming::Publish(message))) => {
+                        let payload = String::from_utf8_lossy(&message.payload);
+                        if let Some(rest) = message.topic.strip_prefix(&format!("{prefix}/"))
+                            && let Err(e) = input(&board, rest, payload.trim())
+                        {
+                            eprintln!("pymqtt: --board-mqtt: {}: {e}", message.topic);
+                        }
+                    }
+                    Ok(_) => {}
+                    // rumqttc reconnects by itself; wait a moment between attempts.
+                    Err(_) => thread::sleep(Duration::from_secs(1)),
+                }
+            }
+        })
+        .map(drop)
+        .map_err(|e| format!("--board-mqtt: {e}"))
+}
+
+/// The topic, payload and retain flag an event is published with.
+fn output(prefix: &str, event: &BoardEvent) -> Option<(String, String, bool)> {
+    Some(match event {
+        BoardEvent::Output { pin, level } => {
+            (format!("{prefix}/pin/{pin}"), level.to_string(), true)
+        }
+        BoardEvent::Pwm {
+            pin,
+            duty_u16,
+            freq,
+        } => (
+            format!("{prefix}/pwm/{pin}"),
+            format!("{duty_u16} {freq}"),
+            true,
+        ),
+        BoardEvent::Pixels { pin, colors } => {
+            let colors: Vec<String> = colors
+                .iter()
+                .map(|(r, g, b)| format!("#{r:02x}{g:02x}{b:02x}"))
+                .collect();
+            (format!("{prefix}/neopixel/{pin}"), colors.join(" "), true)
+        }
+        BoardEvent::Wifi(what) => (format!("{prefix}/wifi"), what.clone(), true),
+        BoardEvent::Reset(why) => (format!("{prefix}/reset"), why.clone(), false),
+        // Inputs come from outside; echoing them back would only repeat the `set` topics.
+        BoardEvent::Input { .. } => return None,
+    })
+}
+
+/// Applies a `.../set` message (`rest` is the topic after the prefix).
+fn input(board: &Board, rest: &str, payload: &str) -> Result<(), String> {
+    let parts: Vec<&str> = rest.split('/').collect();
+    let kind = board.kind();
+    let pin = |name: &str| {
+        kind.pin_id(name)
+            .ok_or_else(|| format!("{} has no pin {name:?}", kind.name))
+    };
+    match parts[..] {
+        ["pin", name, "set"] => {
+            let level = match payload {
+                "0" | "off" | "false" => 0,
+                "1" | "on" | "true" => 1,
+                other => return Err(format!("a pin level is 0 or 1, not {other:?}")),
+            };
+            board.set_input(&pin(name)?, level);
+        }
+        ["adc", name, "set"] => {
+            let value: u16 = payload
+                .parse()
+                .map_err(|_| format!("an ADC value is 0..65535, not {payload:?}"))?;
+            board.set_adc(&pin(name)?, value);
+        }
+        ["sensor", driver, name, quantity, "set"] => {
+            let value: f64 = payload
+                .parse()
+                .map_err(|_| format!("a reading is a number, not {payload:?}"))?;
+            board.set_sensor(&format!("{driver}:{}", pin(name)?), quantity, value);
+        }
+        ["wifi", "drop", "set"] => {
+            let seconds: f64 = payload
+                .parse()
+                .ok()
+                .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+                .ok_or_else(|| format!("a drop lasts a number of seconds, not {payload:?}"))?;
+            board.wifi_drop(Duration::from_secs_f64(seconds));
+        }
+        // The bridge's own outputs, and anything else under the prefix.
+        _ => {}
+    }
+    Ok(())
+}
