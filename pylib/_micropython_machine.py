@@ -482,8 +482,8 @@ class RTC:
 
 
 class I2C:
-    """An I2C bus with no devices on it yet: scan() finds none, and a transfer raises the
-    OSError a board raises when no device answers (ENODEV)."""
+    """The board's I2C bus, with the devices its board file declares: each has 256 registers
+    and a register pointer. An address nobody answers raises OSError(ENODEV), as on a board."""
 
     def __init__(self, id=-1, *, scl=None, sda=None, freq=400000, timeout=50000):
         self._id = id
@@ -491,14 +491,36 @@ class I2C:
     def init(self, *args, **kwargs):
         pass
 
+    def deinit(self):
+        pass
+
     def scan(self):
-        return []
+        return list(_board.i2c_scan())
 
-    def _nack(self, *args, **kwargs):
-        raise OSError(19, "ENODEV")
+    def readfrom(self, addr, nbytes, stop=True):
+        return _board.i2c_read(addr, nbytes)
 
-    readfrom = readfrom_into = writeto = writevto = _nack
-    readfrom_mem = readfrom_mem_into = writeto_mem = _nack
+    def readfrom_into(self, addr, buf, stop=True):
+        buf[:] = _board.i2c_read(addr, len(buf))
+
+    def writeto(self, addr, buf, stop=True):
+        _board.i2c_write(addr, bytes(buf))
+        return len(buf)
+
+    def writevto(self, addr, vector, stop=True):
+        data = b"".join(bytes(b) for b in vector)
+        _board.i2c_write(addr, data)
+        return len(data)
+
+    def readfrom_mem(self, addr, memaddr, nbytes, *, addrsize=8):
+        _board.i2c_write(addr, bytes((memaddr & 255,)))
+        return _board.i2c_read(addr, nbytes)
+
+    def readfrom_mem_into(self, addr, memaddr, buf, *, addrsize=8):
+        buf[:] = self.readfrom_mem(addr, memaddr, len(buf))
+
+    def writeto_mem(self, addr, memaddr, buf, *, addrsize=8):
+        _board.i2c_write(addr, bytes((memaddr & 255,)) + bytes(buf))
 
 
 SoftI2C = I2C

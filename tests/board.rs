@@ -327,3 +327,80 @@ while not done.value():
     let status = p.wait_exit(RUN);
     assert!(status.success(), "{}", p.describe());
 }
+
+/// `deepsleep(ms)` sleeps, then starts the program again, waking with DEEPSLEEP_RESET; a
+/// watchdog nobody feeds resets the board with WDT_RESET.
+#[test]
+fn deep_sleep_and_the_watchdog_start_the_program_again() {
+    let dir = TempDir::new("board-sleep");
+    let done = Pymqtt::script(
+        &dir,
+        "sleepy.py",
+        r#"import machine, time
+cause = machine.reset_cause()
+if cause == machine.PWRON_RESET:
+    print("power on", flush=True)
+    machine.deepsleep(50)
+elif cause == machine.DEEPSLEEP_RESET:
+    print("woke from deep sleep", machine.wake_reason() == machine.TIMER_WAKE, flush=True)
+    dog = machine.WDT(timeout=100)
+    while True:
+        time.sleep(0.01)
+else:
+    print("watchdog reset", cause == machine.WDT_RESET)
+"#,
+    )
+    .pre_args(["--board-trace"])
+    .run(RUN);
+    done.assert_code(0);
+    done.assert_stdout_has_line("power on");
+    done.assert_stdout_has_line("woke from deep sleep True");
+    done.assert_stdout_has_line("watchdog reset True");
+    assert!(
+        done.stderr.contains("board: reset (deepsleep)")
+            && done.stderr.contains("board: reset (watchdog)"),
+        "{}",
+        done.describe()
+    );
+}
+
+/// The I2C devices a board file declares answer a driver's register reads and writes; an
+/// address nobody answers is OSError(ENODEV), as on a board.
+#[test]
+fn i2c_devices_answer_from_their_registers() {
+    let dir = TempDir::new("board-i2c");
+    dir.write(
+        "board.toml",
+        "[[i2c]]\naddress = 0x76\nregisters = [[0xD0, 0x60], [0xFA, 0x7E, 0xED]]\n",
+    );
+    let done = Pymqtt::script(
+        &dir,
+        "i2c.py",
+        r#"from machine import I2C, SoftI2C, Pin
+i2c = SoftI2C(scl=Pin(5), sda=Pin(4))
+print("scan", [hex(a) for a in i2c.scan()])
+print("chip id", hex(i2c.readfrom_mem(0x76, 0xD0, 1)[0]))
+raw = i2c.readfrom_mem(0x76, 0xFA, 2)
+print("raw", (raw[0] << 8) | raw[1])
+i2c.writeto_mem(0x76, 0xF4, b"\x27")
+buf = bytearray(1)
+i2c.readfrom_mem_into(0x76, 0xF4, buf)
+print("ctrl", buf[0])
+try:
+    I2C(0).readfrom(0x3C, 1)
+except OSError as e:
+    print("absent", e.errno)
+"#,
+    )
+    .run(RUN);
+    done.assert_code(0);
+    for line in [
+        "scan ['0x76']",
+        "chip id 0x60",
+        "raw 32493",
+        "ctrl 39",
+        "absent 19",
+    ] {
+        done.assert_stdout_has_line(line);
+    }
+}

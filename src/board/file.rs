@@ -18,6 +18,10 @@
 //! [sensors."dht:4"]                # a DHT11/DHT22 on pin 4
 //! temperature = [21.5, 22.0]
 //! humidity = 48
+//!
+//! [[i2c]]                          # a device on the I2C bus: its registers at power-up
+//! address = 0x76
+//! registers = [[0xD0, 0x60]]       # [first register, bytes from there...]
 //! ```
 //!
 //! Mistakes are errors naming the file, the line and what was expected.
@@ -29,6 +33,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::i2c::{Bus, Device};
 use super::kind::BoardKind;
 use super::readings::Readings;
 use super::wifi::Network;
@@ -46,6 +51,8 @@ pub struct BoardConfig {
     pub adc: BTreeMap<String, Readings>,
     /// Sensor readings, by device (`dht:4`, `ds18x20:12`) and quantity (`temperature`).
     pub sensors: BTreeMap<String, BTreeMap<String, Readings>>,
+    /// The devices on the I2C bus.
+    pub i2c: Bus,
 }
 
 /// How long joining a network takes when the file does not say.
@@ -63,6 +70,7 @@ impl Default for BoardConfig {
             pins: BTreeMap::new(),
             adc: BTreeMap::new(),
             sensors: BTreeMap::new(),
+            i2c: Bus::default(),
         }
     }
 }
@@ -179,6 +187,33 @@ impl BoardConfig {
             }
             config.sensors.insert(key, values);
         }
+        for entry in file.i2c {
+            let span = entry.span();
+            let entry = entry.into_inner();
+            let address = u8::try_from(entry.address)
+                .ok()
+                .filter(|a| *a < 0x80)
+                .ok_or_else(|| {
+                    at(
+                        span.clone(),
+                        format!("an I2C address is 0..0x7f, not {}", entry.address),
+                    )
+                })?;
+            let mut contents = Vec::new();
+            for run in entry.registers {
+                let bytes: Option<Vec<u8>> = run.iter().map(|b| u8::try_from(*b).ok()).collect();
+                match bytes.as_deref() {
+                    Some([start, rest @ ..]) => contents.push((*start, rest.to_vec())),
+                    _ => {
+                        return Err(at(
+                            span.clone(),
+                            "registers are [first register, bytes...], each 0..255".into(),
+                        ));
+                    }
+                }
+            }
+            config.i2c.add(address, Device::new(&contents));
+        }
         Ok(config)
     }
 }
@@ -198,6 +233,16 @@ struct File {
     adc: BTreeMap<Spanned<String>, Spanned<Value>>,
     #[serde(default)]
     sensors: BTreeMap<Spanned<String>, BTreeMap<String, Spanned<Value>>>,
+    #[serde(default)]
+    i2c: Vec<Spanned<I2cEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct I2cEntry {
+    address: i64,
+    #[serde(default)]
+    registers: Vec<Vec<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -281,6 +326,11 @@ mod tests {
         assert!(config.adc.contains_key("26"));
         let mut t = config.sensors["dht:4"]["temperature"].clone();
         assert_eq!(t.take(), 30.5);
+        let config =
+            BoardConfig::parse("[[i2c]]\naddress = 0x76\nregisters = [[0xD0, 0x60]]\n").unwrap();
+        assert_eq!(config.i2c.scan(), [0x76]);
+        let e = BoardConfig::parse("[[i2c]]\naddress = 300\n").unwrap_err();
+        assert!(e.starts_with("line 1: an I2C address is 0..0x7f"), "{e}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!
 //! - [`kind`]: the boards there are (Pico W, ESP32, ESP8266): pin names, Wi-Fi status numbers
 //! - [`file`]: board files (`board.toml`), what a board has at power-up
-//! - [`pins`], [`wifi`], [`readings`]: the pure state, which the caller gives the time
+//! - [`pins`], [`wifi`], [`readings`], [`i2c`]: the pure state, which the caller gives the time
 //! - [`bridge`]: `--board-mqtt`, the board's outputs and inputs on an MQTT broker
 //!
 //! The state is kept apart from where it is shown: a change the script makes is a
@@ -15,6 +15,7 @@
 
 pub mod bridge;
 pub mod file;
+pub mod i2c;
 pub mod kind;
 pub mod pins;
 pub mod readings;
@@ -106,6 +107,7 @@ struct State {
     adc: BTreeMap<String, Readings>,
     sensors: BTreeMap<String, BTreeMap<String, Readings>>,
     wifi: Wifi,
+    i2c: i2c::Bus,
     /// Whether the script made a `network.WLAN`: from then on its MQTT connections need the
     /// link up, as on the board.
     wifi_used: bool,
@@ -150,6 +152,7 @@ impl Board {
                 adc: config.adc,
                 sensors: config.sensors,
                 wifi: Wifi::new(config.networks, config.connect_time),
+                i2c: config.i2c,
                 wifi_used: false,
                 last_link: Link::Idle,
             }),
@@ -344,6 +347,20 @@ impl Board {
             .entry(device.into())
             .or_default()
             .insert(quantity.into(), Readings::constant(value));
+    }
+
+    // The I2C bus.
+
+    pub fn i2c_scan(&self) -> Vec<u8> {
+        self.state().i2c.scan()
+    }
+
+    pub fn i2c_write(&self, address: u8, data: &[u8]) -> Result<(), i2c::Nack> {
+        self.state().i2c.write(address, data)
+    }
+
+    pub fn i2c_read(&self, address: u8, n: usize) -> Result<Vec<u8>, i2c::Nack> {
+        self.state().i2c.read(address, n)
     }
 
     // Wi-Fi.

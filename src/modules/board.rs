@@ -36,7 +36,7 @@ mod native {
     use std::time::Duration;
 
     use rustpython_vm::builtins::{PyDictRef, PyInt, PyListRef, PyStr};
-    use rustpython_vm::function::OptionalArg;
+    use rustpython_vm::function::{ArgBytesLike, OptionalArg};
     use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
     use crate::board::pins::{Mode, Pull};
@@ -177,6 +177,31 @@ mod native {
     #[pyfunction]
     fn sensor(device: String, quantity: String, vm: &VirtualMachine) -> f64 {
         board(vm).sensor(&device, &quantity)
+    }
+
+    /// The addresses that answer on the I2C bus.
+    #[pyfunction]
+    fn i2c_scan(vm: &VirtualMachine) -> Vec<u8> {
+        board(vm).i2c_scan()
+    }
+
+    /// `writeto`: the first byte sets the device's register pointer. ENODEV when nobody
+    /// answers, as a board's I2C raises.
+    #[pyfunction]
+    fn i2c_write(address: u8, data: ArgBytesLike, vm: &VirtualMachine) -> PyResult<()> {
+        board(vm)
+            .i2c_write(address, &data.borrow_buf())
+            .map_err(|_| nack(vm))
+    }
+
+    #[pyfunction]
+    fn i2c_read(address: u8, n: usize, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        let data = board(vm).i2c_read(address, n).map_err(|_| nack(vm))?;
+        Ok(vm.ctx.new_bytes(data).into())
+    }
+
+    fn nack(vm: &VirtualMachine) -> rustpython_vm::builtins::PyBaseExceptionRef {
+        vm.new_errno_error(19, "ENODEV").upcast()
     }
 
     /// A `network.WLAN` was made: from now on MQTT connections need the link up.
