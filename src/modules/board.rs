@@ -9,7 +9,7 @@
 
 pub(crate) use native::module_def;
 
-use rustpython_vm::{PyResult, VirtualMachine};
+use rustpython_vm::{AsObject, PyResult, VirtualMachine};
 
 use crate::board::pins::Edge;
 
@@ -18,14 +18,36 @@ const MACHINE: &str = "_micropython_machine";
 
 /// Runs the handler of the interrupt on `pin` (an edge the board saw).
 pub(crate) fn pin_irq(vm: &VirtualMachine, pin: &str, edge: Edge) -> PyResult<()> {
-    let machine = vm.import(MACHINE, 0)?;
-    vm.call_method(&machine, "_pin_irq", (pin.to_string(), edge.bit()))?;
-    Ok(())
+    dispatch(vm, |machine| {
+        vm.call_method(machine, "_pin_irq", (pin.to_string(), edge.bit()))
+    })
 }
 
 fn timer_fire(vm: &VirtualMachine, token: u64) -> PyResult<()> {
-    let machine = vm.import(MACHINE, 0)?;
-    vm.call_method(&machine, "_timer_fire", (token,))?;
+    dispatch(vm, |machine| {
+        vm.call_method(machine, "_timer_fire", (token,))
+    })
+}
+
+/// Calls into the Python half between two of the script's bytecodes. Its handlers' own
+/// exceptions are printed there; anything else that goes wrong is printed here, so that it
+/// does not surface in whatever line the script was running. Only an exit (a reset, Ctrl-C)
+/// goes on to the script.
+fn dispatch(
+    vm: &VirtualMachine,
+    call: impl FnOnce(&rustpython_vm::PyObjectRef) -> PyResult,
+) -> PyResult<()> {
+    let Err(exc) = vm.import(MACHINE, 0).and_then(|machine| call(&machine)) else {
+        return Ok(());
+    };
+    let exits = [
+        vm.ctx.exceptions.system_exit,
+        vm.ctx.exceptions.keyboard_interrupt,
+    ];
+    if exits.iter().any(|t| exc.fast_isinstance(t)) {
+        return Err(exc);
+    }
+    vm.print_exception(&exc);
     Ok(())
 }
 
