@@ -8,12 +8,19 @@
 //! umqtt.simple (vendored in tests/micropython/vendored/), which speaks MQTT through
 //! MicroPython's socket stream API, connects, subscribes and publishes against mosquitto.
 
+#[allow(dead_code)]
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::Mosquitto;
+use support::deadlines::WAIT;
+use support::peers::{Peer, text};
+use support::processes::{Proc, Pymqtt, assert_exit_code};
+use support::scripts::{TempDir, fill, repo_root, unique_id};
 
 fn scripts_dir() -> PathBuf {
     repo_root().join("tests/micropython")

@@ -2,12 +2,18 @@
 //! copied byte for byte) with `--broker` pointing them at a local mosquitto, and checked from
 //! the other side with an independent client and the broker's log.
 
+#[allow(dead_code)]
 mod support;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::Mosquitto;
+use support::peers::{Peer, text};
+use support::processes::{Pymqtt, assert_exit_code};
+use support::scripts::{TempDir, repo_root, unique_id};
 
 const RUN: Duration = Duration::from_secs(30);
 

@@ -5,12 +5,19 @@
 //!
 //! The scripts hard-code broker.emqx.io; every run here redirects, so nothing leaves the machine.
 
+#[allow(dead_code)]
 mod support;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::{Mosquitto, free_port};
+use support::deadlines::WAIT;
+use support::peers::{Peer, text};
+use support::processes::{Proc, Pymqtt};
+use support::scripts::{TempDir, repo_root, unique_id};
 
 const TOPIC: &str = "raspberry/mqtt";
 const SEED: &str = "../shared/seeds/000_1a8ddf74c61b6c4e.txt";
