@@ -1,11 +1,18 @@
 //! The command line as a user drives it: scripts, -c, -m, argv, exit codes, --help/--version,
 //! stdin as the program, unbuffered output, --broker / PYMQTT_BROKER.
 
+#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;
 
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::Mosquitto;
+use support::deadlines::{WAIT, wait_until};
+use support::peers::{Peer, text};
+use support::processes::{Finished, Pymqtt, assert_exit_code};
+use support::scripts::{TempDir, fill};
 
 const RUN: Duration = Duration::from_secs(30);
 

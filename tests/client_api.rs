@@ -1,11 +1,18 @@
 //! umqtt.simple's MQTTClient against a real mosquitto, with an independent rumqttc client on
 //! the other side. Scripts pass the broker as server/port arguments (no --broker).
 
+#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;
 
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::{Mosquitto, MosquittoConfig, free_port};
+use support::deadlines::WAIT;
+use support::peers::{Peer, text};
+use support::processes::{Pymqtt, assert_exit_code};
+use support::scripts::{TempDir, script_for_port};
 
 const RUN: Duration = Duration::from_secs(30);
 

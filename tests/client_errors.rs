@@ -1,10 +1,16 @@
 //! How MQTTClient fails: the exceptions a umqtt.simple script can catch.
 
+#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;
 
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::{Mosquitto, MosquittoConfig, free_port};
+use support::peers::{Peer, text};
+use support::processes::{Pymqtt, assert_exit_code};
+use support::scripts::{TempDir, script_for_port};
 
 const RUN: Duration = Duration::from_secs(30);
 

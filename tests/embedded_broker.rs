@@ -1,10 +1,18 @@
 //! The embedded broker: `pymqtt broker --port P` on its own, and `--local-broker=P` in-process.
 
+#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;
 
-use support::*;
+use rumqttc::{MqttOptions, QoS};
+
+use support::brokers::{Mosquitto, free_port, start_embedded_broker};
+use support::deadlines::WAIT;
+use support::mosquitto_clients::{MosquittoSub, mosquitto_pub};
+use support::peers::{Peer, text};
+use support::processes::{Pymqtt, assert_exit_code};
+use support::scripts::{TempDir, fill};
 
 const RUN: Duration = Duration::from_secs(30);
 

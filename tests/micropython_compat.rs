@@ -4,16 +4,23 @@
 //! tests/micropython as `pymqtt NAME.py`, so tracebacks name the file as MicroPython would.
 //! Helper modules live in subfolders, so that every top-level .py is a test.
 //!
-//! Then the proof that MicroPython code runs unchanged: micropython-lib's pure-Python
-//! umqtt.simple (vendored in tests/micropython/vendored/), which speaks MQTT through
+//! Then the proof that pure-Python MQTT code written for MicroPython runs unchanged: the
+//! tests' own small MQTT client (tests/micropython/stream_mqtt/), which speaks MQTT through
 //! MicroPython's socket stream API, connects, subscribes and publishes against mosquitto.
 
+#[allow(dead_code)]
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::Mosquitto;
+use support::deadlines::WAIT;
+use support::peers::{Peer, text};
+use support::processes::{Proc, Pymqtt, assert_exit_code};
+use support::scripts::{TempDir, fill, repo_root, unique_id};
 
 fn scripts_dir() -> PathBuf {
     repo_root().join("tests/micropython")
@@ -120,46 +127,74 @@ fn scripts_print_what_their_exp_files_say() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
-/// Runs `pure_package`'s simple.py (micropython-lib's umqtt.simple) from a script next to
-/// it, against mosquitto, with an independent client on the other side.
-fn pure_umqtt_round_trip(pure_package: &str) {
+/// The package of tests/micropython/stream_mqtt/: a pure-Python MQTT client of the tests' own,
+/// written over MicroPython's socket stream API.
+const STREAM_CLIENT: &str = "stream_mqtt";
+
+/// The import lines of stream_mqtt/client.py, and the same imports by MicroPython's u-names.
+const PLAIN_IMPORTS: &str = "import socket\nimport struct\n";
+const U_IMPORTS: &str = "import usocket as socket\nimport ustruct as struct\n";
+
+/// How the client's modules are imported: as they are, or by MicroPython's u-names.
+#[derive(Clone, Copy)]
+enum Imports {
+    Plain,
+    UNames,
+}
+
+/// Copies the stream client's package into `dir`, its imports as `imports` says.
+fn write_stream_client(dir: &TempDir, imports: Imports) {
+    let package = scripts_dir().join(STREAM_CLIENT);
+    for file in ["__init__.py", "client.py"] {
+        let mut source = std::fs::read_to_string(package.join(file))
+            .unwrap_or_else(|e| panic!("read {STREAM_CLIENT}/{file}: {e}"));
+        if file == "client.py" {
+            assert!(
+                source.contains(PLAIN_IMPORTS),
+                "{STREAM_CLIENT}/client.py no longer imports {PLAIN_IMPORTS:?}"
+            );
+            if let Imports::UNames = imports {
+                source = source.replacen(PLAIN_IMPORTS, U_IMPORTS, 1);
+            }
+        }
+        dir.write(&format!("{STREAM_CLIENT}/{file}"), source);
+    }
+}
+
+/// Runs the stream client from a script next to it, against mosquitto, with an independent
+/// client on the other side: CONNECT, SUBSCRIBE, PUBLISH at QoS 0 and 1 both ways, a poll that
+/// finds nothing (a non-blocking read), PINGREQ and DISCONNECT.
+fn stream_client_round_trip(imports: Imports) {
     let broker = Mosquitto::start();
     let mut peer = Peer::connect(broker.port(), &unique_id("peer"));
-    let topic_out = unique_id("pure/out");
-    let topic_in = unique_id("pure/in");
+    let topic_out = unique_id("stream/out");
+    let topic_in = unique_id("stream/in");
     peer.subscribe(&topic_out, QoS::AtLeastOnce);
 
-    let dir = TempDir::new("pure-umqtt");
-    let vendored = scripts_dir().join("vendored").join(pure_package);
-    for file in ["__init__.py", "simple.py"] {
-        let source = std::fs::read(vendored.join(file)).expect("read vendored umqtt.simple");
-        dir.write(&format!("{pure_package}/{file}"), source);
-    }
+    let dir = TempDir::new("stream-mqtt");
+    write_stream_client(&dir, imports);
     let script = fill(
-        r#"import time
-from @PACKAGE@.simple import MQTTClient
+        r#"from stream_mqtt import Client, PINGRESP
 
-def on_message(topic, msg):
-    print("received", topic, msg)
+def on_message(topic, payload):
+    print("received", topic, payload)
 
-c = MQTTClient("@CLIENT@", "127.0.0.1", port=@PORT@, keepalive=30)
+c = Client("@CLIENT@", "127.0.0.1", port=@PORT@, keepalive=30, on_message=on_message)
 print("connect", c.connect())
-c.set_callback(on_message)
-c.subscribe(b"@IN@", qos=1)
-c.publish(b"@OUT@", b"qos0 from pure umqtt")
-c.publish(b"@OUT@", b"qos1 from pure umqtt", qos=1)
-print("check_msg", c.check_msg())
+print("granted", c.subscribe(b"@IN@", qos=1))
+c.publish(b"@OUT@", b"qos0 from the stream client")
+c.publish(b"@OUT@", b"qos1 from the stream client", qos=1)
+print("poll", c.poll())
 print("subscribed")
-c.wait_msg()
-c.wait_msg()
+c.wait()
+c.wait()
 c.ping()
-c.wait_msg()
+print("ping answered", c.wait() == PINGRESP)
 c.disconnect()
 print("done")
 "#,
         &[
-            ("PACKAGE", pure_package),
-            ("CLIENT", &unique_id("pure-umqtt")),
+            ("CLIENT", &unique_id("stream-mqtt")),
             ("PORT", &broker.port().to_string()),
             ("IN", &topic_in),
             ("OUT", &topic_out),
@@ -167,33 +202,49 @@ print("done")
     );
     let mut run = Pymqtt::script(&dir, "main.py", &script).spawn();
     run.expect_stdout("connect 0");
+    run.expect_stdout("granted 1");
 
     let first = peer.expect_publish("the QoS 0 publish");
     assert_eq!(first.topic, topic_out);
-    assert_eq!(text(&first), "qos0 from pure umqtt");
+    assert_eq!(text(&first), "qos0 from the stream client");
     let second = peer.expect_publish("the QoS 1 publish");
-    assert_eq!(text(&second), "qos1 from pure umqtt");
+    assert_eq!(text(&second), "qos1 from the stream client");
     assert_eq!(second.qos, QoS::AtLeastOnce);
 
-    run.expect_stdout("check_msg None");
+    run.expect_stdout("poll None");
     run.expect_stdout("subscribed");
-    peer.publish(&topic_in, "to pure umqtt, qos0", QoS::AtMostOnce, false);
-    peer.publish(&topic_in, "to pure umqtt, qos1", QoS::AtLeastOnce, false);
-    run.expect_stdout(&format!("received b'{topic_in}' b'to pure umqtt, qos0'"));
-    run.expect_stdout(&format!("received b'{topic_in}' b'to pure umqtt, qos1'"));
+    peer.publish(
+        &topic_in,
+        "to the stream client, qos0",
+        QoS::AtMostOnce,
+        false,
+    );
+    peer.publish(
+        &topic_in,
+        "to the stream client, qos1",
+        QoS::AtLeastOnce,
+        false,
+    );
+    run.expect_stdout(&format!(
+        "received b'{topic_in}' b'to the stream client, qos0'"
+    ));
+    run.expect_stdout(&format!(
+        "received b'{topic_in}' b'to the stream client, qos1'"
+    ));
+    run.expect_stdout("ping answered True");
     run.expect_stdout("done");
     let status = run.wait_exit(WAIT);
     assert_exit_code(&mut run, status, 0);
 }
 
 #[test]
-fn micropython_libs_pure_python_umqtt_simple_talks_to_mosquitto() {
-    pure_umqtt_round_trip("pure_umqtt");
+fn a_pure_python_mqtt_client_on_socket_streams_talks_to_mosquitto() {
+    stream_client_round_trip(Imports::Plain);
 }
 
 #[test]
-fn the_older_umqtt_simple_with_u_module_names_talks_to_mosquitto() {
-    pure_umqtt_round_trip("pure_umqtt_1_3_4");
+fn the_same_client_importing_usocket_and_ustruct_talks_to_mosquitto() {
+    stream_client_round_trip(Imports::UNames);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! (~/.micropython/lib, MICROPYPATH), and `pymqtt -m mip` / `-m upip` / `mip.install()`
 //! against a package index served by the test (never the internet).
 
+#[allow(dead_code)]
 mod support;
 
 use std::path::Path;
@@ -9,7 +10,8 @@ use std::time::Duration;
 
 use support::certs::TestPki;
 use support::package_index::{PackageIndex, short_hash};
-use support::*;
+use support::processes::Pymqtt;
+use support::scripts::TempDir;
 
 const RUN: Duration = Duration::from_secs(60);
 

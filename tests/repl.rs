@@ -1,10 +1,12 @@
 //! The interactive prompt, driven through a real pseudo-terminal (tmux) as a user drives it:
 //! multi-line input, completion, history, Ctrl-C, Ctrl-D, paste mode, `_`, tracebacks, `-i`.
 
+#[allow(dead_code)]
 mod support;
 
+use support::brokers::Mosquitto;
+use support::scripts::TempDir;
 use support::tty::{Tty, TtyCommand, wait_blocked};
-use support::*;
 
 fn repl() -> Tty {
     let tty = TtyCommand::new(Vec::<String>::new()).start();

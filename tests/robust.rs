@@ -1,11 +1,17 @@
 //! umqtt.robust: reconnecting after the broker restarts, re-subscribing when the session was
 //! lost, and the backoff between attempts.
 
+#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;
 
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::Mosquitto;
+use support::peers::{Peer, text};
+use support::processes::Pymqtt;
+use support::scripts::{TempDir, fill, unique_id};
 
 const RUN: Duration = Duration::from_secs(30);
 

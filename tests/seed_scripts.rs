@@ -1,40 +1,39 @@
-//! The two scripts of the article the project starts from (shared/seeds/000_1a8ddf74c61b6c4e.txt)
+//! The two scripts of the article the project starts from (../shared/seeds/000_1a8ddf74c61b6c4e.txt)
 //! ship as scripts/sub.py and scripts/pub.py byte for byte, and run unchanged: against a real
 //! mosquitto through --broker, and against the embedded broker through --local-broker, with an
 //! independent client on the other side of `raspberry/mqtt`.
 //!
 //! The scripts hard-code broker.emqx.io; every run here redirects, so nothing leaves the machine.
 
+#[allow(dead_code)]
 mod support;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::{Mosquitto, free_port};
+use support::deadlines::WAIT;
+use support::peers::{Peer, text};
+use support::processes::{Proc, Pymqtt};
+use support::scripts::{TempDir, repo_root, unique_id};
 
 const TOPIC: &str = "raspberry/mqtt";
-const SEED: &str = "../shared/seeds/000_1a8ddf74c61b6c4e.txt";
 
-/// A copy of the seed kept in the repository, so the comparison also runs in a clone that
-/// has no `../shared` beside it (CI's).
-const SEED_COPY: &str = "tests/data/seed-000_1a8ddf74c61b6c4e.txt";
+/// The article, beside the repository: CI checks out the shared folder next to the clone.
+const ARTICLE: &str = "../shared/seeds/000_1a8ddf74c61b6c4e.txt";
 
-/// The seed beside the repository when there is one (checked against the copy), else the copy.
-fn seed_path() -> PathBuf {
-    let shared = repo_root().join(SEED);
-    let copy = repo_root().join(SEED_COPY);
-    if shared.exists() {
-        let (a, b) = (std::fs::read(&shared), std::fs::read(&copy));
-        assert!(
-            matches!((&a, &b), (Ok(a), Ok(b)) if a == b),
-            "{} differs from the seed {}",
-            copy.display(),
-            shared.display()
-        );
-        shared
-    } else {
-        copy
-    }
+/// The article's text; fails the test, saying where it looked, when it is not there.
+fn article() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(ARTICLE);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read the article that scripts/sub.py and scripts/pub.py come from, \
+             expected at {} (the shared folder beside the repository): {e}",
+            path.display()
+        )
+    })
 }
 
 /// The contents of every ```python fenced block, each line with its newline.
@@ -70,14 +69,12 @@ fn pub_py() -> PathBuf {
 }
 
 #[test]
-fn seed_scripts_are_byte_for_byte_the_articles_python_blocks() {
-    let seed = std::fs::read_to_string(seed_path())
-        .unwrap_or_else(|e| panic!("cannot read the seed {}: {e}", seed_path().display()));
-    let blocks = python_blocks(&seed);
+fn scripts_are_byte_for_byte_the_articles_python_blocks() {
+    let blocks = python_blocks(&article());
     assert_eq!(
         blocks.len(),
         2,
-        "the seed should have exactly two ```python blocks"
+        "the article should have exactly two ```python blocks"
     );
     assert!(
         blocks[0].starts_with("# sub.py\n"),
@@ -126,7 +123,7 @@ fn publish_until_received(p: &mut Proc, peer: &mut Peer, payload: &str) {
 }
 
 fn run_sub_py(redirect: Vec<String>, broker_port: u16) {
-    let dir = TempDir::new("seed-sub");
+    let dir = TempDir::new("article-sub");
     let mut p = Pymqtt::new()
         .cwd(dir.path())
         .args(redirect)
@@ -189,7 +186,7 @@ fn pub_py_publishes_through_broker_flag_on_mosquitto() {
     let m = Mosquitto::start();
     let mut peer = Peer::connect(m.port(), "mqttx-sub");
     peer.subscribe(TOPIC, QoS::AtLeastOnce);
-    let dir = TempDir::new("seed-pub");
+    let dir = TempDir::new("article-pub");
     let mut p = Pymqtt::new()
         .cwd(dir.path())
         .args(["--broker", &m.addr()])
@@ -224,7 +221,7 @@ fn pub_py_publishes_through_broker_flag_on_mosquitto() {
 #[test]
 fn pub_py_publishes_through_local_broker() {
     let port = free_port();
-    let dir = TempDir::new("seed-pub-local");
+    let dir = TempDir::new("article-pub-local");
     let mut p = Pymqtt::new()
         .cwd(dir.path())
         .arg(format!("--local-broker={port}"))
@@ -245,7 +242,7 @@ fn pub_py_publishes_through_local_broker() {
 #[test]
 fn pub_py_to_sub_py_through_sub_py_local_broker() {
     let port = free_port();
-    let dir = TempDir::new("seed-both");
+    let dir = TempDir::new("article-both");
     let mut sub = Pymqtt::new()
         .cwd(dir.path())
         .arg(format!("--local-broker={port}"))

@@ -1,10 +1,17 @@
 //! Broker-side session state: clean_session=False resume, and the last will.
 
+#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;
 
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::Mosquitto;
+use support::deadlines::{WAIT, wait_until};
+use support::peers::{Peer, text};
+use support::processes::Pymqtt;
+use support::scripts::{TempDir, script_for_port, unique_id};
 
 const RUN: Duration = Duration::from_secs(30);
 

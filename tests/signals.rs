@@ -4,12 +4,16 @@
 //! The 3 s bound is a responsiveness check (a blocked native call that ignores Ctrl-C hangs
 //! for ever), not a performance figure.
 
+#[allow(dead_code)]
 mod support;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use support::*;
+use support::brokers::{Mosquitto, free_port};
+use support::deadlines::{WAIT, wait_until};
+use support::processes::{Proc, Pymqtt, assert_exit_code};
+use support::scripts::{TempDir, repo_root, script_for_port};
 
 const PROMPT: Duration = Duration::from_secs(3);
 

@@ -3,13 +3,15 @@
 //! expectations, `--update`, `--junit`, parallel runs, and the seed scripts in this
 //! repository.
 
+#[allow(dead_code)]
 mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
+use support::processes::{Finished, Pymqtt};
+use support::scripts::{TempDir, repo_root};
 use support::tty::TtyCommand;
-use support::{Finished, Pymqtt, TempDir, repo_root};
 
 /// Long enough for any of these runs; only a broken runner takes it.
 const RUN: Duration = Duration::from_secs(60);

@@ -2,12 +2,18 @@
 //! TLS listeners (plain, and requiring client certificates), with certificates made by the
 //! test; every failure gives its clear error and nothing hangs.
 
+#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;
 
-use support::certs::{Issued, TestPki, py_path};
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::{Mosquitto, MosquittoConfig, free_port};
+use support::certs::{Issued, TestPki};
+use support::peers::{Peer, text};
+use support::processes::{Pymqtt, assert_exit_code};
+use support::scripts::{TempDir, fill, py_path, unique_id};
 
 const RUN: Duration = Duration::from_secs(30);
 

@@ -5,6 +5,7 @@
 //! No sleeping and hoping: `pymqtt sub -d` reports each acknowledged subscription on stderr and
 //! `mosquitto_sub -d` prints "Subscribed (mid: ...)", and the tests publish only after that.
 
+#[allow(dead_code)]
 mod support;
 
 use std::ffi::OsString;
@@ -13,7 +14,14 @@ use std::os::unix::ffi::OsStringExt;
 use std::process::Command;
 use std::time::Duration;
 
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::{Mosquitto, MosquittoConfig, free_port, start_embedded_broker};
+use support::deadlines::{WAIT, wait_until};
+use support::mosquitto_clients::mosquitto_pub;
+use support::peers::Peer;
+use support::processes::{Finished, Proc, Pymqtt, assert_exit_code};
+use support::scripts::{TempDir, repo_root, unique_id};
 
 const SEED_TOPIC: &str = "raspberry/mqtt";
 const CONNECTED: &str = r#"Connected to MQTT Broker "broker.emqx.io""#;

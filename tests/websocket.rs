@@ -1,12 +1,18 @@
 //! MQTT over WebSocket: `server="ws://..."`/`"wss://..."`, `--broker ws://...`, and the embedded
 //! broker's WebSocket listener (`pymqtt broker --ws-port`).
 
+#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;
 
-use support::certs::{TestPki, py_path};
-use support::*;
+use rumqttc::QoS;
+
+use support::brokers::{Mosquitto, MosquittoConfig, free_port};
+use support::certs::TestPki;
+use support::peers::{Peer, text};
+use support::processes::{Proc, Pymqtt, assert_exit_code};
+use support::scripts::{TempDir, fill, py_path, unique_id};
 
 const RUN: Duration = Duration::from_secs(30);
 

@@ -8,7 +8,7 @@ use rcgen::{
     KeyPair, KeyUsagePurpose, date_time_ymd,
 };
 
-use super::TempDir;
+use super::scripts::TempDir;
 
 /// A certificate file and its key file.
 pub struct Issued {
@@ -106,9 +106,4 @@ impl TestPki {
         }
         lines
     }
-}
-
-/// A Python literal for a path.
-pub fn py_path(p: &std::path::Path) -> String {
-    format!("{:?}", p.display().to_string())
 }

@@ -17,7 +17,8 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::{TempDir, json_str};
+use super::json::json_str;
+use super::scripts::TempDir;
 
 /// micropython-lib's hash prefix length.
 const SHORT_HASH_LEN: usize = 8;

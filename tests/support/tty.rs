@@ -16,7 +16,9 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{TempDir, WAIT, bin, unique_id};
+use super::deadlines::WAIT;
+use super::processes::bin;
+use super::scripts::{TempDir, unique_id};
 
 /// The prompts the REPL shows.
 const PROMPTS: [&str; 3] = [">>>", "...", "==="];

@@ -1,2 +1,0 @@
-# The package of micropython-lib's umqtt.simple 1.8.0 (simple.py), renamed so that it does not
-# shadow pymqtt's native umqtt.
