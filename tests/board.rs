@@ -3,11 +3,16 @@
 //! after an error, timers that fire while the script computes. Checked on the wire with an
 //! independent client against mosquitto, and on the board's trace.
 
+#[allow(dead_code)]
 mod support;
 
 use std::time::Duration;
 
-use support::{Mosquitto, Peer, Pymqtt, QoS, TempDir, fill, text, unique_id};
+use rumqttc::QoS;
+use support::brokers::Mosquitto;
+use support::peers::{Peer, text};
+use support::processes::Pymqtt;
+use support::scripts::{TempDir, fill, unique_id};
 
 const RUN: Duration = Duration::from_secs(30);
 

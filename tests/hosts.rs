@@ -2,12 +2,16 @@
 //! own open connections, so two hosts running scripts side by side, on two threads, each reach
 //! only their own broker.
 
+#[allow(dead_code)]
 mod support;
 
 use std::thread;
 
 use pymqtt::{BrokerAddress, ExitStatus, Host, Program};
-use support::{Mosquitto, Peer, QoS, text, unique_id};
+use rumqttc::QoS;
+use support::brokers::Mosquitto;
+use support::peers::{Peer, text};
+use support::scripts::unique_id;
 
 #[test]
 fn two_hosts_on_two_threads_each_reach_only_their_own_broker() {
