@@ -371,19 +371,22 @@ impl OpenConnections {
         open.push(Arc::downgrade(&connection.shared));
     }
 
+    /// The connections that still exist (taken out of the lock, which their work must not hold).
+    fn alive(&self) -> Vec<Arc<Shared>> {
+        self.open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect()
+    }
+
     /// Fails every open connection from outside, as a network gone dead would (the virtual
     /// board's Wi-Fi dropped): whatever drives one next reports `e`, and nothing more reaches
     /// its broker. The sockets stay open until the connections are dropped, so a broker notices
     /// only when keepalive runs out, as with a real drop.
     pub fn cut_all(&self, e: &MqttError) {
-        let open: Vec<Arc<Shared>> = self
-            .open
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .filter_map(Weak::upgrade)
-            .collect();
-        for shared in open {
+        for shared in self.alive() {
             *shared.cut.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
             shared.give_way.notify_one();
         }
@@ -394,14 +397,8 @@ impl OpenConnections {
     /// right after `publish()` loses nothing. Returns the failures, with the broker they
     /// concern.
     pub fn flush(&self) -> Vec<MqttError> {
-        let open: Vec<Arc<Shared>> = self
-            .open
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        self.alive()
             .iter()
-            .filter_map(Weak::upgrade)
-            .collect();
-        open.iter()
             .filter(|shared| !shared.closed.load(Ordering::SeqCst))
             .filter_map(|shared| shared.flush(FLUSH_TIMEOUT).err())
             .collect()
