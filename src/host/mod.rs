@@ -9,6 +9,7 @@
 //! - [`hooks`]: what a test harness hears from a script, and its stop request
 //! - [`redirect`]: `--broker`, applied to a client's settings
 //! - [`micropython_path`]: `sys.path` as MicroPython's unix port sets it
+//! - [`source`]: program text as MicroPython's lexer reads it (tabs in indentation, CRLF)
 //!
 //! ```no_run
 //! use pymqtt::{Host, Program};
@@ -21,6 +22,7 @@
 //! std::process::exit(status.code());
 //! ```
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +37,7 @@ use rustpython_vm::{
 pub mod hooks;
 pub(crate) mod micropython_path;
 pub mod redirect;
+pub(crate) mod source;
 pub(crate) mod state;
 
 use std::sync::Arc;
@@ -279,17 +282,20 @@ fn run_program(
     source: Option<String>,
     scope: &Scope,
 ) -> PyResult<()> {
+    // Read as MicroPython reads source: tabs in indentation, CRLF line endings.
+    let text = source.as_deref().map(source::normalise);
+    let respelled = matches!(text, Some(Cow::Owned(_)));
+    let source = text.as_deref().unwrap_or_default();
     match program {
         Program::File(path) => {
             vm.insert_sys_path(vm.new_pyobj(script_dir(path)))?;
             let path = path.display().to_string();
+            if respelled {
+                show_in_tracebacks(vm, &path, source);
+            }
             let code = vm
-                .compile(
-                    source.as_deref().unwrap_or_default(),
-                    rustpython_vm::compiler::Mode::Exec,
-                    path.clone(),
-                )
-                .map_err(|err| err.into_pyexception(vm, source.as_deref()))?;
+                .compile(source, rustpython_vm::compiler::Mode::Exec, path.clone())
+                .map_err(|err| err.into_pyexception(vm, Some(source)))?;
             scope.globals.set_item("__file__", vm.new_pyobj(path), vm)?;
             vm.run_code_obj(code, scope.clone()).map(drop)
         }
@@ -300,8 +306,7 @@ fn run_program(
             } else {
                 "<string>"
             };
-            vm.run_string(scope.clone(), source.as_deref().unwrap_or_default(), name)
-                .map(drop)
+            vm.run_string(scope.clone(), source, name).map(drop)
         }
         Program::Module(module) => {
             let cwd = std::env::current_dir()
@@ -315,6 +320,15 @@ fn run_program(
             repl(vm, scope.clone())
         }
     }
+}
+
+/// Tracebacks show the lines of the file at `path` as `source`, the text compiled, while the
+/// file is unchanged, so that their carets line up with the respelled indentation.
+fn show_in_tracebacks(vm: &VirtualMachine, path: &str, source: &str) {
+    // Only what a traceback shows depends on it: if this fails, they show the file as it is.
+    let _ = vm
+        .import("_micropython_source", 0)
+        .and_then(|module| vm.call_method(&module, "show_in_tracebacks", (path, source)));
 }
 
 /// The script's folder, for `sys.path[0]`.
