@@ -1,8 +1,10 @@
 //! Source text that MicroPython accepts runs unchanged: indentation mixing tabs and spaces
 //! (a tab moves to the next multiple of 8 columns, no TabError), CRLF and CR line endings,
-//! in every way a program arrives (a file, `-c`, stdin, `-m`, an imported module).
+//! in every way a program arrives (a file, `-c`, stdin, `-m`, an imported module), and
+//! `bytes.format()` building an MQTT topic that an independent client receives.
 //!
-//! tests/micropython/source_tabs.py covers the rules line by line; these cover the ways in.
+//! tests/micropython/source_tabs.py and bytes_format.py cover the rules line by line; these
+//! cover the ways in.
 
 mod support;
 
@@ -98,4 +100,36 @@ fn inconsistent_dedent_is_an_indentation_error() {
         run.describe()
     );
     assert!(run.stderr.contains("line 3"), "{}", run.describe());
+}
+
+#[test]
+fn a_topic_built_with_bytes_format_reaches_mosquitto() {
+    let broker = Mosquitto::start();
+    let prefix = unique_id("fmt");
+    let mut peer = Peer::connect(broker.port(), &unique_id("peer"));
+    peer.subscribe(&format!("{prefix}/home/+/state"), QoS::AtLeastOnce);
+
+    let script = fill(
+        "from umqtt.simple import MQTTClient\n\
+         \n\
+         PREFIX = b'@PREFIX@'\n\
+         c = MQTTClient(b'{}-sensor'.format('@PREFIX@'), '127.0.0.1', port=@PORT@)\n\
+         c.connect()\n\
+         for room, value in (('kitchen', 21.5), ('hall', 19)):\n\
+         \ttopic = PREFIX + b'/home/{}/state'.format(room)\n\
+         \tc.publish(topic, b'{}'.format(value), qos=1)\n\
+         \tprint('sent', topic)\n\
+         c.disconnect()\n",
+        &[("PREFIX", &prefix), ("PORT", &broker.port().to_string())],
+    );
+    let dir = TempDir::new("bytes-format-topic");
+    let run = Pymqtt::script(&dir, "main.py", &script).run(WAIT);
+    run.assert_code(0);
+    run.assert_stdout_has_line(&format!("sent b'{prefix}/home/kitchen/state'"));
+
+    for (room, value) in [("kitchen", "21.5"), ("hall", "19")] {
+        let publish = peer.expect_publish(&format!("the {room} reading"));
+        assert_eq!(publish.topic, format!("{prefix}/home/{room}/state"));
+        assert_eq!(text(&publish), value);
+    }
 }

@@ -7,6 +7,7 @@
 //!   first imported;
 //! - `sys.print_exception()` ([`traceback`]);
 //! - `const` as a built-in name, as MicroPython's parser knows it without an import;
+//! - `bytes.format()`, and bytes formatted with a spec as their contents ([`bytes_format`]);
 //! - modules imported from files read as MicroPython reads source, tabs in indentation and
 //!   CRLF line endings ([`source`], pylib/_micropython_source.py);
 //! - MicroPython's import rules (pylib/_micropython_imports.py): `utime`, `ujson`, ... are the
@@ -18,6 +19,7 @@
 //! Rust (those called in loops, and those reading the host's numbers) live in one native
 //! module, `_micropython_native`, and are copied from there to where scripts look for them.
 
+mod bytes_format;
 mod memory;
 mod source;
 mod ticks;
@@ -49,9 +51,9 @@ mod native {
 }
 
 /// Adds MicroPython's names to the interpreter, before the program runs: the native
-/// functions to the modules already loaded (`time`, `sys`, `builtins`), the import rules
-/// to `sys.meta_path` (which add the rest when `gc` and `socket` are first imported), and the
-/// source respelling to importlib's loader.
+/// functions to the modules already loaded (`time`, `sys`, `builtins`), the methods to
+/// `bytes`, the import rules to `sys.meta_path` (which add the rest when `gc` and `socket`
+/// are first imported), and the source respelling to importlib's loader.
 ///
 /// It goes around importlib (whose Python code costs more than all of this): the modules are
 /// built-in or frozen, and `time` is loaded already.
@@ -72,6 +74,7 @@ pub(crate) fn install(vm: &VirtualMachine) -> PyResult<()> {
         // A stop request must reach a script in a long sleep (see host::hooks).
         time.set_attr("sleep", native.get_attr("sleep", vm)?, vm)?;
     }
+    bytes_format::install(vm);
     import::import_frozen(vm, "_micropython_imports")?;
     import::import_frozen(vm, "_micropython_source")?;
     Ok(())
