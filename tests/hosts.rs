@@ -72,3 +72,19 @@ fn two_hosts_on_two_threads_each_reach_only_their_own_broker() {
         );
     }
 }
+
+#[test]
+fn every_host_in_a_process_has_micropythons_bytes_format() {
+    // The built-in types belong to the process, so pymqtt adds `bytes.format` once; hosts
+    // started after it, and alongside each other, all have it.
+    let check = "import sys\n\
+                 ok = b'home/{}/state'.format('hall') == b'home/hall/state'\n\
+                 ok = ok and '{:s}'.format(b'ab') == 'ab' and '{}'.format(b'ab') == \"b'ab'\"\n\
+                 sys.exit(0 if ok else 3)\n";
+    let run = move || Host::builder().build().run(&Program::Source(check.into()));
+    assert_eq!(run(), ExitStatus::SUCCESS);
+    let threads: Vec<_> = (0..2).map(|_| thread::spawn(run)).collect();
+    for thread in threads {
+        assert_eq!(thread.join().unwrap(), ExitStatus::SUCCESS);
+    }
+}

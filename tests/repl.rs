@@ -260,6 +260,17 @@ fn ctrl_e_paste_mode_runs_a_block() {
 }
 
 #[test]
+fn a_paste_indented_with_tabs_and_spaces_runs_as_on_micropython() {
+    let tty = repl();
+    tty.key_then_prompt("C-e");
+    // A tab is 8 columns, so the last `return` closes the `if` (CPython: TabError).
+    tty.paste("def pick(x):\n\tif x:\n\t\treturn 'tab'\n        return 'spaces'\nprint('picked', pick(0), pick(1))\n");
+    tty.wait_for_text("print('picked', pick(0), pick(1))");
+    let screen = tty.key_then_prompt("C-d");
+    assert!(screen.lines().any(|l| l == "picked spaces tab"), "{screen}");
+}
+
+#[test]
 fn a_paste_at_the_prompt_runs_statement_by_statement() {
     let tty = repl();
     // A terminal paste (bracketed): a block, then a statement at column 0 that ends it.

@@ -9,6 +9,7 @@
 //! - [`hooks`]: what a test harness hears from a script, and its stop request
 //! - [`redirect`]: `--broker`, applied to a client's settings
 //! - [`micropython_path`]: `sys.path` as MicroPython's unix port sets it
+//! - [`source`]: program text as MicroPython's lexer reads it (tabs in indentation, CRLF)
 //!
 //! ```no_run
 //! use pymqtt::{Host, Program};
@@ -21,6 +22,7 @@
 //! std::process::exit(status.code());
 //! ```
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +37,7 @@ use rustpython_vm::{
 pub mod hooks;
 pub(crate) mod micropython_path;
 pub mod redirect;
+pub(crate) mod source;
 pub(crate) mod state;
 
 use std::sync::Arc;
@@ -332,12 +335,17 @@ fn load(program: &Program) -> Result<Option<String>, String> {
 /// What a board runs at power-up, in order, from its folder.
 pub const BOOT_SEQUENCE: [&str; 2] = ["boot.py", "main.py"];
 
-/// Compiles and runs the file at `path` (whose text is `source`) in `scope`.
-fn run_file(vm: &VirtualMachine, path: &Path, source: &str, scope: &Scope) -> PyResult<()> {
+/// Compiles and runs the file at `path` (whose text is `text`) in `scope`, reading it as
+/// MicroPython reads source (tabs in indentation, CR line endings).
+fn run_file(vm: &VirtualMachine, path: &Path, text: &str, scope: &Scope) -> PyResult<()> {
+    let source = source::normalise(text);
     let path = path.display().to_string();
+    if matches!(source, Cow::Owned(_)) {
+        show_in_tracebacks(vm, &path, &source);
+    }
     let code = vm
-        .compile(source, rustpython_vm::compiler::Mode::Exec, path.clone())
-        .map_err(|err| err.into_pyexception(vm, Some(source)))?;
+        .compile(&source, rustpython_vm::compiler::Mode::Exec, path.clone())
+        .map_err(|err| err.into_pyexception(vm, Some(&source)))?;
     scope.globals.set_item("__file__", vm.new_pyobj(path), vm)?;
     vm.run_code_obj(code, scope.clone()).map(drop)
 }
@@ -348,10 +356,14 @@ fn run_program(
     source: Option<String>,
     scope: &Scope,
 ) -> PyResult<()> {
+    let raw = source.as_deref().unwrap_or_default();
+    // Read as MicroPython reads source: tabs in indentation, CRLF line endings.
+    let source = source::normalise(raw);
+    let source = source.as_ref();
     match program {
         Program::File(path) => {
             vm.insert_sys_path(vm.new_pyobj(script_dir(path)))?;
-            run_file(vm, path, source.as_deref().unwrap_or_default(), scope)
+            run_file(vm, path, raw, scope)
         }
         Program::Folder(dir) => {
             vm.insert_sys_path(vm.new_pyobj(dir.display().to_string()))?;
@@ -360,10 +372,10 @@ fn run_program(
                 if !path.is_file() {
                     continue;
                 }
-                let source = std::fs::read_to_string(&path).map_err(|e| {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
                     vm.new_os_error(format!("can't open file '{}': {e}", path.display()))
                 })?;
-                run_file(vm, &path, &source, scope)?;
+                run_file(vm, &path, &text, scope)?;
             }
             Ok(())
         }
@@ -374,8 +386,7 @@ fn run_program(
             } else {
                 "<string>"
             };
-            vm.run_string(scope.clone(), source.as_deref().unwrap_or_default(), name)
-                .map(drop)
+            vm.run_string(scope.clone(), source, name).map(drop)
         }
         Program::Module(module) => {
             let cwd = std::env::current_dir()
@@ -389,6 +400,15 @@ fn run_program(
             repl(vm, scope.clone())
         }
     }
+}
+
+/// Tracebacks show the lines of the file at `path` as `source`, the text compiled, while the
+/// file is unchanged, so that their carets line up with the respelled indentation.
+fn show_in_tracebacks(vm: &VirtualMachine, path: &str, source: &str) {
+    // Only what a traceback shows depends on it: if this fails, they show the file as it is.
+    let _ = vm
+        .import("_micropython_source", 0)
+        .and_then(|module| vm.call_method(&module, "show_in_tracebacks", (path, source)));
 }
 
 /// The script's folder, for `sys.path[0]`.

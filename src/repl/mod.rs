@@ -206,6 +206,7 @@ impl Session<'_> {
 
     /// An unfinished statement that more lines cannot fix (see [`input::fails_early`]).
     fn fails_early(&self, statement: &str) -> bool {
+        let statement = &*crate::host::source::normalise(statement);
         match self
             .vm
             .compile(statement, Mode::Single, "<stdin>".to_owned())
@@ -222,6 +223,8 @@ impl Session<'_> {
     /// drops the queued lines (the rest of a paste): Ctrl-C stops it all.
     fn execute(&mut self, source: &str, mode: Mode) -> PyResult<bool> {
         let vm = self.vm;
+        // Read as MicroPython reads source: a block pasted with tab indentation runs.
+        let source = &*crate::host::source::normalise(source);
         let result = match vm.compile(source, mode, "<stdin>".to_owned()) {
             Ok(code) => vm.run_code_obj(code, self.scope.clone()).map(drop),
             Err(err) => Err(err.into_pyexception(vm, Some(source))),

@@ -7,6 +7,9 @@
 //!   first imported;
 //! - `sys.print_exception()` ([`traceback`]);
 //! - `const` as a built-in name, as MicroPython's parser knows it without an import;
+//! - `bytes.format()`, and bytes formatted with a spec as their contents ([`bytes_format`]);
+//! - modules imported from files read as MicroPython reads source, tabs in indentation and
+//!   CRLF line endings ([`source`], pylib/_micropython_source.py);
 //! - MicroPython's import rules (pylib/_micropython_imports.py): `utime`, `ujson`, ... are the
 //!   built-in modules, `machine` is pymqtt's (pylib/_micropython_machine.py) unless the user
 //!   has one, and `socket` sockets gain MicroPython's stream methods
@@ -16,7 +19,9 @@
 //! Rust (those called in loops, and those reading the host's numbers) live in one native
 //! module, `_micropython_native`, and are copied from there to where scripts look for them.
 
+mod bytes_format;
 mod memory;
+mod source;
 mod ticks;
 mod traceback;
 
@@ -29,7 +34,12 @@ pub(crate) use native::module_def;
 /// pylib/_micropython_imports.py to `gc`, and pylib/micropython.py imports the rest.
 #[rustpython_vm::pymodule(
     name = "_micropython_native",
-    with(ticks::functions, memory::functions, traceback::functions)
+    with(
+        ticks::functions,
+        memory::functions,
+        traceback::functions,
+        source::functions
+    )
 )]
 mod native {
     /// `micropython.const(expr)`: `expr` itself. MicroPython's parser inlines it; here it is
@@ -41,8 +51,9 @@ mod native {
 }
 
 /// Adds MicroPython's names to the interpreter, before the program runs: the native
-/// functions to the modules already loaded (`time`, `sys`, `builtins`), and the import rules
-/// to `sys.meta_path` (which add the rest when `gc` and `socket` are first imported).
+/// functions to the modules already loaded (`time`, `sys`, `builtins`), the methods to
+/// `bytes`, the import rules to `sys.meta_path` (which add the rest when `gc` and `socket`
+/// are first imported), and the source respelling to importlib's loader.
 ///
 /// It goes around importlib (whose Python code costs more than all of this): the modules are
 /// built-in or frozen, and `time` is loaded already.
@@ -63,6 +74,8 @@ pub(crate) fn install(vm: &VirtualMachine) -> PyResult<()> {
         // A stop request must reach a script in a long sleep (see host::hooks).
         time.set_attr("sleep", native.get_attr("sleep", vm)?, vm)?;
     }
+    bytes_format::install(vm);
     import::import_frozen(vm, "_micropython_imports")?;
+    import::import_frozen(vm, "_micropython_source")?;
     Ok(())
 }
