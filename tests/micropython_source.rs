@@ -6,9 +6,15 @@
 //! tests/micropython/source_tabs.py and bytes_format.py cover the rules line by line; these
 //! cover the ways in.
 
+#[allow(dead_code)]
 mod support;
 
-use support::*;
+use rumqttc::QoS;
+use support::brokers::Mosquitto;
+use support::deadlines::WAIT;
+use support::peers::{Peer, text};
+use support::processes::{Finished, Pymqtt};
+use support::scripts::{TempDir, fill, unique_id};
 
 /// A board script: tab-indented blocks continued with spaces, as editors mix them.
 const TAB_SCRIPT: &str = "def f(n):\n\tif n > 1:\n\t        return n * f(n - 1)\n        return 1\n\nfor i in (3, 4):\n\tprint('f', i, f(i))\n";
