@@ -239,7 +239,7 @@ fn readings(value: &Spanned<Value>) -> Result<Readings, String> {
 
 fn hex(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
-    if text.is_empty() || text.len() % 2 != 0 {
+    if text.is_empty() || !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
