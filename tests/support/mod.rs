@@ -12,6 +12,7 @@
 
 pub mod certs;
 pub mod package_index;
+pub mod test_report;
 pub mod tty;
 
 use std::collections::{HashSet, VecDeque};
