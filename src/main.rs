@@ -207,15 +207,14 @@ fn board_config(file: Option<&Path>, program: &Program) -> Result<BoardConfig, S
     if let Some(file) = file {
         return BoardConfig::read(file);
     }
-    let beside = match program {
-        Program::File(path) => Some(script_folder(path).join("board.toml")),
-        Program::Folder(dir) => Some(dir.join("board.toml")),
-        _ => None,
+    let folder = match program {
+        Program::File(path) => script_folder(path),
+        Program::Folder(dir) => dir,
+        _ => return Ok(BoardConfig::default()),
     };
-    match beside.filter(|path| path.is_file()) {
-        Some(path) => BoardConfig::read(&path),
-        None => Ok(BoardConfig::default()),
-    }
+    Ok(BoardConfig::beside(folder)?
+        .map(|(config, _)| config)
+        .unwrap_or_default())
 }
 
 /// What to run and its `sys.argv`, as CPython and MicroPython decide them.

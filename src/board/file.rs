@@ -55,6 +55,9 @@ pub struct BoardConfig {
     pub i2c: Bus,
 }
 
+/// The board file a script's folder may hold.
+pub const BOARD_FILE: &str = "board.toml";
+
 /// How long joining a network takes when the file does not say.
 pub const DEFAULT_CONNECT_TIME: Duration = Duration::from_millis(300);
 
@@ -80,6 +83,16 @@ impl BoardConfig {
     /// a script runs on the default board as on the board it was written for.
     pub fn accepts_any_network(&self) -> bool {
         self.networks.is_empty()
+    }
+
+    /// The board file in `folder` (`board.toml`), if there is one. Only a file that is not
+    /// there means "none": one that cannot be read is a mistake to report.
+    pub fn beside(folder: &Path) -> Result<Option<(BoardConfig, std::path::PathBuf)>, String> {
+        let file = folder.join(BOARD_FILE);
+        if !file.exists() {
+            return Ok(None);
+        }
+        BoardConfig::read(&file).map(|config| Some((config, file)))
     }
 
     /// Reads and checks the board file at `path`.

@@ -222,7 +222,8 @@ impl Board {
                 None => false,
             }
         };
-        if changed || (value.is_some() && mode == Some(Mode::Out)) {
+        // Only a change is an event: `Pin(n, Pin.OUT, value=0)` on a low pin changes nothing.
+        if changed {
             self.emit(BoardEvent::Output {
                 pin: id.into(),
                 level: self.state().pins.get(id).output,

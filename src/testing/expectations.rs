@@ -1,10 +1,12 @@
-//! Checks what the script published against a `.wire` file's `expect` lines.
+//! Checks what the script did against a `.wire` file's `expect` lines.
 //!
-//! The `expect` lines, each repeated its count, form one sequence. The script's messages on
-//! topics that some `expect` line matches must be exactly that sequence, in that order;
-//! messages on other topics are recorded (for the report) but not judged.
+//! The `expect` lines, each repeated its count, form one sequence. What the script did that
+//! some `expect` line could match, its messages on topics an `expect TOPIC` line matches and
+//! its changes of pins an `expect pin` line names, must be exactly that sequence, in that
+//! order; messages on other topics and changes of other pins are recorded (for the report)
+//! but not judged. The order is the script's ([`super::script_order`] makes it so).
 
-use super::wire_spec::Expectation;
+use super::wire_spec::{Expectation, Expected};
 
 /// A message the script published, as the test broker saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,16 +27,46 @@ impl Published {
     }
 }
 
+/// Something the script did that an `expect` line may be about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Observed {
+    Message(Published),
+    /// The script changed an output pin's level (the pin by the board's id for it).
+    Output {
+        pin: String,
+        level: u8,
+    },
+}
+
+impl Observed {
+    /// As the `.wire` format would write it: `t/x 21.5`, `pin LED = 1`.
+    pub fn describe(&self) -> String {
+        match self {
+            Observed::Message(message) => message.describe(),
+            Observed::Output { pin, level } => format!("pin {pin} = {level}"),
+        }
+    }
+
+    fn as_deed(&self) -> String {
+        match self {
+            Observed::Message(message) => format!("the script published {}", message.describe()),
+            Observed::Output { pin, level } => format!("the script set pin {pin} to {level}"),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct ExpectationCheck {
     /// The expected sequence: each `expect` line, repeated its count.
     sequence: Vec<Expectation>,
     matched: usize,
     problems: Vec<String>,
-    published: Vec<Published>,
+    observed: Vec<Observed>,
 }
 
 impl ExpectationCheck {
+    /// `expects` with pins named by the board's ids
+    /// ([`WireSpec::resolve_pins`](super::wire_spec::WireSpec::resolve_pins)).
     pub fn new(expects: &[Expectation]) -> ExpectationCheck {
         let sequence = expects
             .iter()
@@ -44,82 +76,131 @@ impl ExpectationCheck {
             sequence,
             matched: 0,
             problems: Vec::new(),
-            published: Vec::new(),
+            observed: Vec::new(),
         }
     }
 
-    /// Takes the next message the script published.
-    pub fn observe(&mut self, message: Published) {
-        let judged = self
-            .sequence
-            .iter()
-            .any(|e| rumqttc::matches(&message.topic, &e.topic));
+    /// Takes the next thing the script did.
+    pub fn observe(&mut self, observed: Observed) {
+        let judged = self.sequence.iter().any(|e| concerns(e, &observed));
         if judged && self.problems.is_empty() {
             match self.sequence.get(self.matched) {
-                Some(expected) if accepts(expected, &message) => self.matched += 1,
+                Some(expected) if accepts(expected, &observed) => self.matched += 1,
                 Some(expected) => self.problems.push(format!(
-                    "line {}: expected message {} of {}, `{}`, but the script published {}",
+                    "line {}: expected {} {} of {}, `{}`, but {}",
                     expected.line,
+                    noun(expected),
                     self.matched + 1,
                     self.sequence.len(),
                     describe_expected(expected),
-                    message.describe()
+                    observed.as_deed()
                 )),
                 None => self.problems.push(format!(
-                    "the script published {} after all {} expected messages",
-                    message.describe(),
-                    self.sequence.len()
+                    "{} after all {} expected {}",
+                    observed.as_deed(),
+                    self.sequence.len(),
+                    self.plural_noun()
                 )),
             }
         }
-        self.published.push(message);
+        self.observed.push(observed);
     }
 
-    /// Every expected message was published, and nothing judged went wrong.
+    /// Everything expected happened, and nothing judged went wrong.
     pub fn met(&self) -> bool {
         self.matched == self.sequence.len() && self.problems.is_empty()
     }
 
-    /// A wrong or extra message was published: the test has failed, whatever comes next.
+    /// Something wrong or extra happened: the test has failed, whatever comes next.
     pub fn failed(&self) -> bool {
         !self.problems.is_empty()
     }
 
-    /// The wrong and extra messages, described.
+    /// The wrong and extra messages and pin changes, described.
     pub fn problems(&self) -> &[String] {
         &self.problems
     }
 
-    /// The next expected message that has not come (while nothing went wrong).
+    /// The next expected step that has not come (while nothing went wrong).
     pub fn missing(&self) -> Option<String> {
         let next = self.sequence.get(self.matched).filter(|_| !self.failed())?;
+        let verb = match next.what {
+            Expected::Message { .. } => "published",
+            Expected::Output { .. } => "made",
+        };
         Some(format!(
-            "line {}: the script has not published message {} of {}, `{}`",
+            "line {}: the script has not {verb} {} {} of {}, `{}`",
             next.line,
+            noun(next),
             self.matched + 1,
             self.sequence.len(),
             describe_expected(next)
         ))
     }
 
-    /// Everything the script published, in order.
-    pub fn published(&self) -> &[Published] {
-        &self.published
+    /// Everything the script did, in order.
+    pub fn observed(&self) -> &[Observed] {
+        &self.observed
+    }
+
+    /// What the sequence is made of, for "after all N expected ...".
+    fn plural_noun(&self) -> &'static str {
+        let messages = self
+            .sequence
+            .iter()
+            .any(|e| matches!(e.what, Expected::Message { .. }));
+        let outputs = self
+            .sequence
+            .iter()
+            .any(|e| matches!(e.what, Expected::Output { .. }));
+        match (messages, outputs) {
+            (true, true) => "messages and pin changes",
+            (false, true) => "pin changes",
+            _ => "messages",
+        }
     }
 }
 
-fn accepts(expected: &Expectation, message: &Published) -> bool {
-    rumqttc::matches(&message.topic, &expected.topic)
-        && expected
-            .payload
-            .as_ref()
-            .is_none_or(|payload| *payload == message.payload)
+/// Whether `observed` is the kind of thing `expected` judges (its topic, its pin).
+fn concerns(expected: &Expectation, observed: &Observed) -> bool {
+    match (&expected.what, observed) {
+        (Expected::Message { topic, .. }, Observed::Message(message)) => {
+            rumqttc::matches(&message.topic, topic)
+        }
+        (Expected::Output { pin, .. }, Observed::Output { pin: changed, .. }) => pin == changed,
+        _ => false,
+    }
+}
+
+fn accepts(expected: &Expectation, observed: &Observed) -> bool {
+    concerns(expected, observed)
+        && match (&expected.what, observed) {
+            (Expected::Message { payload, .. }, Observed::Message(message)) => payload
+                .as_ref()
+                .is_none_or(|payload| *payload == message.payload),
+            (Expected::Output { level, .. }, Observed::Output { level: set, .. }) => level == set,
+            _ => false,
+        }
+}
+
+fn noun(e: &Expectation) -> &'static str {
+    match e.what {
+        Expected::Message { .. } => "message",
+        Expected::Output { .. } => "pin change",
+    }
 }
 
 fn describe_expected(e: &Expectation) -> String {
-    match &e.payload {
-        Some(payload) => format!("{} {}", e.topic, show_payload(payload)),
-        None => format!("{} *", e.topic),
+    match &e.what {
+        Expected::Message {
+            topic,
+            payload: Some(payload),
+        } => format!("{topic} {}", show_payload(payload)),
+        Expected::Message {
+            topic,
+            payload: None,
+        } => format!("{topic} *"),
+        Expected::Output { pin, level } => format!("pin {pin} = {level}"),
     }
 }
 
@@ -161,18 +242,29 @@ pub fn show_payload(payload: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::board::BoardKind;
     use crate::testing::wire_spec::parse;
 
-    fn published(topic: &str, payload: &str) -> Published {
-        Published {
+    fn published(topic: &str, payload: &str) -> Observed {
+        Observed::Message(Published {
             topic: topic.into(),
             payload: payload.as_bytes().to_vec(),
             retain: false,
+        })
+    }
+
+    fn output(pin: &str, level: u8) -> Observed {
+        Observed::Output {
+            pin: pin.into(),
+            level,
         }
     }
 
+    /// The check of `spec`'s expectations, on the default board (a Pico W).
     fn check(spec: &str) -> ExpectationCheck {
-        ExpectationCheck::new(&parse(spec).unwrap().expects)
+        let mut spec = parse(spec).unwrap();
+        spec.resolve_pins(BoardKind::default_kind()).unwrap();
+        ExpectationCheck::new(&spec.expects)
     }
 
     #[test]
@@ -184,7 +276,7 @@ mod tests {
         c.observe(published("a/c", "x"));
         c.observe(published("a/d", "y"));
         assert!(c.met(), "{:?}", c.missing());
-        assert_eq!(c.published().len(), 4);
+        assert_eq!(c.observed().len(), 4);
     }
 
     #[test]
@@ -201,7 +293,7 @@ mod tests {
         c.observe(published("t", "one"));
         c.observe(published("t", "one"));
         assert!(c.failed());
-        assert!(c.problems()[0].contains("after all 1 expected"));
+        assert!(c.problems()[0].contains("after all 1 expected messages"));
     }
 
     #[test]
@@ -213,6 +305,70 @@ mod tests {
         assert!(
             missing.contains("not published message 2 of 2, `t two`"),
             "{missing}"
+        );
+    }
+
+    #[test]
+    fn pin_changes_take_part_in_the_same_order_with_their_counts() {
+        let spec = "expect sensors/temp *\nexpect pin LED = 1\nexpect pin GP15 = 0 x2\n";
+        let mut c = check(spec);
+        c.observe(published("sensors/temp", "21.5"));
+        c.observe(output("3", 1));
+        c.observe(output("LED", 1));
+        c.observe(output("15", 0));
+        assert!(!c.met());
+        assert_eq!(
+            c.missing().unwrap(),
+            "line 3: the script has not made pin change 4 of 4, `pin 15 = 0`"
+        );
+        c.observe(output("15", 0));
+        assert!(c.met(), "{:?}", c.problems());
+        assert_eq!(c.observed().len(), 5, "pin 3 is recorded, not judged");
+
+        // The LED before the message: the order is wrong.
+        let mut c = check(spec);
+        c.observe(output("LED", 1));
+        assert_eq!(
+            c.problems(),
+            [
+                "line 1: expected message 1 of 4, `sensors/temp *`, but the script set pin LED \
+              to 1"
+            ]
+        );
+
+        // The right pin at the wrong level, and a change too many.
+        let mut c = check(spec);
+        c.observe(published("sensors/temp", "21.5"));
+        c.observe(output("LED", 0));
+        assert_eq!(
+            c.problems(),
+            [
+                "line 2: expected pin change 2 of 4, `pin LED = 1`, but the script set pin LED \
+              to 0"
+            ]
+        );
+        let mut c = check("expect pin LED = 1\n");
+        c.observe(output("LED", 1));
+        c.observe(output("LED", 0));
+        assert_eq!(
+            c.problems(),
+            ["the script set pin LED to 0 after all 1 expected pin changes"]
+        );
+    }
+
+    #[test]
+    fn a_message_judged_by_no_line_does_not_disturb_the_pins() {
+        let mut c = check("expect pin LED = 1\nexpect pin LED = 0\n");
+        c.observe(output("LED", 1));
+        c.observe(published("status", "on"));
+        c.observe(output("LED", 0));
+        assert!(c.met(), "{:?}", c.problems());
+        assert_eq!(
+            c.observed()
+                .iter()
+                .map(Observed::describe)
+                .collect::<Vec<_>>(),
+            ["pin LED = 1", "status on", "pin LED = 0"]
         );
     }
 

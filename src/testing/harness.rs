@@ -1,20 +1,25 @@
 //! One test, inside the process that runs its script (`pymqtt test` starts one such process
 //! per test): a private embedded broker, an independent MQTT client on it that sends the
-//! `.wire` stimuli and watches what the script publishes, and the script itself, redirected
-//! to that broker. The verdict on the wire goes to a report file for the runner.
+//! `.wire` stimuli and watches what the script publishes, the virtual board the script runs
+//! on (its `board.toml`, or the default board), whose inputs the test drives and whose
+//! outputs it watches, and the script itself, redirected to that broker. The verdict goes to
+//! a report file for the runner.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use rumqttc::{Client, Event, Incoming, MqttOptions, QoS};
 
-use super::expectations::{ExpectationCheck, Published};
+use super::expectations::{ExpectationCheck, Observed, Published};
 use super::report_file::{HarnessReport, HowItEnded};
 use super::schedule::Schedule;
-use super::wire_spec::{Stimulus, WireSpec};
+use super::script_order::ScriptOrder;
+use super::wire_spec::{Action, Stimulus, WireSpec};
+use crate::board::{Board, BoardConfig, BoardEvent};
 use crate::broker::EmbeddedBroker;
 use crate::host::{Hooks, ScriptEvent};
 use crate::{BrokerAddress, ExitStatus, Host, Program};
@@ -23,12 +28,19 @@ use crate::{BrokerAddress, ExitStatus, Host, Program};
 const SETTLE: Duration = Duration::from_secs(1);
 /// How long setting up the broker and the watching client may take.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(10);
+/// The board file a test's script runs on, beside it (else the default board).
+use crate::board::file::BOARD_FILE;
 
 /// What the harness thread hears about.
 enum Input {
     Script(ScriptEvent),
     /// A message the watching client received.
     Wire(Published),
+    /// The script changed an output pin's level (the board's event).
+    Output {
+        pin: String,
+        level: u8,
+    },
     WatcherFailed(String),
     ScriptEnded,
 }
@@ -52,6 +64,13 @@ pub fn run_from_command_line(
         HarnessReport::error("no script to run".into()).write(report);
         return ExitStatus::CANNOT_OPEN;
     };
+    let (spec, board) = match on_its_board(Path::new(script), spec, wire) {
+        Ok(ready) => ready,
+        Err(message) => {
+            HarnessReport::error(message).write(report);
+            return ExitStatus::CANNOT_OPEN;
+        }
+    };
     let limit = limit
         .and_then(|l| Duration::try_from_secs_f64(l).ok())
         .unwrap_or(super::runner::DEFAULT_LIMIT);
@@ -59,17 +78,73 @@ pub fn run_from_command_line(
         Path::new(script),
         script_and_args.to_vec(),
         spec,
+        Arc::new(board),
         limit,
         report,
     )
 }
 
-/// Runs `script` as one test and writes the wire verdict to `report`. Returns the script's
-/// exit status (2 when the test could not be set up; the report says why).
+/// What a test's script is run as: a `main.py` with a `boot.py` beside it is a board's
+/// folder, run as the board powers up (boot.py, then main.py); anything else is a script.
+fn program_of(script: &Path) -> Program {
+    let folder = script.parent().unwrap_or(Path::new(""));
+    let is_main = script.file_name().is_some_and(|name| name == "main.py");
+    if is_main && folder.join("boot.py").is_file() {
+        let folder = if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        };
+        Program::Folder(folder.to_path_buf())
+    } else {
+        Program::File(script.to_path_buf())
+    }
+}
+
+/// The board `script` runs on (the `board.toml` beside it, else the default board), and
+/// `spec` with its pins named as that board names them. The errors name the file and line.
+fn on_its_board(
+    script: &Path,
+    mut spec: WireSpec,
+    wire: Option<&Path>,
+) -> Result<(WireSpec, Board), String> {
+    let folder = script.parent().unwrap_or(Path::new(""));
+    let (config, which) = if let Some((config, file)) = BoardConfig::beside(folder)? {
+        let which = format!("the {} of {}", config.kind.name, file.display());
+        (config, which)
+    } else {
+        let config = BoardConfig::default();
+        let which = format!(
+            "the default board, a {} ({BOARD_FILE} beside it would choose another)",
+            config.kind.name
+        );
+        (config, which)
+    };
+    if let Err(e) = spec.resolve_pins(config.kind) {
+        let wire = wire.map(shown).unwrap_or_else(|| ".wire file".into());
+        return Err(format!("{wire}: {e}: the script runs on {which}"));
+    }
+    Ok((spec, Board::new(config)))
+}
+
+/// `path` as the test's folder (the current one) sees it: the runner passes absolute paths.
+fn shown(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|here| path.strip_prefix(here).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// Runs `script` as one test on `board` and writes the verdict on the wire and the board to
+/// `report`. `spec`'s pins must be the board's pin ids ([`WireSpec::resolve_pins`]). Returns
+/// the script's exit status (2 when the test could not be set up; the report says why).
 pub fn run(
     script: &Path,
     argv: Vec<String>,
     spec: WireSpec,
+    board: Arc<Board>,
     limit: Duration,
     report: &Path,
 ) -> ExitStatus {
@@ -86,13 +161,26 @@ pub fn run(
     let hooks = Hooks::new(move |event| {
         let _ = script_events.send(Input::Script(event));
     });
+    // Through the same channel as the script's events, which come from the same thread: the
+    // harness hears of its pin changes and its publishes in the order it made them.
+    let outputs = inputs.clone();
+    board.listen(move |event| {
+        if let BoardEvent::Output { pin, level } = event {
+            let _ = outputs.send(Input::Output {
+                pin: pin.clone(),
+                level: *level,
+            });
+        }
+    });
 
     let start = Instant::now();
     let mut session = Session {
-        schedule: Schedule::new(&spec.sends, start),
+        schedule: Schedule::new(&spec.stimuli, start),
+        order: ScriptOrder::new(),
         check: ExpectationCheck::new(&spec.expects),
         ends_when_done: spec.has_wire_activity(),
         watcher,
+        board: Arc::clone(&board),
         echoes: VecDeque::new(),
         announced: 0,
         seen: 0,
@@ -123,8 +211,9 @@ pub fn run(
             broker.addr().port(),
         ))
         .hooks(hooks)
+        .board(board)
         .build();
-    let status = host.run(&Program::File(script.to_path_buf()));
+    let status = host.run(&program_of(script));
     let _ = inputs.send(Input::ScriptEnded);
     if referee.join().is_err() {
         HarnessReport::error("the harness thread panicked".into()).write(report);
@@ -187,10 +276,14 @@ fn set_up(inputs: Sender<Input>) -> Result<(EmbeddedBroker, Client), String> {
 
 struct Session {
     schedule: Schedule,
+    /// What the script did, put in the order it did it before it is judged.
+    order: ScriptOrder,
     check: ExpectationCheck,
     /// Stop the script once everything happened (only tests that declared something).
     ends_when_done: bool,
     watcher: Client,
+    /// The script's board: where `pin`, `adc`, `sensor` and `wifi` stimuli go.
+    board: Arc<Board>,
     /// Stimuli sent whose copy has not come back to the watcher yet (it sees everything,
     /// its own messages too): those copies are not the script's.
     echoes: VecDeque<(String, Vec<u8>)>,
@@ -204,10 +297,11 @@ struct Session {
 }
 
 impl Session {
-    /// Publishes what is due now and waits until the broker routed it (its copy came back).
+    /// Does what is due now and waits until the broker routed what it published (its copy
+    /// came back).
     fn send_due(&mut self, now: Instant, inputs: &Receiver<Input>) -> Result<(), String> {
         let due = self.schedule.take_due(now);
-        self.publish(due);
+        self.apply(due);
         let deadline = Instant::now() + SETUP_TIMEOUT;
         while !self.echoes.is_empty() {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -222,24 +316,43 @@ impl Session {
         Ok(())
     }
 
-    fn publish(&mut self, due: Vec<Stimulus>) {
+    /// Publishes the messages among `due` and does the rest to the board, in order.
+    fn apply(&mut self, due: Vec<Stimulus>) {
         for stimulus in due {
-            let qos = match stimulus.qos {
-                0 => QoS::AtMostOnce,
-                1 => QoS::AtLeastOnce,
-                _ => QoS::ExactlyOnce,
-            };
-            self.echoes
-                .push_back((stimulus.topic.clone(), stimulus.payload.clone()));
-            let sent = self.watcher.publish(
-                stimulus.topic.clone(),
-                qos,
-                stimulus.retain,
-                stimulus.payload.clone(),
-            );
-            if let Err(e) = sent {
-                self.failures
-                    .push(format!("line {}: could not send: {e}", stimulus.line));
+            match &stimulus.action {
+                Action::Send(message) => {
+                    let qos = match message.qos {
+                        0 => QoS::AtMostOnce,
+                        1 => QoS::AtLeastOnce,
+                        _ => QoS::ExactlyOnce,
+                    };
+                    self.echoes
+                        .push_back((message.topic.clone(), message.payload.clone()));
+                    let sent = self.watcher.publish(
+                        message.topic.clone(),
+                        qos,
+                        message.retain,
+                        message.payload.clone(),
+                    );
+                    if let Err(e) = sent {
+                        self.failures
+                            .push(format!("line {}: could not send: {e}", stimulus.line));
+                    }
+                }
+                Action::Pin { pin, level } => self.board.set_input(pin, *level),
+                Action::Adc { pin, value } => self.board.set_adc(pin, *value),
+                Action::Sensor {
+                    driver,
+                    pin,
+                    readings,
+                } => {
+                    // The key the sensor drivers read by, as board files name sensors.
+                    let device = format!("{driver}:{pin}");
+                    for (quantity, value) in readings {
+                        self.board.set_sensor(&device, quantity, *value);
+                    }
+                }
+                Action::WifiDrop(length) => self.board.wifi_drop(*length),
             }
         }
     }
@@ -247,11 +360,13 @@ impl Session {
     fn take(&mut self, input: Input, now: Instant) {
         match input {
             Input::Script(event) => {
-                if let ScriptEvent::Published { .. } = event {
+                if let ScriptEvent::Published { topic } = &event {
                     self.announced += 1;
+                    self.order.announced(topic, now);
                 }
                 self.schedule.on_event(&event, now);
             }
+            Input::Output { pin, level } => self.order.output(&pin, level),
             Input::Wire(message) => {
                 let echo = self.echoes.iter().position(|(topic, payload)| {
                     *topic == message.topic && *payload == message.payload
@@ -263,7 +378,7 @@ impl Session {
                     None => {
                         self.seen += 1;
                         self.schedule.on_script_published(&message.topic);
-                        self.check.observe(message);
+                        self.order.arrived(message);
                     }
                 }
             }
@@ -271,6 +386,14 @@ impl Session {
                 .failures
                 .push(format!("the watching client lost the test broker: {e}")),
             Input::ScriptEnded => {}
+        }
+        self.judge(now);
+    }
+
+    /// Passes what the script did, in its order, to the check as soon as it can be judged.
+    fn judge(&mut self, now: Instant) {
+        for observed in self.order.release(now) {
+            self.check.observe(observed);
         }
     }
 
@@ -286,7 +409,9 @@ impl Session {
         loop {
             let now = Instant::now();
             let due = self.schedule.take_due(now);
-            self.publish(due);
+            self.apply(due);
+            // A message lost on its way stops holding back what the script did after it.
+            self.judge(now);
 
             let failing = !self.failures.is_empty() || self.check.failed();
             if ended.is_none() {
@@ -329,6 +454,9 @@ impl Session {
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
+        for observed in self.order.finish() {
+            self.check.observe(observed);
+        }
         self.report(ended.unwrap_or(HowItEnded::Exited))
             .write(&self.report);
     }
@@ -342,11 +470,14 @@ impl Session {
             ended,
             failures,
             pending,
-            published: self
+            observed: self
                 .check
-                .published()
+                .observed()
                 .iter()
-                .map(Published::describe)
+                .map(|observed| match observed {
+                    Observed::Message(_) => format!("published: {}", observed.describe()),
+                    Observed::Output { .. } => format!("board: {}", observed.describe()),
+                })
                 .collect(),
         }
     }

@@ -2,11 +2,13 @@
 //!
 //! A test is a script (`NAME.py`, unchanged) with its expected output (`NAME.py.exp`, as in
 //! MicroPython's run-tests) and/or a `.wire` file ([`wire_spec`]) that says what a test
-//! broker sends the script and what the script must publish. The runner ([`runner`]) starts
-//! one pymqtt process per test; inside it, the [`harness`] starts a private embedded broker,
-//! redirects the script's clients to it, plays the stimuli, watches the script's messages,
-//! and ends a script that would loop forever once the test is over, through the hooks the host
-//! offers ([`crate::host::hooks`]).
+//! broker sends the script, what the test does to the script's board, and what the script must
+//! publish and do with the board's outputs. The runner ([`runner`]) starts one pymqtt process
+//! per test; inside it, the [`harness`] starts a private embedded broker, redirects the
+//! script's clients to it, runs the script on its board (the `board.toml` beside it, or the
+//! default one), plays the stimuli, watches the script's messages and pin changes (put back in
+//! the script's order by `script_order`), and ends a script that would loop forever once the
+//! test is over, through the hooks the host offers ([`crate::host::hooks`]).
 
 #[cfg(feature = "local-broker")]
 mod console;
@@ -26,6 +28,8 @@ pub mod report_file;
 pub mod runner;
 #[cfg(feature = "local-broker")]
 mod schedule;
+#[cfg(feature = "local-broker")]
+mod script_order;
 pub mod wire_spec;
 
 use std::path::PathBuf;

@@ -47,7 +47,8 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// One line: why it failed (empty for a pass).
     pub reason: String,
-    /// Further lines: what the wire check found, what the script published.
+    /// Further lines: what the wire check found, what the script published and did to the
+    /// board.
     pub details: Vec<String>,
     /// Expected vs actual output, as a unified diff.
     pub diff: Option<String>,
@@ -77,14 +78,9 @@ pub fn judge(e: &Evidence) -> (Verdict, String, Vec<String>) {
         details.extend(report.failures.iter().map(|f| format!("wire: {f}")));
         details.extend(report.pending.iter().map(|p| format!("waiting for: {p}")));
         if !report.failures.is_empty() || !report.pending.is_empty() {
-            details.extend(
-                report
-                    .published
-                    .iter()
-                    .take(20)
-                    .map(|p| format!("published: {p}")),
-            );
-            if report.published.is_empty() {
+            // Already labelled (`published: ...`, `board: ...`) by the harness.
+            details.extend(report.observed.iter().take(20).cloned());
+            if report.observed.is_empty() {
                 details.push("published: nothing".into());
             }
         }
@@ -120,7 +116,7 @@ pub fn judge(e: &Evidence) -> (Verdict, String, Vec<String>) {
     if !report.failures.is_empty() {
         return (
             Verdict::Fail,
-            "the messages on the wire were not as expected".into(),
+            "the messages on the wire or the pin changes were not as expected".into(),
             details,
         );
     }
@@ -199,7 +195,7 @@ mod tests {
             ended,
             failures: vec![],
             pending: vec![],
-            published: vec![],
+            observed: vec![],
         }
     }
 

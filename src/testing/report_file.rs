@@ -34,8 +34,9 @@ pub struct HarnessReport {
     pub failures: Vec<String>,
     /// What the test still waited for when it ended.
     pub pending: Vec<String>,
-    /// Every message the script published, described.
-    pub published: Vec<String>,
+    /// What the script did, in order, described: `published: TOPIC PAYLOAD` for a message,
+    /// `board: pin LED = 1` for a change of an output.
+    pub observed: Vec<String>,
 }
 
 impl HarnessReport {
@@ -44,7 +45,7 @@ impl HarnessReport {
             ended: HowItEnded::NotStarted,
             failures: vec![message],
             pending: Vec::new(),
-            published: Vec::new(),
+            observed: Vec::new(),
         }
     }
 
@@ -53,7 +54,7 @@ impl HarnessReport {
         let lists = [
             ("failure", &self.failures),
             ("pending", &self.pending),
-            ("published", &self.published),
+            ("observed", &self.observed),
         ];
         for (key, values) in lists {
             for value in values {
@@ -73,7 +74,7 @@ impl HarnessReport {
             ended: HowItEnded::Exited,
             failures: Vec::new(),
             pending: Vec::new(),
-            published: Vec::new(),
+            observed: Vec::new(),
         };
         for line in text.lines() {
             let (key, value) = line.split_once(": ")?;
@@ -89,7 +90,7 @@ impl HarnessReport {
                 }
                 "failure" => report.failures.push(value),
                 "pending" => report.pending.push(value),
-                "published" => report.published.push(value),
+                "observed" => report.observed.push(value),
                 _ => {}
             }
         }
@@ -110,14 +111,14 @@ mod tests {
             ended: HowItEnded::Limit,
             failures: vec!["a: b".into()],
             pending: vec!["two\nlines".into()],
-            published: vec!["t x".into(), "t y".into()],
+            observed: vec!["published: t x".into(), "board: pin LED = 1".into()],
         };
         report.write(&path);
         let back = HarnessReport::read(&path).unwrap();
         assert_eq!(back.ended, HowItEnded::Limit);
         assert_eq!(back.failures, ["a: b"]);
         assert_eq!(back.pending, ["two lines"]);
-        assert_eq!(back.published, ["t x", "t y"]);
+        assert_eq!(back.observed, ["published: t x", "board: pin LED = 1"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

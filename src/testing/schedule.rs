@@ -1,6 +1,6 @@
-//! When each `on ...: send` stimulus is due, and whether the script has handled every one
-//! it could receive. Pure bookkeeping: the harness feeds it the script's events and the
-//! clock, and publishes what it hands back.
+//! When each `on ...:` stimulus is due, and whether the script has handled every message it
+//! could receive. Pure bookkeeping: the harness feeds it the script's events and the clock,
+//! and publishes (or does to the board) what it hands back.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -23,9 +23,9 @@ pub struct Schedule {
 
 impl Schedule {
     /// A schedule whose script starts at `start`.
-    pub fn new(sends: &[Stimulus], start: Instant) -> Schedule {
+    pub fn new(stimuli: &[Stimulus], start: Instant) -> Schedule {
         let mut schedule = Schedule {
-            waiting: sends.iter().map(|s| (s.clone(), None)).collect(),
+            waiting: stimuli.iter().map(|s| (s.clone(), None)).collect(),
             subscriptions: Vec::new(),
             retained: HashMap::new(),
             deliveries_due: 0,
@@ -95,6 +95,10 @@ impl Schedule {
     }
 
     fn sent(&mut self, stimulus: &Stimulus) {
+        // What the board does reaches the script through its pins, not its subscriptions.
+        let Some(stimulus) = stimulus.message() else {
+            return;
+        };
         if self
             .subscriptions
             .iter()
@@ -134,13 +138,13 @@ impl Schedule {
             .iter()
             .map(|(s, due)| match due {
                 None => format!(
-                    "line {}: `on {}` never happened, so {} was not sent",
-                    s.line, s.trigger, s.topic
+                    "line {}: `on {}` never happened, so {} was not {}",
+                    s.line,
+                    s.trigger,
+                    subject(s),
+                    verb(s)
                 ),
-                Some(_) => format!(
-                    "line {}: the message to {} was not sent yet",
-                    s.line, s.topic
-                ),
+                Some(_) => format!("line {}: {} was not {} yet", s.line, subject(s), verb(s)),
             })
             .collect();
         if self.handled < self.deliveries_due {
@@ -154,17 +158,38 @@ impl Schedule {
     }
 }
 
+/// What a stimulus is, for a sentence: `the message to cmd/led`, `` `pin 14 = 0` ``.
+fn subject(stimulus: &Stimulus) -> String {
+    match stimulus.message() {
+        Some(message) => format!("the message to {}", message.topic),
+        None => format!("`{}`", stimulus.action),
+    }
+}
+
+fn verb(stimulus: &Stimulus) -> &'static str {
+    match stimulus.message() {
+        Some(_) => "sent",
+        None => "done",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::wire_spec::parse;
 
     fn schedule(spec: &str, start: Instant) -> Schedule {
-        Schedule::new(&parse(spec).unwrap().sends, start)
+        Schedule::new(&parse(spec).unwrap().stimuli, start)
     }
 
+    /// Each stimulus as `send TOPIC`, `pin 14 = 0`, ...
     fn topics(sent: Vec<Stimulus>) -> Vec<String> {
-        sent.into_iter().map(|s| s.topic).collect()
+        sent.into_iter()
+            .map(|s| match s.message() {
+                Some(message) => message.topic.clone(),
+                None => s.action.to_string(),
+            })
+            .collect()
     }
 
     #[test]
@@ -227,5 +252,30 @@ mod tests {
         let s = schedule("on subscribe t: send t 1\n", t0);
         assert!(!s.finished());
         assert!(s.pending()[0].contains("`on subscribe t` never happened"));
+    }
+
+    #[test]
+    fn board_stimuli_are_due_as_sends_are_and_need_no_handling() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut s = schedule(
+            "on +300ms: pin 14 = 0
+             on connect +200ms: wifi drop 1s
+             on start: send a 1
+",
+            t0,
+        );
+        s.on_event(&ScriptEvent::Subscribed("#".into()), t0);
+        assert_eq!(topics(s.take_due(t0)), ["a"]);
+        s.on_event(&ScriptEvent::Handled, t0);
+        assert_eq!(topics(s.take_due(t0 + ms(300))), ["pin 14 = 0"]);
+        assert_eq!(
+            s.pending(),
+            ["line 2: `on connect` never happened, so `wifi drop 1s` was not done"]
+        );
+        s.on_event(&ScriptEvent::Connected, t0 + ms(400));
+        assert_eq!(s.pending(), ["line 2: `wifi drop 1s` was not done yet"]);
+        assert_eq!(topics(s.take_due(t0 + ms(600))), ["wifi drop 1s"]);
+        assert!(s.finished(), "{:?}", s.pending());
     }
 }

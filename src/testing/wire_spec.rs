@@ -1,21 +1,34 @@
-//! The `.wire` file: what the test broker sends a script and what it expects the script to
-//! publish. One directive per line; `#` starts a comment.
+//! The `.wire` file: what the test broker sends a script, what the test does to the board the
+//! script runs on, and what it expects the script to publish and the board's outputs to do.
+//! One directive per line; `#` starts a comment.
 //!
 //! ```text
 //! limit 5s                                   # end the test after 5 s (default 10 s)
 //! on subscribe raspberry/mqtt: send raspberry/mqtt {"msg":"hello"}
 //! on connect +200ms: send cmd/led "on" qos=1 retain
 //! on start +1s: send cmd/led off             # 1 s after the script started
+//! on +300ms: pin GP14 = 0                    # `on +DELAY` is short for `on start +DELAY`
+//! on +2s: sensor dht 4 temperature=30 humidity=55
+//! on start +1s: adc 26 = 1000
+//! on connect +200ms: wifi drop 1s
 //! expect sensors/temp "21.5"                 # the script must publish this ...
 //! expect sensors/+ * x3                      # ... then 3 more on sensors/+, any payload
+//! expect pin LED = 1                         # ... then drive the LED high
 //! ```
 //!
 //! Words are separated by blanks; a word with blanks (or empty) is written in double quotes,
 //! where `\"`, `\\`, `\n`, `\r`, `\t` and `\xHH` are escapes. Everything else is taken as
 //! written, so JSON payloads need no quoting.
+//!
+//! Pin names are kept as written: which pin `LED` or `D4` is depends on the board, which is
+//! known only when the test runs (its `board.toml`). [`WireSpec::resolve_pins`] turns them
+//! into the board's pin ids, or says which line names a pin the board lacks.
 
 use std::fmt;
 use std::time::Duration;
+
+use crate::board::BoardKind;
+use crate::board::file::SENSOR_DRIVERS;
 
 /// When a stimulus is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,39 +51,139 @@ impl fmt::Display for Trigger {
     }
 }
 
-/// A message the test broker publishes to the script.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Something the test does to the script's world once its trigger and delay have passed.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Stimulus {
     pub line: usize,
     pub trigger: Trigger,
     pub delay: Duration,
+    pub action: Action,
+}
+
+impl Stimulus {
+    /// The message this stimulus publishes, if it is a `send`.
+    pub fn message(&self) -> Option<&Message> {
+        match &self.action {
+            Action::Send(message) => Some(message),
+            _ => None,
+        }
+    }
+}
+
+/// What a stimulus does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// `send TOPIC PAYLOAD [qos=N] [retain]`: the test broker publishes to the script.
+    Send(Message),
+    /// `pin NAME = 0|1`: the outside world puts a level on an input.
+    Pin { pin: String, level: u8 },
+    /// `adc NAME = N`: what an analog input reads from now on.
+    Adc { pin: String, value: u16 },
+    /// `sensor DRIVER PIN QUANTITY=VALUE...`: what a sensor reads from now on.
+    Sensor {
+        driver: String,
+        pin: String,
+        readings: Vec<(String, f64)>,
+    },
+    /// `wifi drop DURATION`: every network is out of reach that long.
+    WifiDrop(Duration),
+}
+
+impl fmt::Display for Action {
+    /// As the `.wire` line writes it (a `send`'s payload left out).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Send(message) => write!(f, "send {}", message.topic),
+            Action::Pin { pin, level } => write!(f, "pin {pin} = {level}"),
+            Action::Adc { pin, value } => write!(f, "adc {pin} = {value}"),
+            Action::Sensor {
+                driver,
+                pin,
+                readings,
+            } => {
+                write!(f, "sensor {driver} {pin}")?;
+                for (quantity, value) in readings {
+                    write!(f, " {quantity}={value}")?;
+                }
+                Ok(())
+            }
+            Action::WifiDrop(duration) => write!(f, "wifi drop {}s", duration.as_secs_f64()),
+        }
+    }
+}
+
+/// A message the test broker publishes to the script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
     pub topic: String,
     pub payload: Vec<u8>,
     pub qos: u8,
     pub retain: bool,
 }
 
-/// Messages the script must publish: `count` on topics matching `topic` (a filter), with
-/// this payload (`None`: any).
+/// Something the script must do, `count` times in a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectation {
     pub line: usize,
-    pub topic: String,
-    pub payload: Option<Vec<u8>>,
+    pub what: Expected,
     pub count: usize,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// `expect TOPIC PAYLOAD`: a message on a topic matching `topic` (a filter), with this
+    /// payload (`None`: any).
+    Message {
+        topic: String,
+        payload: Option<Vec<u8>>,
+    },
+    /// `expect pin NAME = 0|1`: the script drives output `pin` to `level` (one change).
+    Output { pin: String, level: u8 },
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WireSpec {
     pub limit: Option<Duration>,
-    pub sends: Vec<Stimulus>,
+    pub stimuli: Vec<Stimulus>,
     pub expects: Vec<Expectation>,
 }
 
 impl WireSpec {
-    /// Whether the test says what must happen on the wire (and so when the script is done).
+    /// Whether the test says what must happen (and so when the script is done).
     pub fn has_wire_activity(&self) -> bool {
-        !self.sends.is_empty() || !self.expects.is_empty()
+        !self.stimuli.is_empty() || !self.expects.is_empty()
+    }
+
+    /// Replaces every pin name with the id of the pin it names on a board of `kind` (`GP15`
+    /// is `15` on a Pico W, `D4` is `2` on an ESP8266), as the board's events name pins. The
+    /// error names the first line whose pin the board lacks.
+    pub fn resolve_pins(&mut self, kind: &BoardKind) -> Result<(), SpecError> {
+        let resolve = |line: usize, pin: &mut String| {
+            let id = kind.pin_id(pin).ok_or_else(|| SpecError {
+                line,
+                message: format!("{} has no pin {pin:?}", kind.name),
+            })?;
+            *pin = id;
+            Ok(())
+        };
+        // In file order, so the error is the first such line.
+        let mut pins: Vec<(usize, &mut String)> = Vec::new();
+        for stimulus in &mut self.stimuli {
+            match &mut stimulus.action {
+                Action::Pin { pin, .. } | Action::Adc { pin, .. } | Action::Sensor { pin, .. } => {
+                    pins.push((stimulus.line, pin));
+                }
+                Action::Send(_) | Action::WifiDrop(_) => {}
+            }
+        }
+        for expectation in &mut self.expects {
+            if let Expected::Output { pin, .. } = &mut expectation.what {
+                pins.push((expectation.line, pin));
+            }
+        }
+        pins.sort_by_key(|(line, _)| *line);
+        pins.into_iter()
+            .try_for_each(|(line, pin)| resolve(line, pin))
     }
 }
 
@@ -116,7 +229,9 @@ pub fn parse(text: &str) -> Result<WireSpec, SpecError> {
                 }
                 spec.limit = Some(limit);
             }
-            Some("on") => spec.sends.push(stimulus(line, &words[1..]).map_err(fail)?),
+            Some("on") => spec
+                .stimuli
+                .push(stimulus(line, &words[1..]).map_err(fail)?),
             Some("expect") => spec
                 .expects
                 .push(expectation(line, &words[1..]).map_err(fail)?),
@@ -131,10 +246,12 @@ pub fn parse(text: &str) -> Result<WireSpec, SpecError> {
     Ok(spec)
 }
 
-/// `TRIGGER [+DELAY]: send TOPIC PAYLOAD [qos=N] [retain]`
+/// `TRIGGER [+DELAY]: ACTION`
 fn stimulus(line: usize, words: &[Word]) -> Result<Stimulus, String> {
-    const FORM: &str = "expected `on start|connect|subscribe FILTER [+DELAY]: send TOPIC PAYLOAD \
-                        [qos=N] [retain]`";
+    const FORM: &str = "expected `on start|connect|subscribe FILTER [+DELAY]: ACTION`, ACTION \
+                        one of `send TOPIC PAYLOAD [qos=N] [retain]`, `pin NAME = 0|1`, \
+                        `adc NAME = N`, `sensor DRIVER PIN QUANTITY=VALUE...`, \
+                        `wifi drop DURATION`";
     let colon = words
         .iter()
         .position(|w| *w == Word::Colon)
@@ -148,6 +265,8 @@ fn stimulus(line: usize, words: &[Word]) -> Result<Stimulus, String> {
         _ => (when, Duration::ZERO),
     };
     let trigger = match when {
+        // `on +1s:` counts from the start, as `on start +1s:` does.
+        [] if !delay.is_zero() => Trigger::Start,
         [w] if w.as_bare() == Some("start") => Trigger::Start,
         [w] if w.as_bare() == Some("connect") => Trigger::Connect,
         [w, filter] if w.as_bare() == Some("subscribe") => {
@@ -157,22 +276,67 @@ fn stimulus(line: usize, words: &[Word]) -> Result<Stimulus, String> {
         }
         _ => return Err(format!("unknown trigger; {FORM}")),
     };
-    let [verb, topic, payload, options @ ..] = action else {
+    let Some((verb, rest)) = action.split_first() else {
+        return Err(format!("nothing to do after ':'; {FORM}"));
+    };
+    let action = match verb.as_bare() {
+        Some("send") => Action::Send(message(rest)?),
+        Some("pin") => {
+            let (pin, level) = assignment(rest, "pin NAME = 0|1")?;
+            Action::Pin {
+                pin,
+                level: pin_level(level)?,
+            }
+        }
+        Some("adc") => {
+            let (pin, value) = assignment(rest, "adc NAME = N")?;
+            let value = value
+                .as_bare()
+                .and_then(|v| v.parse::<u16>().ok())
+                .ok_or_else(|| {
+                    format!(
+                        "bad reading {}: an analog input reads a whole number from 0 to 65535",
+                        value.show()
+                    )
+                })?;
+            Action::Adc { pin, value }
+        }
+        Some("sensor") => sensor(rest)?,
+        Some("wifi") => match rest {
+            [drop, length] if drop.as_bare() == Some("drop") => {
+                let length = duration(length)?;
+                if length.is_zero() {
+                    return Err("a Wi-Fi drop must last more than 0".into());
+                }
+                Action::WifiDrop(length)
+            }
+            _ => return Err("expected `wifi drop DURATION`, e.g. `wifi drop 3s`".into()),
+        },
+        _ => {
+            return Err(format!("unknown action {} after ':'; {FORM}", verb.show()));
+        }
+    };
+    Ok(Stimulus {
+        line,
+        trigger,
+        delay,
+        action,
+    })
+}
+
+/// `TOPIC PAYLOAD [qos=N] [retain]`, after `send`.
+fn message(words: &[Word]) -> Result<Message, String> {
+    const FORM: &str = "expected `send TOPIC PAYLOAD [qos=N] [retain]`";
+    let [topic, payload, options @ ..] = words else {
         return Err(FORM.into());
     };
-    if verb.as_bare() != Some("send") {
-        return Err(format!("expected `send` after ':'; {FORM}"));
-    }
     let topic = topic.text()?;
     if topic.is_empty() || topic.contains(['+', '#']) {
         return Err(format!(
             "cannot send to {topic:?}: a topic name must be non-empty, without + or #"
         ));
     }
-    let mut message = Stimulus {
-        line,
-        trigger,
-        delay,
+    let mut message = Message {
         topic,
         payload: payload.bytes(),
         qos: 0,
@@ -195,34 +359,103 @@ fn stimulus(line: usize, words: &[Word]) -> Result<Stimulus, String> {
     Ok(message)
 }
 
-/// `TOPIC PAYLOAD [xN]`, PAYLOAD `*` meaning any.
-fn expectation(line: usize, words: &[Word]) -> Result<Expectation, String> {
-    const FORM: &str = "expected `expect TOPIC PAYLOAD [xN]` (PAYLOAD * for any)";
-    let (topic, payload, count) = match words {
-        [topic, payload] => (topic, payload, 1),
-        [topic, payload, count] => {
-            let count = count
-                .as_bare()
-                .and_then(|c| c.strip_prefix('x'))
-                .and_then(|n| n.parse::<usize>().ok())
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("bad count {}: {FORM}, N from 1", count.show()))?;
-            (topic, payload, count)
-        }
-        _ => return Err(FORM.into()),
+/// `NAME = VALUE`, after `pin` or `adc`: the pin's name, as written, and the value's word.
+fn assignment<'a>(words: &'a [Word], form: &str) -> Result<(String, &'a Word), String> {
+    match words {
+        [pin, equals, value] if equals.as_bare() == Some("=") => Ok((pin.text()?, value)),
+        _ => Err(format!("expected `{form}` (with blanks around '=')")),
+    }
+}
+
+fn pin_level(word: &Word) -> Result<u8, String> {
+    match word.as_bare() {
+        Some("0") => Ok(0),
+        Some("1") => Ok(1),
+        _ => Err(format!("bad level {}: a pin level is 0 or 1", word.show())),
+    }
+}
+
+/// `DRIVER PIN QUANTITY=VALUE...`, after `sensor`.
+fn sensor(words: &[Word]) -> Result<Action, String> {
+    const FORM: &str = "expected `sensor DRIVER PIN QUANTITY=VALUE...`, e.g. \
+                        `sensor dht 4 temperature=30 humidity=55`";
+    let [driver, pin, values @ ..] = words else {
+        return Err(FORM.into());
     };
-    let topic = topic.text()?;
-    check_filter(&topic)?;
-    let payload = match payload {
-        Word::Bare(star) if star == "*" => None,
-        other => Some(other.bytes()),
-    };
-    Ok(Expectation {
-        line,
-        topic,
-        payload,
-        count,
+    if values.is_empty() {
+        return Err(FORM.into());
+    }
+    let driver = driver.text()?;
+    if !SENSOR_DRIVERS.contains(&driver.as_str()) {
+        return Err(format!(
+            "unknown sensor driver {driver:?} (known: {})",
+            SENSOR_DRIVERS.join(", ")
+        ));
+    }
+    let readings = values
+        .iter()
+        .map(|word| {
+            word.as_bare()
+                .and_then(|w| w.split_once('='))
+                .and_then(|(quantity, value)| {
+                    let value = value.parse::<f64>().ok().filter(|v| v.is_finite())?;
+                    (!quantity.is_empty()).then(|| (quantity.to_string(), value))
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "bad reading {}: write QUANTITY=NUMBER, e.g. temperature=21.5",
+                        word.show()
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Action::Sensor {
+        driver,
+        pin: pin.text()?,
+        readings,
     })
+}
+
+/// `TOPIC PAYLOAD [xN]`, PAYLOAD `*` meaning any; or `pin NAME = 0|1 [xN]`.
+fn expectation(line: usize, words: &[Word]) -> Result<Expectation, String> {
+    const FORM: &str =
+        "expected `expect TOPIC PAYLOAD [xN]` (PAYLOAD * for any) or `expect pin NAME = 0|1 [xN]`";
+    // `pin` followed by `NAME =` is a pin; a topic named `pin` has a payload after it.
+    let is_pin = words.first().and_then(Word::as_bare) == Some("pin")
+        && words.get(2).and_then(Word::as_bare) == Some("=");
+    let (what, count) = if is_pin {
+        let (assigned, count) = match words.len() {
+            4 => (&words[1..4], None),
+            5 => (&words[1..4], Some(&words[4])),
+            _ => return Err(FORM.into()),
+        };
+        let (pin, level) = assignment(assigned, "expect pin NAME = 0|1")?;
+        let level = pin_level(level)?;
+        (Expected::Output { pin, level }, count)
+    } else {
+        let (topic, payload, count) = match words {
+            [topic, payload] => (topic, payload, None),
+            [topic, payload, count] => (topic, payload, Some(count)),
+            _ => return Err(FORM.into()),
+        };
+        let topic = topic.text()?;
+        check_filter(&topic)?;
+        let payload = match payload {
+            Word::Bare(star) if star == "*" => None,
+            other => Some(other.bytes()),
+        };
+        (Expected::Message { topic, payload }, count)
+    };
+    let count = match count {
+        None => 1,
+        Some(count) => count
+            .as_bare()
+            .and_then(|c| c.strip_prefix('x'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("bad count {}: {FORM}, N from 1", count.show()))?,
+    };
+    Ok(Expectation { line, what, count })
 }
 
 fn check_filter(filter: &str) -> Result<(), String> {
@@ -374,6 +607,17 @@ fn quoted(chars: &mut std::iter::Peekable<std::str::CharIndices>) -> Result<Vec<
 mod tests {
     use super::*;
 
+    fn sent(stimulus: &Stimulus) -> &Message {
+        stimulus.message().expect("a send")
+    }
+
+    fn expected_message(e: &Expectation) -> (&str, Option<&[u8]>) {
+        match &e.what {
+            Expected::Message { topic, payload } => (topic, payload.as_deref()),
+            other => panic!("not a message: {other:?}"),
+        }
+    }
+
     #[test]
     fn the_documented_example_parses() {
         let spec = parse(
@@ -387,19 +631,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(spec.limit, Some(Duration::from_secs(5)));
-        assert_eq!(spec.sends.len(), 3);
+        assert_eq!(spec.stimuli.len(), 3);
         assert_eq!(
-            spec.sends[0].trigger,
+            spec.stimuli[0].trigger,
             Trigger::Subscribe("raspberry/mqtt".into())
         );
-        assert_eq!(spec.sends[0].payload, br#"{"msg":"hello"}"#);
-        assert_eq!(spec.sends[1].delay, Duration::from_millis(200));
-        assert!(spec.sends[1].retain);
-        assert_eq!(spec.sends[1].qos, 1);
-        assert_eq!(spec.sends[2].trigger, Trigger::Start);
-        assert_eq!(spec.sends[2].payload, b"off");
-        assert_eq!(spec.expects[0].payload.as_deref(), Some(&b"21.5"[..]));
-        assert_eq!(spec.expects[1].payload, None);
+        assert_eq!(sent(&spec.stimuli[0]).payload, br#"{"msg":"hello"}"#);
+        assert_eq!(spec.stimuli[1].delay, Duration::from_millis(200));
+        assert!(sent(&spec.stimuli[1]).retain);
+        assert_eq!(sent(&spec.stimuli[1]).qos, 1);
+        assert_eq!(spec.stimuli[2].trigger, Trigger::Start);
+        assert_eq!(sent(&spec.stimuli[2]).payload, b"off");
+        assert_eq!(
+            expected_message(&spec.expects[0]),
+            ("sensors/temp", Some(&b"21.5"[..]))
+        );
+        assert_eq!(expected_message(&spec.expects[1]), ("sensors/+", None));
         assert_eq!(spec.expects[1].count, 3);
         assert_eq!(spec.expects[1].line, 7);
     }
@@ -407,10 +654,124 @@ mod tests {
     #[test]
     fn quoted_words_take_escapes_and_a_colon() {
         let spec = parse("on subscribe \"a b\": send t \"x\\n\\\"y\\x00\"\n").unwrap();
-        assert_eq!(spec.sends[0].trigger, Trigger::Subscribe("a b".into()));
-        assert_eq!(spec.sends[0].payload, b"x\n\"y\0");
+        assert_eq!(spec.stimuli[0].trigger, Trigger::Subscribe("a b".into()));
+        assert_eq!(sent(&spec.stimuli[0]).payload, b"x\n\"y\0");
         let spec = parse("on start: send t \"\"").unwrap();
-        assert_eq!(spec.sends[0].payload, b"");
+        assert_eq!(sent(&spec.stimuli[0]).payload, b"");
+    }
+
+    #[test]
+    fn board_stimuli_take_the_triggers_and_delays_of_sends() {
+        let spec = parse(
+            "on +300ms: pin GP14 = 0\n\
+             on connect: adc 26 = 65535\n\
+             on subscribe cmd/#  +2s: sensor dht 4 temperature=30 humidity=55.5\n\
+             on connect +200ms: wifi drop 1.5s\n",
+        )
+        .unwrap();
+        let [pin, adc, sensor, wifi] = &spec.stimuli[..] else {
+            panic!("{spec:?}");
+        };
+        assert_eq!(
+            (&pin.trigger, pin.delay),
+            (&Trigger::Start, Duration::from_millis(300))
+        );
+        assert_eq!(
+            pin.action,
+            Action::Pin {
+                pin: "GP14".into(),
+                level: 0
+            }
+        );
+        assert_eq!(adc.trigger, Trigger::Connect);
+        assert_eq!(
+            adc.action,
+            Action::Adc {
+                pin: "26".into(),
+                value: 65535
+            }
+        );
+        assert_eq!(sensor.trigger, Trigger::Subscribe("cmd/#".into()));
+        assert_eq!(sensor.delay, Duration::from_secs(2));
+        assert_eq!(
+            sensor.action,
+            Action::Sensor {
+                driver: "dht".into(),
+                pin: "4".into(),
+                readings: vec![("temperature".into(), 30.0), ("humidity".into(), 55.5)],
+            }
+        );
+        assert_eq!(wifi.action, Action::WifiDrop(Duration::from_millis(1500)));
+        assert_eq!(wifi.action.to_string(), "wifi drop 1.5s");
+        assert_eq!(
+            sensor.action.to_string(),
+            "sensor dht 4 temperature=30 humidity=55.5"
+        );
+        assert!(pin.message().is_none());
+        assert!(spec.has_wire_activity());
+    }
+
+    #[test]
+    fn pin_expectations_take_counts_and_leave_a_topic_named_pin_alone() {
+        let spec = parse(
+            "expect pin LED = 1\n\
+             expect pin GP15 = 0 x3\n\
+             expect pin on\n",
+        )
+        .unwrap();
+        assert_eq!(
+            spec.expects[0].what,
+            Expected::Output {
+                pin: "LED".into(),
+                level: 1
+            }
+        );
+        assert_eq!(spec.expects[1].count, 3);
+        assert_eq!(
+            spec.expects[1].what,
+            Expected::Output {
+                pin: "GP15".into(),
+                level: 0
+            }
+        );
+        assert_eq!(
+            expected_message(&spec.expects[2]),
+            ("pin", Some(&b"on"[..]))
+        );
+    }
+
+    #[test]
+    fn pin_names_become_the_boards_pin_ids() {
+        let text = "on start: pin D4 = 1\n\
+                    on start: sensor ds18x20 D5 temperature=20\n\
+                    expect t *\n\
+                    expect pin LED = 0\n";
+        let mut spec = parse(text).unwrap();
+        spec.resolve_pins(BoardKind::named("esp8266").unwrap())
+            .unwrap();
+        assert_eq!(
+            spec.stimuli[0].action,
+            Action::Pin {
+                pin: "2".into(),
+                level: 1
+            }
+        );
+        assert!(matches!(&spec.stimuli[1].action, Action::Sensor { pin, .. } if pin == "14"));
+        assert_eq!(
+            spec.expects[1].what,
+            Expected::Output {
+                pin: "2".into(),
+                level: 0
+            }
+        );
+
+        // The Pico W has no D4; the first line naming a pin it lacks is the one reported.
+        let mut spec = parse(&format!("{text}expect pin D5 = 1\n")).unwrap();
+        let err = spec
+            .resolve_pins(BoardKind::named("pico_w").unwrap())
+            .unwrap_err();
+        assert_eq!(err.line, 1);
+        assert_eq!(err.message, "pico_w has no pin \"D4\"");
     }
 
     #[test]
@@ -422,12 +783,41 @@ mod tests {
             ("limit 0s", "more than 0"),
             ("on start send t x", "missing ':'"),
             ("on later: send t x", "unknown trigger"),
-            ("on start: publish t x", "expected `send`"),
+            ("on: send t x", "unknown trigger"),
+            ("on start: publish t x", "unknown action `publish`"),
+            ("on start:", "nothing to do"),
             ("on start: send t/# x", "topic name"),
+            ("on start: send t", "send TOPIC PAYLOAD"),
             ("on start: send t x qos=3", "unknown option"),
             ("on subscribe a/#/b: send t x", "not a valid topic filter"),
+            (
+                "on start: pin 14 = 2",
+                "bad level `2`: a pin level is 0 or 1",
+            ),
+            ("on start: pin 14=1", "pin NAME = 0|1"),
+            ("on start: pin 14 = high", "bad level"),
+            ("on start: adc 26 = 70000", "bad reading `70000`"),
+            ("on start: adc 26 = -1", "bad reading"),
+            (
+                "on start: sensor bme 4 t=1",
+                "unknown sensor driver \"bme\"",
+            ),
+            ("on start: sensor dht 4", "sensor DRIVER PIN"),
+            (
+                "on start: sensor dht 4 temperature",
+                "bad reading `temperature`",
+            ),
+            ("on start: sensor dht 4 temperature=warm", "bad reading"),
+            ("on start: wifi drop", "wifi drop DURATION"),
+            ("on start: wifi drop 3 s", "wifi drop DURATION"),
+            ("on start: wifi drop soon", "bad duration `soon`"),
+            ("on start: wifi drop 0s", "more than 0"),
+            ("on start: wifi up 1s", "wifi drop DURATION"),
             ("expect t", "expect TOPIC PAYLOAD"),
             ("expect t x x0", "bad count"),
+            ("expect pin LED = 2", "bad level"),
+            ("expect pin LED = 1 x0", "bad count"),
+            ("expect pin LED = 1 x2 more", "expect pin NAME"),
             ("expect t \"open", "not closed"),
             ("expect t \"\\q\"", "unknown escape"),
             ("send t x", "unknown directive"),

@@ -21,4 +21,5 @@ pub mod package_index;
 pub mod peers;
 pub mod processes;
 pub mod scripts;
+pub mod test_report;
 pub mod tty;
