@@ -178,7 +178,7 @@ impl Host {
             redirect: self.config.broker.clone(),
             hooks: self.config.hooks.clone(),
             board,
-            soft_irq: Some(soft_irq),
+            soft_irq_queue: Some(soft_irq),
             folder: matches!(program, Program::Folder(_)),
             ..HostState::default()
         });

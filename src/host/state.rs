@@ -34,7 +34,7 @@ pub(crate) struct HostState {
     pub board: Arc<Board>,
     /// Runs callbacks (pin interrupts, timers) on the script's main thread between bytecodes,
     /// as MicroPython's soft interrupts run; `None` until the interpreter takes the other end.
-    pub soft_irq: Option<UserSignalSender>,
+    pub soft_irq_queue: Option<UserSignalSender>,
     /// Whether the program is a board's folder (boot.py, then main.py): resets run both again.
     pub folder: bool,
     /// The stop flags of running `machine.Timer`s, by the token the Python side gave.
@@ -55,7 +55,7 @@ impl HostState {
         &self,
         callback: impl FnOnce(&VirtualMachine) -> PyResult<()> + Send + 'static,
     ) {
-        if let Some(sender) = &self.soft_irq {
+        if let Some(sender) = &self.soft_irq_queue {
             let _ = sender.send(Box::new(callback));
         }
     }

@@ -31,9 +31,9 @@ mod native {
     use crate::mqtt::tracker::{Outcome, Ticket};
     use crate::mqtt::{ClientSettings, Connection, Engine, MqttError, Transport, WaitError, Will};
 
-    /// How long `ping()` waits for PINGRESP.
     /// The errno of a connect() with no network (`OSError: [Errno 113] EHOSTUNREACH`).
     const EHOSTUNREACH: i32 = 113;
+    /// How long `ping()` waits for PINGRESP.
     const PING_TIMEOUT: Duration = Duration::from_secs(10);
     /// How long `check_msg()` lets the connection run when nothing is waiting yet.
     const CHECK_MSG_WINDOW: Duration = Duration::from_millis(1);
