@@ -134,6 +134,24 @@ class MicroPythonImports:
 
 sys.meta_path.insert(0, MicroPythonImports)
 
+
+def _board_uname():
+    # On a board a board file declares, os.uname() is the board's (sysname "rp2", machine
+    # "Raspberry Pi Pico W with RP2040"), as scripts that print or check it expect; on the
+    # default board it stays this computer's.
+    import _board
+
+    fields = _board.uname()
+    if fields is not None:
+        import posix
+
+        result = posix.uname_result(fields)
+        posix.uname = lambda: result
+
+
+_board_uname()
+del _board_uname
+
 # Should one of them be loaded already, it gains its names now.
 for _name, _add in (("gc", _add_memory_functions), ("socket", _add_stream_methods)):
     if _name in sys.modules:

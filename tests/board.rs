@@ -161,7 +161,7 @@ client.disconnect()
 }
 
 /// Wrong password and unknown network end in the port's status numbers; scan() sees the
-/// declared networks.
+/// declared networks; os.uname() and unique_id() are the declared ESP32's.
 #[test]
 fn wifi_failures_report_the_ports_status_numbers() {
     let dir = TempDir::new("board-wifi");
@@ -183,6 +183,8 @@ for ssid, key in (("home", "guess"), ("cafe", "x"), ("guest", None), ("home", "s
     print(wlan.status(), wlan.isconnected())
 print(sorted(n[0] for n in wlan.scan()))
 print(network.STAT_GOT_IP, network.STAT_WRONG_PASSWORD, network.STAT_NO_AP_FOUND)
+import os, machine
+print(os.uname().sysname, os.uname().machine, len(machine.unique_id()))
 "#,
     )
     .run(RUN);
@@ -194,6 +196,7 @@ print(network.STAT_GOT_IP, network.STAT_WRONG_PASSWORD, network.STAT_NO_AP_FOUND
         "home True 1010 True",
         "[b'guest', b'home']",
         "1010 202 201",
+        "esp32 Generic ESP32 module with ESP32 6",
     ] {
         done.assert_stdout_has_line(line);
     }

@@ -53,6 +53,8 @@ pub struct BoardConfig {
     pub sensors: BTreeMap<String, BTreeMap<String, Readings>>,
     /// The devices on the I2C bus.
     pub i2c: Bus,
+    /// Whether a board file declared the board (then `os.uname()` is the board's too).
+    pub declared: bool,
 }
 
 /// The board file a script's folder may hold.
@@ -74,6 +76,7 @@ impl Default for BoardConfig {
             adc: BTreeMap::new(),
             sensors: BTreeMap::new(),
             i2c: Bus::default(),
+            declared: false,
         }
     }
 }
@@ -122,6 +125,7 @@ impl BoardConfig {
         })?;
         let mut config = BoardConfig {
             kind,
+            declared: true,
             ..BoardConfig::default()
         };
         if let Some(id) = file.unique_id {

@@ -78,6 +78,9 @@ impl std::fmt::Display for BoardEvent {
     }
 }
 
+/// The MicroPython release a virtual board reports in `os.uname()`.
+const MICROPYTHON_RELEASE: &str = "1.24.0";
+
 type Listener = Box<dyn Fn(&BoardEvent) + Send + Sync>;
 type LinkLost = Box<dyn Fn() + Send + Sync>;
 /// Where input edges go: the script's `machine` module queues the pin's handler.
@@ -117,6 +120,7 @@ struct State {
 /// The board of one host.
 pub struct Board {
     kind: &'static BoardKind,
+    declared: bool,
     unique_id: Option<Vec<u8>>,
     state: Mutex<State>,
     listeners: Mutex<Vec<Listener>>,
@@ -146,6 +150,7 @@ impl Board {
         }
         Board {
             kind: config.kind,
+            declared: config.declared,
             unique_id: config.unique_id,
             state: Mutex::new(State {
                 pins,
@@ -164,6 +169,21 @@ impl Board {
 
     pub fn kind(&self) -> &'static BoardKind {
         self.kind
+    }
+
+    /// `os.uname()`'s five fields on a board a board file declared; `None` on the default
+    /// board, where scripts see this computer's.
+    pub fn uname(&self) -> Option<[String; 5]> {
+        let kind = self.kind;
+        self.declared.then(|| {
+            [
+                kind.sysname.to_string(),
+                kind.sysname.to_string(),
+                MICROPYTHON_RELEASE.to_string(),
+                format!("v{MICROPYTHON_RELEASE} (pymqtt's virtual {})", kind.name),
+                kind.machine.to_string(),
+            ]
+        })
     }
 
     /// The id the board file gives, if any.

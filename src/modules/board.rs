@@ -105,6 +105,21 @@ mod native {
         Ok(dict)
     }
 
+    /// `os.uname()`'s fields on a declared board, or None (this computer's then).
+    #[pyfunction]
+    fn uname(vm: &VirtualMachine) -> Option<PyObjectRef> {
+        board(vm).uname().map(|fields| {
+            vm.new_tuple((
+                fields[0].clone(),
+                fields[1].clone(),
+                fields[2].clone(),
+                fields[3].clone(),
+                fields[4].clone(),
+            ))
+            .into()
+        })
+    }
+
     /// The unique id the board file gives, or None.
     #[pyfunction]
     fn unique_id(vm: &VirtualMachine) -> Option<PyObjectRef> {
