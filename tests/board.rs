@@ -412,3 +412,70 @@ except OSError as e:
         done.assert_stdout_has_line(line);
     }
 }
+
+/// Readings from a CSV file (one row per measure()), and the other outputs a watcher sees:
+/// a PWM duty, a Signal's inverted logic, a NeoPixel strip; a DS18B20 found on its bus.
+#[test]
+fn csv_readings_and_every_kind_of_output() {
+    let dir = TempDir::new("board-outputs");
+    dir.write("log.csv", "temperature,humidity\n19.5,60\n20.4,61\n");
+    dir.write(
+        "board.toml",
+        "kind = \"esp32\"\n[sensors.\"dht:4\"]\ncsv = \"log.csv\"\n\
+         [sensors.\"ds18x20:13\"]\ntemperature = 4.5\n",
+    );
+    let done = Pymqtt::script(
+        &dir,
+        "outputs.py",
+        r#"import dht, machine, neopixel, onewire, ds18x20
+from machine import Pin, PWM, Signal, RTC
+d = dht.DHT22(Pin(4))
+for _ in range(3):
+    d.measure()
+    print("dht", d.temperature(), d.humidity())
+pwm = PWM(Pin(15), freq=500, duty_u16=16384)
+pwm.duty(1023)
+relay = Signal(Pin(5, Pin.OUT), invert=True)
+relay.on()
+print("relay", relay.value(), Pin(5).value())
+strip = neopixel.NeoPixel(Pin(16), 2)
+strip[0] = (255, 0, 0)
+strip.write()
+bus = ds18x20.DS18X20(onewire.OneWire(Pin(13)))
+roms = bus.scan()
+bus.convert_temp()
+print("ds18b20", len(roms), bus.read_temp(roms[0]))
+print("rtc", len(RTC().datetime()))
+"#,
+    )
+    .pre_args(["--board-trace"])
+    .run(RUN);
+    done.assert_code(0);
+    for line in [
+        "dht 19.5 60.0",
+        "dht 20.4 61.0",
+        "dht 20.4 61.0",
+        "relay 1 0",
+        "ds18b20 1 4.5",
+        "rtc 8",
+    ] {
+        done.assert_stdout_has_line(line);
+    }
+    for event in [
+        "board: pin 15 pwm duty_u16=16384 freq=500",
+        "board: pin 15 pwm duty_u16=65535 freq=500",
+        "board: neopixel 16 = #ff0000 #000000",
+    ] {
+        assert!(
+            done.stderr.contains(event),
+            "no {event:?}:\n{}",
+            done.describe()
+        );
+    }
+    // Signal(invert=True).on() drives pin 5 low, which it already was: no change to report.
+    assert!(
+        !done.stderr.contains("board: pin 5 ="),
+        "{}",
+        done.describe()
+    );
+}

@@ -19,6 +19,9 @@
 //! temperature = [21.5, 22.0]
 //! humidity = 48
 //!
+//! [sensors."ds18x20:13"]           # or a CSV file: a header row names the quantities,
+//! csv = "readings.csv"             # then one row per read (beside the board file)
+//!
 //! [[i2c]]                          # a device on the I2C bus: its registers at power-up
 //! address = 0x76
 //! registers = [[0xD0, 0x60]]       # [first register, bytes from there...]
@@ -102,10 +105,17 @@ impl BoardConfig {
     pub fn read(path: &Path) -> Result<BoardConfig, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the board file {}: {e}", path.display()))?;
-        BoardConfig::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let folder = path.parent().unwrap_or(Path::new(""));
+        BoardConfig::parse_in(&text, folder).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// A board file's text; files it names (CSV readings) are looked for in the current folder.
     pub fn parse(text: &str) -> Result<BoardConfig, String> {
+        BoardConfig::parse_in(text, Path::new(""))
+    }
+
+    /// A board file's text, whose CSV readings are named relative to `folder`.
+    fn parse_in(text: &str, folder: &Path) -> Result<BoardConfig, String> {
         let file: File = toml::from_str(text).map_err(|e| describe_toml_error(&e, text))?;
         let at = |span: std::ops::Range<usize>, message: String| {
             format!("line {}: {message}", line_of(text, span.start))
@@ -199,6 +209,12 @@ impl BoardConfig {
             let key = format!("{driver}:{}", pin_id(&pin)?);
             let mut values = BTreeMap::new();
             for (quantity, value) in quantities {
+                if let (CSV_KEY, Value::Text(file)) = (quantity.as_str(), value.get_ref()) {
+                    let columns =
+                        csv_readings(&folder.join(file)).map_err(|m| at(value.span(), m))?;
+                    values.extend(columns);
+                    continue;
+                }
                 let readings = readings(&value).map_err(|m| at(value.span(), m))?;
                 values.insert(quantity, readings);
             }
@@ -286,6 +302,58 @@ enum Value {
     Integer(i64),
     Float(f64),
     List(Vec<f64>),
+    /// Only for `csv = "FILE"`.
+    Text(String),
+}
+
+/// The quantity name that names a CSV file of readings instead.
+const CSV_KEY: &str = "csv";
+
+/// A CSV file's columns as readings: a header row names the quantities (`temperature,humidity`),
+/// then each row is one read.
+fn csv_readings(path: &Path) -> Result<BTreeMap<String, Readings>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the readings in {}: {e}", path.display()))?;
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<String> = lines
+        .next()
+        .ok_or_else(|| format!("{} has no header row", path.display()))?
+        .split(',')
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut columns = vec![Vec::new(); header.len()];
+    for (row, line) in lines.enumerate() {
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        if cells.len() != header.len() {
+            return Err(format!(
+                "{} row {}: {} values for {} columns",
+                path.display(),
+                row + 2,
+                cells.len(),
+                header.len()
+            ));
+        }
+        for (column, cell) in columns.iter_mut().zip(cells) {
+            column.push(cell.parse::<f64>().map_err(|_| {
+                format!(
+                    "{} row {}: {cell:?} is not a number",
+                    path.display(),
+                    row + 2
+                )
+            })?);
+        }
+    }
+    if columns.first().is_none_or(Vec::is_empty) {
+        return Err(format!(
+            "{} has no readings below its header",
+            path.display()
+        ));
+    }
+    Ok(header
+        .into_iter()
+        .zip(columns)
+        .map(|(name, values)| (name, Readings::sequence(values)))
+        .collect())
 }
 
 fn readings(value: &Spanned<Value>) -> Result<Readings, String> {
@@ -296,6 +364,9 @@ fn readings(value: &Spanned<Value>) -> Result<Readings, String> {
             Err("a list of readings needs at least one value".into())
         }
         Value::List(values) => Ok(Readings::sequence(values.clone())),
+        Value::Text(_) => Err(format!(
+            "a reading is a number or a list of numbers (or {CSV_KEY} = \"FILE\")"
+        )),
     }
 }
 
@@ -348,6 +419,40 @@ mod tests {
         assert_eq!(config.i2c.scan(), [0x76]);
         let e = BoardConfig::parse("[[i2c]]\naddress = 300\n").unwrap_err();
         assert!(e.starts_with("line 1: an I2C address is 0..0x7f"), "{e}");
+    }
+
+    #[test]
+    fn csv_readings_are_columns_read_row_by_row() {
+        let folder = std::env::temp_dir().join(format!("pymqtt-board-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("ok.csv"),
+            "temperature,humidity\n20,50\n21,51\n",
+        )
+        .unwrap();
+        std::fs::write(folder.join("bad.csv"), "temperature\n20\nwarm\n").unwrap();
+        let board = |file: &str| {
+            BoardConfig::parse_in(&format!("[sensors.\"dht:4\"]\ncsv = \"{file}\"\n"), &folder)
+        };
+        let mut config = board("ok.csv").unwrap();
+        let humidity = config
+            .sensors
+            .get_mut("dht:4")
+            .unwrap()
+            .get_mut("humidity")
+            .unwrap();
+        assert_eq!(
+            [humidity.take(), humidity.take(), humidity.take()],
+            [50.0, 51.0, 51.0]
+        );
+        let e = board("bad.csv").unwrap_err();
+        assert!(
+            e.starts_with("line 2: ") && e.contains("row 3: \"warm\" is not a number"),
+            "{e}"
+        );
+        let e = board("missing.csv").unwrap_err();
+        assert!(e.contains("cannot read the readings in"), "{e}");
+        std::fs::remove_dir_all(&folder).unwrap();
     }
 
     #[test]
