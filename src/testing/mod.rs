@@ -34,6 +34,7 @@ pub mod wire_spec;
 
 use std::path::PathBuf;
 
+#[cfg(feature = "local-broker")]
 use crate::ExitStatus;
 
 const EXAMPLES: &str = "\
