@@ -527,6 +527,10 @@ SoftI2C = I2C
 
 
 class SPI:
+    """The board's SPI bus, with the devices its board file declares: the one whose
+    chip-select pin the script drives low answers, from the start of its reply at each
+    selection. With none selected, reads give 0xFF."""
+
     MSB = 0
     LSB = 1
 
@@ -540,18 +544,16 @@ class SPI:
         pass
 
     def read(self, nbytes, write=0):
-        return bytes([write]) * nbytes
+        return _board.spi_transfer(bytes([write]) * nbytes)
 
     def readinto(self, buf, write=0):
-        for i in range(len(buf)):
-            buf[i] = write
+        buf[:] = _board.spi_transfer(bytes([write]) * len(buf))
 
     def write(self, buf):
-        return None
+        _board.spi_transfer(bytes(buf))
 
     def write_readinto(self, write_buf, read_buf):
-        for i in range(len(read_buf)):
-            read_buf[i] = 0
+        read_buf[:] = _board.spi_transfer(bytes(write_buf))
 
 
 SoftSPI = SPI

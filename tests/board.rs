@@ -373,13 +373,15 @@ else:
 }
 
 /// The I2C devices a board file declares answer a driver's register reads and writes; an
-/// address nobody answers is OSError(ENODEV), as on a board.
+/// address nobody answers is OSError(ENODEV), as on a board. An SPI device answers while
+/// its chip select is low.
 #[test]
 fn i2c_devices_answer_from_their_registers() {
     let dir = TempDir::new("board-i2c");
     dir.write(
         "board.toml",
-        "[[i2c]]\naddress = 0x76\nregisters = [[0xD0, 0x60], [0xFA, 0x7E, 0xED]]\n",
+        "[[i2c]]\naddress = 0x76\nregisters = [[0xD0, 0x60], [0xFA, 0x7E, 0xED]]\n\
+         [[spi]]\ncs = \"5\"\nreply = [0x0C, 0x80]\n",
     );
     let done = Pymqtt::script(
         &dir,
@@ -398,6 +400,15 @@ try:
     I2C(0).readfrom(0x3C, 1)
 except OSError as e:
     print("absent", e.errno)
+from machine import SPI
+cs = Pin(5, Pin.OUT, value=1)
+spi = SPI(1, baudrate=1000000)
+for _ in range(2):
+    cs.value(0)
+    raw = spi.read(2)
+    cs.value(1)
+    print("max6675", ((raw[0] << 8 | raw[1]) >> 3) * 0.25)
+print("nobody selected", spi.read(1))
 "#,
     )
     .run(RUN);
@@ -408,6 +419,9 @@ except OSError as e:
         "raw 32493",
         "ctrl 39",
         "absent 19",
+        "max6675 100.0",
+        "max6675 100.0",
+        r"nobody selected b'\xff'",
     ] {
         done.assert_stdout_has_line(line);
     }

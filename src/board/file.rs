@@ -22,6 +22,10 @@
 //! [sensors."ds18x20:13"]           # or a CSV file: a header row names the quantities,
 //! csv = "readings.csv"             # then one row per read (beside the board file)
 //!
+//! [[spi]]                          # a device on the SPI bus, selected by its CS pin low:
+//! cs = "5"                         # each selection, transfers read its reply from the start
+//! reply = [0x0C, 0x80]
+//!
 //! [[i2c]]                          # a device on the I2C bus: its registers at power-up
 //! address = 0x76
 //! registers = [[0xD0, 0x60]]       # [first register, bytes from there...]
@@ -39,6 +43,7 @@ use toml::Spanned;
 use super::i2c::{Bus, Device};
 use super::kind::BoardKind;
 use super::readings::Readings;
+use super::spi;
 use super::wifi::Network;
 
 /// A board, as a file (or the default) declares it.
@@ -56,6 +61,8 @@ pub struct BoardConfig {
     pub sensors: BTreeMap<String, BTreeMap<String, Readings>>,
     /// The devices on the I2C bus.
     pub i2c: Bus,
+    /// The devices on the SPI bus.
+    pub spi: spi::Bus,
     /// Whether a board file declared the board (then `os.uname()` is the board's too).
     pub declared: bool,
 }
@@ -79,6 +86,7 @@ impl Default for BoardConfig {
             adc: BTreeMap::new(),
             sensors: BTreeMap::new(),
             i2c: Bus::default(),
+            spi: spi::Bus::default(),
             declared: false,
         }
     }
@@ -247,6 +255,16 @@ impl BoardConfig {
             }
             config.i2c.add(address, Device::new(&contents));
         }
+        for entry in file.spi {
+            let span = entry.span();
+            let entry = entry.into_inner();
+            let cs = pin_id(&entry.cs)?;
+            let reply: Option<Vec<u8>> =
+                entry.reply.iter().map(|b| u8::try_from(*b).ok()).collect();
+            let reply =
+                reply.ok_or_else(|| at(span.clone(), "a reply is bytes, each 0..255".into()))?;
+            config.spi.add(spi::Device::new(cs, reply));
+        }
         Ok(config)
     }
 }
@@ -268,6 +286,16 @@ struct File {
     sensors: BTreeMap<Spanned<String>, BTreeMap<String, Spanned<Value>>>,
     #[serde(default)]
     i2c: Vec<Spanned<I2cEntry>>,
+    #[serde(default)]
+    spi: Vec<Spanned<SpiEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpiEntry {
+    cs: Spanned<String>,
+    #[serde(default)]
+    reply: Vec<i64>,
 }
 
 #[derive(Deserialize)]

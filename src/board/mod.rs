@@ -4,7 +4,7 @@
 //!
 //! - [`kind`]: the boards there are (Pico W, ESP32, ESP8266): pin names, Wi-Fi status numbers
 //! - [`file`]: board files (`board.toml`), what a board has at power-up
-//! - [`pins`], [`wifi`], [`readings`], [`i2c`]: the pure state, which the caller gives the time
+//! - [`pins`], [`wifi`], [`readings`], [`i2c`], [`spi`]: the pure state, which the caller gives the time
 //! - [`bridge`]: `--board-mqtt`, the board's outputs and inputs on an MQTT broker
 //!
 //! The state is kept apart from where it is shown: a change the script makes is a
@@ -19,6 +19,7 @@ pub mod i2c;
 pub mod kind;
 pub mod pins;
 pub mod readings;
+pub mod spi;
 pub mod wifi;
 
 use std::collections::BTreeMap;
@@ -111,6 +112,7 @@ struct State {
     sensors: BTreeMap<String, BTreeMap<String, Readings>>,
     wifi: Wifi,
     i2c: i2c::Bus,
+    spi: spi::Bus,
     /// Whether the script made a `network.WLAN`: from then on its MQTT connections need the
     /// link up, as on the board.
     wifi_used: bool,
@@ -158,6 +160,7 @@ impl Board {
                 sensors: config.sensors,
                 wifi: Wifi::new(config.networks, config.connect_time),
                 i2c: config.i2c,
+                spi: config.spi,
                 wifi_used: false,
                 last_link: Link::Idle,
             }),
@@ -258,7 +261,14 @@ impl Board {
 
     /// `value(level)` and `on()`/`off()`.
     pub fn pin_write(&self, id: &str, level: u8) {
-        let changed = self.state().pins.set_output(id, level);
+        let changed = {
+            let mut state = self.state();
+            let changed = state.pins.set_output(id, level);
+            if changed && level == 0 {
+                state.spi.selected(id);
+            }
+            changed
+        };
         if changed {
             self.emit(BoardEvent::Output {
                 pin: id.into(),
@@ -382,6 +392,15 @@ impl Board {
 
     pub fn i2c_read(&self, address: u8, n: usize) -> Result<Vec<u8>, i2c::Nack> {
         self.state().i2c.read(address, n)
+    }
+
+    // The SPI bus.
+
+    /// One SPI transfer with the device whose chip select is low.
+    pub fn spi_transfer(&self, write: &[u8]) -> Vec<u8> {
+        let mut state = self.state();
+        let State { pins, spi, .. } = &mut *state;
+        spi.transfer(write, |cs| pins.get(cs).level() == 0)
     }
 
     // Wi-Fi.

@@ -241,6 +241,14 @@ mod native {
         vm.new_errno_error(19, "ENODEV").upcast()
     }
 
+    /// One SPI transfer: `data` goes out, as many bytes come back from the device whose chip
+    /// select is low.
+    #[pyfunction]
+    fn spi_transfer(data: ArgBytesLike, vm: &VirtualMachine) -> PyObjectRef {
+        let reply = board(vm).spi_transfer(&data.borrow_buf());
+        vm.ctx.new_bytes(reply).into()
+    }
+
     /// A `network.WLAN` was made: from now on MQTT connections need the link up.
     #[pyfunction]
     fn wifi_used(vm: &VirtualMachine) {

@@ -1,0 +1,82 @@
+//! The board's SPI bus and the devices a board file declares on it. A device is selected
+//! while its chip-select pin is driven low, and answers every transfer with the next bytes of
+//! its reply, from the start again at each selection: what read-only sensors such as a
+//! MAX6675 or MAX31855 thermocouple amplifier do. Bytes written to it are accepted and kept
+//! for a watcher.
+
+/// A device on the bus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// The canonical id of its chip-select pin.
+    pub cs: String,
+    reply: Vec<u8>,
+    position: usize,
+    /// What the script wrote to it since it was last selected.
+    pub written: Vec<u8>,
+}
+
+impl Device {
+    pub fn new(cs: String, reply: Vec<u8>) -> Device {
+        Device {
+            cs,
+            reply,
+            position: 0,
+            written: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bus {
+    devices: Vec<Device>,
+}
+
+impl Bus {
+    pub fn add(&mut self, device: Device) {
+        self.devices.push(device);
+    }
+
+    /// Its chip-select pin went low: the device starts its reply again.
+    pub fn selected(&mut self, cs: &str) {
+        for device in self.devices.iter_mut().filter(|d| d.cs == cs) {
+            device.position = 0;
+            device.written.clear();
+        }
+    }
+
+    /// One transfer: `write` goes out while as many bytes come back from the device whose
+    /// chip select `is_low` says is low (0xFF, a line nobody drives, when none is).
+    pub fn transfer(&mut self, write: &[u8], is_low: impl Fn(&str) -> bool) -> Vec<u8> {
+        match self.devices.iter_mut().find(|d| is_low(&d.cs)) {
+            Some(device) => {
+                device.written.extend_from_slice(write);
+                write
+                    .iter()
+                    .map(|_| {
+                        let byte = device.reply.get(device.position).copied().unwrap_or(0);
+                        device.position += 1;
+                        byte
+                    })
+                    .collect()
+            }
+            None => vec![0xFF; write.len()],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_selected_device_replies_from_the_start_of_each_selection() {
+        let mut bus = Bus::default();
+        bus.add(Device::new("5".into(), vec![0x12, 0x34]));
+        assert_eq!(bus.transfer(&[0, 0], |_| false), [0xFF, 0xFF]);
+        bus.selected("5");
+        assert_eq!(bus.transfer(&[0], |cs| cs == "5"), [0x12]);
+        assert_eq!(bus.transfer(&[0, 0], |cs| cs == "5"), [0x34, 0]);
+        bus.selected("5");
+        assert_eq!(bus.transfer(&[7], |cs| cs == "5"), [0x12]);
+    }
+}
