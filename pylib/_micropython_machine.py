@@ -14,7 +14,7 @@ import sys
 import _board
 
 # posix rather than os: importing os takes longer than the rest of a small script.
-from posix import execv, sched_yield, uname
+from posix import sched_yield, uname
 
 # The name scripts know it by (in reprs and "cannot import name 'Pin' from 'machine'").
 __name__ = "machine"
