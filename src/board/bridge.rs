@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use rumqttc::{Client, Event, Incoming, MqttOptions, QoS};
 
-use super::{Board, BoardEvent};
+use super::{Board, BoardEvent, hex_colors};
 use crate::mqtt::address::{BrokerAddress, Scheme};
 
 /// The topic prefix when `--board-mqtt` names none.
@@ -100,11 +100,7 @@ fn output(prefix: &str, event: &BoardEvent) -> Option<(String, String, bool)> {
             true,
         ),
         BoardEvent::Pixels { pin, colors } => {
-            let colors: Vec<String> = colors
-                .iter()
-                .map(|(r, g, b)| format!("#{r:02x}{g:02x}{b:02x}"))
-                .collect();
-            (format!("{prefix}/neopixel/{pin}"), colors.join(" "), true)
+            (format!("{prefix}/neopixel/{pin}"), hex_colors(colors), true)
         }
         BoardEvent::Wifi(what) => (format!("{prefix}/wifi"), what.clone(), true),
         BoardEvent::Reset(why) => (format!("{prefix}/reset"), why.clone(), false),

@@ -66,11 +66,7 @@ impl std::fmt::Display for BoardEvent {
                 freq,
             } => write!(f, "pin {pin} pwm duty_u16={duty_u16} freq={freq}"),
             BoardEvent::Pixels { pin, colors } => {
-                let colors: Vec<String> = colors
-                    .iter()
-                    .map(|(r, g, b)| format!("#{r:02x}{g:02x}{b:02x}"))
-                    .collect();
-                write!(f, "neopixel {pin} = {}", colors.join(" "))
+                write!(f, "neopixel {pin} = {}", hex_colors(colors))
             }
             BoardEvent::Input { pin, level } => write!(f, "input {pin} = {level}"),
             BoardEvent::Wifi(what) => write!(f, "wifi {what}"),
@@ -494,6 +490,15 @@ impl Board {
     pub fn reset(&self, why: &str) {
         self.emit(BoardEvent::Reset(why.into()));
     }
+}
+
+/// A strip's colours as `#rrggbb` words, for a trace line or a bridge payload.
+pub fn hex_colors(colors: &[(u8, u8, u8)]) -> String {
+    let words: Vec<String> = colors
+        .iter()
+        .map(|(r, g, b)| format!("#{r:02x}{g:02x}{b:02x}"))
+        .collect();
+    words.join(" ")
 }
 
 /// `3s`, `1.5s`, `250ms`.
