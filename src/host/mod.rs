@@ -263,26 +263,32 @@ impl Host {
         let umqtt_simple = crate::modules::umqtt_simple::module_def(&builder.ctx);
         let micropython = crate::modules::micropython_native::module_def(&builder.ctx);
         let board = crate::modules::board::module_def(&builder.ctx);
+        let json = crate::modules::json_native::module_def(&builder.ctx);
         let builder = builder
             .add_native_module(umqtt_simple)
+            .add_native_module(json)
             .add_native_module(micropython)
             .add_native_module(board)
             .init_hook(move |vm| vm.set_user_signal_channel(soft_irq))
             .add_frozen_modules(py_freeze!(dir = "../../pylib"))
-            .add_frozen_modules(standard_ssl());
+            .add_frozen_modules(standard_modules());
         #[cfg(feature = "tls")]
         let builder = builder.init_hook(|_vm| install_tls_provider());
         builder.interpreter()
     }
 }
 
-/// The standard library's ssl.py under the name pylib/ssl.py runs it by: ours takes `ssl`, and
-/// builds on the standard one rather than repeating it.
-fn standard_ssl() -> impl Iterator<Item = (&'static str, FrozenModule)> {
+/// The standard library's modules that pylib/ extends in place, under the names pylib's
+/// modules run them by (`ssl`'s ssl.py, `json`'s json/__init__.py): pylib's take the names,
+/// and build on the standard ones rather than repeating them.
+fn standard_modules() -> impl Iterator<Item = (&'static str, FrozenModule)> {
     rustpython::pylib::FROZEN_STDLIB
         .into_iter()
-        .filter(|(name, _)| *name == "ssl")
-        .map(|(_, module)| ("_pymqtt_stdlib_ssl", module))
+        .filter_map(|(name, module)| match name {
+            "ssl" => Some(("_pymqtt_stdlib_ssl", module)),
+            "json" => Some(("_pymqtt_stdlib_json", module)),
+            _ => None,
+        })
 }
 
 /// RustPython's `_ssl` takes its rustls crypto provider from the process (it has no default

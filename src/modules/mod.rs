@@ -4,12 +4,15 @@
 //! - [`umqtt_simple`]: `umqtt.simple`, MicroPython's MQTT client, on [`crate::mqtt`]
 //! - [`ssl`]: the MQTT side of `ssl` (pylib/ssl.py is the module): an `SSLContext`'s settings,
 //!   and `ssl_params` ([`ssl::params`])
+//! - [`json_native`]: `_json_native`, `json.dumps()`/`loads()`/`dump()`/`load()` in Rust
+//!   (pylib/json/ is the module)
 //! - [`board`]: `_board`, the virtual board for pylib's `machine`, `network` and drivers
 //! - [`micropython_native`]: `_micropython_native`, MicroPython's names that are Rust
 //!   (`time.ticks_ms()`, `gc.mem_free()`, `sys.print_exception()`), and the startup hook that
 //!   puts them in place
 
 pub(crate) mod board;
+pub(crate) mod json_native;
 pub(crate) mod micropython_native;
 pub(crate) mod ssl;
 pub(crate) mod umqtt_simple;
