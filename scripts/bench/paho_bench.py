@@ -160,6 +160,41 @@ def json_loop():
     result("json", now() - t0, "s")
 
 
+def sensor():
+    # The loop a sensor script runs forever, N times: build a reading, json.dumps() it,
+    # publish it at QoS 0, json.loads() a command as one arrives (a fixed payload here; the
+    # receiving side is scenario 5). Ends when the broker acked a QoS1 sentinel, so every
+    # reading has left the process. Then, apart, the per-call figures of dumps() and loads()
+    # for that reading and that command.
+    import json
+
+    command = b'{"cmd": "interval", "seconds": 60, "led": true}'
+    client = connect("sensor")
+    client.publish(TOPIC, b"warm", qos=1).wait_for_publish(TIMEOUT)
+    t0 = now()
+    for i in range(N):
+        reading = {"device": "pico-w-01", "seq": i, "temperature": 21.5 + (i % 10) / 10,
+                   "humidity": 48, "battery": 3.71, "ok": True}
+        client.publish(TOPIC, json.dumps(reading))
+        settings = json.loads(command)
+        if settings["led"] is not True:
+            raise SystemExit("bad command")
+    client.publish(TOPIC, b"end", qos=1).wait_for_publish(TIMEOUT)
+    result("sensor", now() - t0, "s")
+    close(client)
+
+    reading = {"device": "pico-w-01", "seq": 1, "temperature": 21.5, "humidity": 48,
+               "battery": 3.71, "ok": True}
+    t0 = now()
+    for _ in range(N):
+        json.dumps(reading)
+    result("dumps_call", (now() - t0) / N * 1e6, "us")
+    t0 = now()
+    for _ in range(N):
+        json.loads(command)
+    result("loads_call", (now() - t0) / N * 1e6, "us")
+
+
 def idle():
     # A connected client that does nothing for a while: its peak RSS is the figure.
     client = connect("idle")
@@ -169,6 +204,6 @@ def idle():
 
 
 SCENARIOS = {"pub_qos0": pub_qos0, "pub_qos1": pub_qos1, "rtt": rtt, "recv": recv,
-             "json": json_loop, "idle": idle}
+             "json": json_loop, "sensor": sensor, "idle": idle}
 SCENARIOS[SCENARIO]()
 sys.stdout.flush()

@@ -35,7 +35,7 @@ FEEDER_SCRIPT = os.path.join(HERE, "feeder.py")
 
 # Scenario name (as understood by both bench scripts) -> message count.
 COUNTS = {"pub_qos0": 20000, "pub_qos1": 2000, "rtt": 2000, "recv": 20000,
-          "json": 20000, "idle": 1}
+          "json": 20000, "sensor": 20000, "idle": 1}
 
 SIDES = ("pymqtt", "paho")
 # The scenarios whose peak RSS is row 6's "max over scenarios 2-5".
@@ -376,6 +376,11 @@ def main():
         ("7. %s x json.dumps + json.loads" % k(counts["json"]), "ms",
          *both("json"), 1e3, None),
         ("   peak RSS of that loop", "MiB", *rss("json"), 1 / 1024, None),
+        ("9. %s x (reading -> json.dumps -> publish QoS0, json.loads command)"
+         % k(counts["sensor"]), "ms", *both("sensor"), 1e3, 0.5),
+        ("   peak RSS of that loop", "MiB", *rss("sensor"), 1 / 1024, 1.2),
+        ("   json.dumps of that reading", "us/call", *both("dumps_call"), 1, None),
+        ("   json.loads of that command", "us/call", *both("loads_call"), 1, None),
         # No paho figure: CPython's binary is a small part of what it needs on disk.
         ("8. binary, stripped", "MiB", stripped_size(args.pymqtt), "n/a", 1 / 2**20, None),
     ]

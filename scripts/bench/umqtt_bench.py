@@ -3,7 +3,7 @@
 # Run by scripts/bench/run.py as `pymqtt umqtt_bench.py`; the scenario and the
 # broker come from environment variables (not argv) so this file does not depend
 # on how the pymqtt CLI forwards script arguments:
-#   BENCH_SCENARIO  pub_qos0 | pub_qos1 | rtt | recv | json | idle
+#   BENCH_SCENARIO  pub_qos0 | pub_qos1 | rtt | recv | json | sensor | idle
 #   BENCH_HOST, BENCH_PORT, BENCH_TOPIC, BENCH_N
 # The timed part ends by printing one machine-readable line per figure:
 #   RESULT <name> <value> <unit>
@@ -140,6 +140,41 @@ def json_loop():
     result("json", now() - t0, "s")
 
 
+def sensor():
+    # The loop a sensor script runs forever, N times: build a reading, json.dumps() it,
+    # publish it at QoS 0, json.loads() a command as one arrives (a fixed payload here; the
+    # receiving side is scenario 5). Ends when the broker acked a QoS1 sentinel, so every
+    # reading has left the process. Then, apart, the per-call figures of dumps() and loads()
+    # for that reading and that command.
+    import json
+
+    command = b'{"cmd": "interval", "seconds": 60, "led": true}'
+    client = connect("sensor")
+    client.publish(TOPIC, b"warm", qos=1)
+    t0 = now()
+    for i in range(N):
+        reading = {"device": "pico-w-01", "seq": i, "temperature": 21.5 + (i % 10) / 10,
+                   "humidity": 48, "battery": 3.71, "ok": True}
+        client.publish(TOPIC, json.dumps(reading))
+        settings = json.loads(command)
+        if settings["led"] is not True:
+            raise SystemExit("bad command")
+    client.publish(TOPIC, b"end", qos=1)  # returns after the broker's PUBACK
+    result("sensor", now() - t0, "s")
+    client.disconnect()
+
+    reading = {"device": "pico-w-01", "seq": 1, "temperature": 21.5, "humidity": 48,
+               "battery": 3.71, "ok": True}
+    t0 = now()
+    for _ in range(N):
+        json.dumps(reading)
+    result("dumps_call", (now() - t0) / N * 1e6, "us")
+    t0 = now()
+    for _ in range(N):
+        json.loads(command)
+    result("loads_call", (now() - t0) / N * 1e6, "us")
+
+
 def idle():
     # A connected client that does nothing for a while: its peak RSS is the figure.
     client = connect("idle")
@@ -150,6 +185,6 @@ def idle():
 
 
 SCENARIOS = {"pub_qos0": pub_qos0, "pub_qos1": pub_qos1, "rtt": rtt, "recv": recv,
-             "json": json_loop, "idle": idle}
+             "json": json_loop, "sensor": sensor, "idle": idle}
 SCENARIOS[SCENARIO]()
 sys.stdout.flush()

@@ -10,6 +10,7 @@
 //! - [`redirect`]: `--broker`, applied to a client's settings
 //! - [`micropython_path`]: `sys.path` as MicroPython's unix port sets it
 //! - [`source`]: program text as MicroPython's lexer reads it (tabs in indentation, CRLF)
+//! - [`frozen`]: the frozen standard library, indexed without keeping it resident
 //!
 //! ```no_run
 //! use pymqtt::{Host, Program};
@@ -26,14 +27,13 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use rustpython::InterpreterBuilderExt;
 use rustpython_vm::builtins::PyBaseExceptionRef;
-use rustpython_vm::frozen::FrozenModule;
 use rustpython_vm::scope::Scope;
 use rustpython_vm::{
     AsObject, Interpreter, InterpreterBuilder, PyResult, Settings, VirtualMachine, py_freeze,
 };
 
+mod frozen;
 pub mod hooks;
 pub(crate) mod micropython_path;
 pub mod redirect;
@@ -259,7 +259,18 @@ impl Host {
         settings.utf8_mode = 1;
         settings.inspect = self.config.inspect;
 
-        let builder = InterpreterBuilder::new().settings(settings).init_stdlib();
+        let builder = InterpreterBuilder::new().settings(settings);
+        let standard_native = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
+        let builder = builder
+            .add_native_modules(&standard_native)
+            .add_frozen_modules(frozen::standard_library())
+            .init_hook(|vm| {
+                // What RustPython's own setup of its frozen library sets: where the library
+                // would be as files, for the modules that ask (sysconfig, ...).
+                let state = rustpython_vm::common::rc::PyRc::get_mut(&mut vm.state)
+                    .expect("no other reference before the interpreter runs");
+                state.config.paths.stdlib_dir = Some(rustpython::pylib::LIB_PATH.to_owned());
+            });
         let umqtt_simple = crate::modules::umqtt_simple::module_def(&builder.ctx);
         let micropython = crate::modules::micropython_native::module_def(&builder.ctx);
         let board = crate::modules::board::module_def(&builder.ctx);
@@ -270,25 +281,11 @@ impl Host {
             .add_native_module(micropython)
             .add_native_module(board)
             .init_hook(move |vm| vm.set_user_signal_channel(soft_irq))
-            .add_frozen_modules(py_freeze!(dir = "../../pylib"))
-            .add_frozen_modules(standard_modules());
+            .add_frozen_modules(py_freeze!(dir = "../../pylib"));
         #[cfg(feature = "tls")]
         let builder = builder.init_hook(|_vm| install_tls_provider());
         builder.interpreter()
     }
-}
-
-/// The standard library's modules that pylib/ extends in place, under the names pylib's
-/// modules run them by (`ssl`'s ssl.py, `json`'s json/__init__.py): pylib's take the names,
-/// and build on the standard ones rather than repeating them.
-fn standard_modules() -> impl Iterator<Item = (&'static str, FrozenModule)> {
-    rustpython::pylib::FROZEN_STDLIB
-        .into_iter()
-        .filter_map(|(name, module)| match name {
-            "ssl" => Some(("_pymqtt_stdlib_ssl", module)),
-            "json" => Some(("_pymqtt_stdlib_json", module)),
-            _ => None,
-        })
 }
 
 /// RustPython's `_ssl` takes its rustls crypto provider from the process (it has no default
