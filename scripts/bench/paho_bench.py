@@ -195,6 +195,39 @@ def sensor():
     result("loads_call", (now() - t0) / N * 1e6, "us")
 
 
+def soak():
+    # The sensor loop of scenario 9, N times over (a million by default), with the process's
+    # resident memory sampled 20 times: whether a long-running script's memory stays flat
+    # once warmed up (the first tenth of the run). Figures: RSS after the warm-up, the
+    # highest RSS after it, and the growth between the two in per cent.
+    import json
+
+    command = b'{"cmd": "interval", "seconds": 60, "led": true}'
+    client = connect("soak")
+    page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+    samples = []
+    step = max(1, N // 20)
+    t0 = now()
+    for i in range(N):
+        reading = {"device": "pico-w-01", "seq": i, "temperature": 21.5 + (i % 10) / 10,
+                   "humidity": 48, "battery": 3.71, "ok": True}
+        client.publish(TOPIC, json.dumps(reading))
+        settings = json.loads(command)
+        if settings["led"] is not True:
+            raise SystemExit("bad command")
+        if i % step == step - 1:
+            with open("/proc/self/statm") as f:
+                samples.append(int(f.read().split()[1]) * page)
+    client.publish(TOPIC, b"end", qos=1).wait_for_publish(TIMEOUT)
+    result("soak", now() - t0, "s")
+    warm = samples[len(samples) // 10]
+    peak = max(samples[len(samples) // 10:])
+    result("soak_rss_warm", warm / 1024, "KiB")
+    result("soak_rss_peak", peak / 1024, "KiB")
+    result("soak_growth", (peak / warm - 1) * 100, "%")
+    close(client)
+
+
 def idle():
     # A connected client that does nothing for a while: its peak RSS is the figure.
     client = connect("idle")
@@ -204,6 +237,7 @@ def idle():
 
 
 SCENARIOS = {"pub_qos0": pub_qos0, "pub_qos1": pub_qos1, "rtt": rtt, "recv": recv,
-             "json": json_loop, "sensor": sensor, "idle": idle}
+             "json": json_loop, "sensor": sensor, "soak": soak,
+             "idle": idle}
 SCENARIOS[SCENARIO]()
 sys.stdout.flush()

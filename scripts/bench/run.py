@@ -32,10 +32,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 UMQTT_SCRIPT = os.path.join(HERE, "umqtt_bench.py")
 PAHO_SCRIPT = os.path.join(HERE, "paho_bench.py")
 FEEDER_SCRIPT = os.path.join(HERE, "feeder.py")
+MICROPYTHON_SCRIPT = os.path.join(HERE, "micropython_json.py")
 
 # Scenario name (as understood by both bench scripts) -> message count.
 COUNTS = {"pub_qos0": 20000, "pub_qos1": 2000, "rtt": 2000, "recv": 20000,
-          "json": 20000, "sensor": 20000, "idle": 1}
+          "json": 20000, "sensor": 20000, "soak": 1000000, "idle": 1}
+# Run once whatever --repeat says: one long run is the measurement.
+ONCE = ("soak",)
 
 SIDES = ("pymqtt", "paho")
 # The scenarios whose peak RSS is row 6's "max over scenarios 2-5".
@@ -216,7 +219,7 @@ def print_table(rows, header_lines):
     head = ("", "unit", "pymqtt", "paho", "pymqtt/paho", "target")
     body = []
     for title, unit, a, b, scale, target in rows:
-        if a is not None and b and not isinstance(b, str):
+        if a is not None and b and not isinstance(b, str) and unit != "%":
             ratio = a / b
             ratio_s = "%.2f" % ratio
             verdict = ("<= %.2f %s" % (target, "ok" if ratio <= target else "MISS")
@@ -246,6 +249,25 @@ def print_table(rows, header_lines):
 # --------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------
+
+def micropython_figures(n, timeout, failures):
+    """The JSON part of scenario 9 under MicroPython's unix port, when it is on PATH (it has
+    no MQTT client here, so only its JSON figures are comparable)."""
+    micropython = shutil.which("micropython")
+    if micropython is None:
+        print("\nmicropython: not on PATH, no figures")
+        return
+    try:
+        results, rss = run_client([micropython, MICROPYTHON_SCRIPT, str(n)], dict(os.environ),
+                                  timeout)
+    except (RunError, OSError) as e:
+        failures.append(("micropython json", "micropython", str(e)))
+        return
+    print("\nmicropython (%s), the JSON part of 9 alone: %s x (dumps + loads) %.0f ms, "
+          "dumps %.2f us/call, loads %.2f us/call, peak RSS %.1f MiB" % (
+              micropython, "{:,}".format(n), results["sensor_json"] * 1e3,
+              results["dumps_call"], results["loads_call"], rss / 1024))
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -303,7 +325,7 @@ def main():
         peak_rss = {}  # side -> max KiB over the MQTT scenario runs
         scenario_rss = {}  # (scenario, side) -> [KiB per run]
         for scenario, n in counts.items():
-            for rep in range(args.repeat):
+            for rep in range(1 if scenario in ONCE else args.repeat):
                 order = SIDES if rep % 2 == 0 else SIDES[::-1]
                 for side in order:
                     topic = "bench/%s/%s/%d" % (scenario, side, rep)
@@ -376,13 +398,17 @@ def main():
         ("7. %s x json.dumps + json.loads" % k(counts["json"]), "ms",
          *both("json"), 1e3, None),
         ("   peak RSS of that loop", "MiB", *rss("json"), 1 / 1024, None),
+        # No paho figure: CPython's binary is a small part of what it needs on disk.
+        ("8. binary, stripped", "MiB", stripped_size(args.pymqtt), "n/a", 1 / 2**20, None),
         ("9. %s x (reading -> json.dumps -> publish QoS0, json.loads command)"
          % k(counts["sensor"]), "ms", *both("sensor"), 1e3, 0.5),
         ("   peak RSS of that loop", "MiB", *rss("sensor"), 1 / 1024, 1.2),
         ("   json.dumps of that reading", "us/call", *both("dumps_call"), 1, None),
         ("   json.loads of that command", "us/call", *both("loads_call"), 1, None),
-        # No paho figure: CPython's binary is a small part of what it needs on disk.
-        ("8. binary, stripped", "MiB", stripped_size(args.pymqtt), "n/a", 1 / 2**20, None),
+        ("10. %s x that loop: RSS after the first tenth" % k(counts["soak"]), "MiB",
+         *both("soak_rss_warm"), 1 / 1024, None),
+        ("   highest RSS after it", "MiB", *both("soak_rss_peak"), 1 / 1024, None),
+        ("   growth (target: within 10 %)", "%", *both("soak_growth"), 1, None),
     ]
     paho_version = subprocess.run(
         [args.python, "-c", "import sys, paho.mqtt as m; print(m.__version__, sys.version.split()[0])"],
@@ -396,6 +422,7 @@ def main():
             args.repeat, args.startup_runs, os.cpu_count() or 0),
     ]
     print_table(rows, header)
+    micropython_figures(counts["sensor"], args.timeout, failures)
     if failures:
         print("\n%d failed run(s):" % len(failures))
         for what, side, err in failures:

@@ -14,9 +14,9 @@ use std::sync::OnceLock;
 
 use rustpython_vm::frozen::{FrozenLib, FrozenModule};
 
-/// The standard library's modules, and the ones pylib/ extends in place under the names
-/// pylib's modules run them by (`ssl`'s ssl.py, `json`'s json/__init__.py): pylib's take the
-/// names, and build on the standard ones rather than repeating them.
+/// The standard library's modules, and the one pylib/ extends in place under the name
+/// pylib's module runs it by (`ssl`'s ssl.py): pylib's takes the name, and builds on the
+/// standard one rather than repeating it.
 pub(super) fn standard_library() -> Vec<(&'static str, FrozenModule)> {
     // Walked once per process: the index is the same for every interpreter, and the blob it
     // points into never changes.
@@ -35,10 +35,8 @@ fn walk() -> Vec<(&'static str, FrozenModule)> {
             names.push_str(name);
             entries.push((start..names.len(), module));
         };
-        match name {
-            "ssl" => add("_pymqtt_stdlib_ssl"),
-            "json" => add("_pymqtt_stdlib_json"),
-            _ => {}
+        if name == "ssl" {
+            add("_pymqtt_stdlib_ssl");
         }
         add(name);
         release.passed(module.code.bytes.as_ptr_range().end);
@@ -119,4 +117,3 @@ fn hand_back(from: usize, to: usize) {
 
 #[cfg(not(target_os = "linux"))]
 fn hand_back(_from: usize, _to: usize) {}
-

@@ -18,14 +18,14 @@ pub(crate) use native::module_def;
 mod native {
     use rustpython_vm::builtins::{PyByteArray, PyBytes, PyStr, PyStrRef};
     use rustpython_vm::common::wtf8::{Wtf8, Wtf8Buf};
-    use rustpython_vm::function::{FuncArgs, KwArgs, OptionalArg};
+    use rustpython_vm::function::{ArgBytesLike, FuncArgs, KwArgs, OptionalArg};
     use rustpython_vm::{AsObject, FromArgs, PyObjectRef, PyRef, PyResult, VirtualMachine};
 
     use super::decode::{self, Failure, Hooks};
     use super::encode::{self, Format};
 
-    /// The package the standard library's classes come from (JSONEncoder, JSONDecodeError,
-    /// detect_encoding): pylib/json/__init__.py, loaded before these functions are reached.
+    /// The package the standard library's classes come from (JSONEncoder, JSONDecoder,
+    /// JSONDecodeError): pylib/json/__init__.py, which loads them when first asked.
     fn package(vm: &VirtualMachine) -> PyResult<PyObjectRef> {
         vm.import("json", 0)
     }
@@ -258,9 +258,7 @@ mod native {
             }
             // Another encoding (or surrogates, which `surrogatepass` lets through): the
             // standard library's detection and decoding.
-            let encoding = package(vm)?
-                .get_attr("detect_encoding", vm)?
-                .call((bytes.clone(),), vm)?;
+            let encoding = encoding_of(bytes.as_bytes());
             let text = vm.call_method(bytes.as_object(), "decode", (encoding, "surrogatepass"))?;
             Ok(Document::Text(text.try_into_value(vm)?))
         }
@@ -282,16 +280,38 @@ mod native {
         }
     }
 
-    /// Bytes `detect_encoding()` would call UTF-8 (no BOM, no NUL among the first bytes),
-    /// and that are valid UTF-8.
+    /// `detect_encoding(b)`: the encoding of a JSON document in bytes, as the standard
+    /// library tells it: from a BOM, else from where the NUL bytes are among the first four
+    /// (JSON text starts with an ASCII character), else UTF-8.
+    #[pyfunction]
+    fn detect_encoding(b: ArgBytesLike) -> &'static str {
+        b.with_ref(encoding_of)
+    }
+
+    fn encoding_of(b: &[u8]) -> &'static str {
+        if b.starts_with(b"\x00\x00\xfe\xff") || b.starts_with(b"\xff\xfe\x00\x00") {
+            return "utf-32";
+        }
+        if b.starts_with(b"\xfe\xff") || b.starts_with(b"\xff\xfe") {
+            return "utf-16";
+        }
+        if b.starts_with(b"\xef\xbb\xbf") {
+            return "utf-8-sig";
+        }
+        match *b {
+            [0, 0, ..] if b.len() >= 4 => "utf-32-be",
+            [0, _, ..] if b.len() >= 4 => "utf-16-be",
+            [_, 0, 0, 0, ..] => "utf-32-le",
+            [_, 0, ..] if b.len() >= 4 => "utf-16-le",
+            [0, _] => "utf-16-be",
+            [_, 0] => "utf-16-le",
+            _ => "utf-8",
+        }
+    }
+
+    /// Bytes in UTF-8 (as [`encoding_of`] tells) that are valid UTF-8: read in place.
     fn plain_utf8(bytes: &[u8]) -> bool {
-        let bom = [b"\xef\xbb\xbf".as_slice(), b"\xff\xfe", b"\xfe\xff"];
-        let wide = match bytes.len() {
-            2 => bytes.contains(&0),
-            n if n >= 4 => bytes[0] == 0 || bytes[1] == 0,
-            _ => false,
-        };
-        !wide && !bom.iter().any(|b| bytes.starts_with(b)) && std::str::from_utf8(bytes).is_ok()
+        encoding_of(bytes) == "utf-8" && std::str::from_utf8(bytes).is_ok()
     }
 
     fn decode_error(
