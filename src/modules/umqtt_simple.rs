@@ -12,12 +12,12 @@ mod native {
 
     use bytes::Bytes;
     use rumqttc::SubscribeReasonCode;
-    use rustpython_vm::builtins::{PyBaseExceptionRef, PyStr, PyTypeRef};
+    use rustpython_vm::builtins::{PyBaseExceptionRef, PyInt, PyStr, PyTypeRef};
     use rustpython_vm::common::lock::PyMutex;
-    use rustpython_vm::function::{ArgBytesLike, ArgIntoFloat};
+    use rustpython_vm::function::{ArgBytesLike, ArgIntoFloat, OptionalArg};
     use rustpython_vm::types::{Constructor, DefaultConstructor, Initializer, Representable};
     use rustpython_vm::{
-        FromArgs, Py, PyObject, PyObjectRef, PyPayload, PyResult, TryFromBorrowedObject,
+        AsObject, FromArgs, Py, PyObject, PyObjectRef, PyPayload, PyResult, TryFromBorrowedObject,
         VirtualMachine, pyclass,
     };
 
@@ -35,8 +35,6 @@ mod native {
     const EHOSTUNREACH: i32 = 113;
     /// How long `ping()` waits for PINGRESP.
     const PING_TIMEOUT: Duration = Duration::from_secs(10);
-    /// How long `check_msg()` lets the connection run when nothing is waiting yet.
-    const CHECK_MSG_WINDOW: Duration = Duration::from_millis(1);
 
     #[pyattr(name = "MQTTException", once)]
     fn mqtt_exception(vm: &VirtualMachine) -> PyTypeRef {
@@ -135,6 +133,12 @@ mod native {
         ssl: Option<PyObjectRef>,
         #[pyarg(any, default)]
         ssl_params: Option<PyObjectRef>,
+        /// pymqtt's own: how many received messages, and how many bytes of them, the client
+        /// holds unread before it stops reading from the broker (see crate::mqtt::inbox).
+        #[pyarg(named, optional)]
+        incoming_messages: OptionalArg<PyObjectRef>,
+        #[pyarg(named, optional)]
+        incoming_bytes: OptionalArg<PyObjectRef>,
     }
 
     #[derive(FromArgs)]
@@ -237,6 +241,12 @@ mod native {
             settings.user = optional_text(&args.user, "user", vm)?;
             settings.password = optional_text(&args.password, "password", vm)?;
             settings.keepalive = keepalive;
+            if let Some(messages) = args.incoming_messages.as_option() {
+                settings.inbox.messages = positive_count(messages, "incoming_messages", vm)?;
+            }
+            if let Some(bytes) = args.incoming_bytes.as_option() {
+                settings.inbox.bytes = positive_count(bytes, "incoming_bytes", vm)?;
+            }
             let ssl_context = match args.ssl {
                 Some(ssl) if ssl_module::is_context(&ssl, vm)? => Some(ssl),
                 _ => None,
@@ -247,6 +257,28 @@ mod native {
             state.host = Some(host_state::of(vm));
             Ok(())
         }
+    }
+
+    /// A limit of at least 1, given as an int.
+    fn positive_count(value: &PyObjectRef, name: &str, vm: &VirtualMachine) -> PyResult<usize> {
+        let Some(int) = value
+            .downcast_ref::<PyInt>()
+            .filter(|_| !value.class().is(vm.ctx.types.bool_type))
+        else {
+            return Err(vm.new_type_error(format!(
+                "{name} must be an int, not {}",
+                value.class().name()
+            )));
+        };
+        usize::try_from(int.as_bigint())
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                vm.new_value_error(format!(
+                    "{name} must be at least 1, not {int}",
+                    int = int.as_bigint()
+                ))
+            })
     }
 
     /// Where `server` is (a host name or address, or a `ws://`/`wss://` URL), with its default
@@ -518,33 +550,56 @@ mod native {
                     hooks.stop_point(vm)
                 })
                 .map_err(|e| wait_error(vm, e))?;
-            zelf.deliver(message, vm)
+            zelf.deliver(&connection, message, vm)
         }
 
-        /// Like wait_msg() when a message is pending; otherwise returns None at once.
+        /// Like wait_msg() when a message is pending; otherwise returns None at once (it takes
+        /// only what the connection has ready, and waits for nothing).
         #[pymethod]
         fn check_msg(zelf: &Py<Self>, vm: &VirtualMachine) -> PyResult<Option<u8>> {
             zelf.host(vm).hooks.stop_point(vm)?;
             let connection = zelf.connection(vm)?;
-            let message = connection.poll_message(CHECK_MSG_WINDOW, &mut || vm.check_signals());
-            match message.map_err(|e| wait_error(vm, e))? {
-                Some(message) => zelf.deliver(message, vm).map(Some),
+            match connection
+                .ready_message()
+                .map_err(|e| to_exception(vm, e))?
+            {
+                Some(message) => zelf.deliver(&connection, message, vm).map(Some),
                 None => Ok(None),
             }
         }
 
+        /// Passes `message` to the callback, then acknowledges it (QoS 1 and 2), as umqtt
+        /// does: if the callback raises, or the script dies in it, the broker still holds the
+        /// message and sends it again to the next session that resumes this one.
         fn deliver(
             &self,
+            connection: &Connection,
             message: crate::mqtt::tracker::Message,
             vm: &VirtualMachine,
         ) -> PyResult<u8> {
             let first_byte = message.first_byte();
+            let dropped = connection.take_dropped();
+            if dropped > 0 {
+                // On stderr, not raised: the script lost nothing it could have had otherwise
+                // (a broker drops the same messages for a board that is not reading).
+                let warning = format!(
+                    "pymqtt: warning: {dropped} QoS 0 message(s) dropped: more arrived than the \
+                     script read while it kept the connection busy (the client holds up to \
+                     twice incoming_messages/incoming_bytes unread)\n"
+                );
+                if let Ok(stderr) = vm.sys_module.get_attr("stderr", vm) {
+                    let _ = vm.call_method(&stderr, "write", (warning,));
+                }
+            }
             let callback = self.state.lock().callback.clone();
             if let Some(callback) = callback {
-                let topic = vm.ctx.new_bytes(message.topic.into_bytes());
+                let topic = vm.ctx.new_bytes(message.topic.clone().into_bytes());
                 let msg = vm.ctx.new_bytes(message.payload.to_vec());
                 callback.call((topic, msg), vm)?;
             }
+            connection
+                .acknowledge(&message, &mut || vm.check_signals())
+                .map_err(|e| wait_error(vm, e))?;
             self.host(vm).hooks.emit(ScriptEvent::Handled);
             Ok(first_byte)
         }

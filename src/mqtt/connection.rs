@@ -11,6 +11,7 @@
 //! foreground call asks (the request interrupts the poller's poll through a `Notify`). A tight
 //! loop of publishes therefore never pays for a hand-over.
 
+use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -19,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use rumqttc::{
-    AsyncClient, ClientError, ConnectionError, EventLoop, NetworkOptions, PingReq, QoS, Request,
+    AsyncClient, ClientError, ConnectionError, EventLoop, NetworkOptions, PingReq, Publish, QoS,
+    Request,
 };
 use tokio::runtime::Runtime;
 use tokio::sync::Notify;
@@ -38,6 +40,13 @@ const BUSY_FOREGROUND_RECHECK: Duration = Duration::from_millis(100);
 /// How often a blocking wait comes up for air to run the caller's check (Ctrl-C). The brief
 /// asks for KeyboardInterrupt within 100 ms.
 const CHECK_INTERVAL: Duration = Duration::from_millis(20);
+
+/// How often the poller looks again while the inbox is full.
+const INBOX_FULL_RECHECK: Duration = Duration::from_millis(20);
+
+/// How many events a ready-only poll takes at most before returning, so that a broker
+/// sending without pause cannot keep `check_msg()` from returning.
+const READY_EVENTS_PER_CHECK: usize = 64;
 
 /// How long a waiting `wait_message` holds the engine before giving others a turn.
 const MESSAGE_WAIT_TURN: Duration = Duration::from_millis(100);
@@ -85,7 +94,7 @@ impl Engine {
             runtime: Some(runtime),
             requests,
             eventloop,
-            tracker: Tracker::default(),
+            tracker: Tracker::new(settings.inbox),
             failure: None,
             broker: settings.broker(),
             cut: Arc::default(),
@@ -122,6 +131,39 @@ impl Engine {
     /// does not matter here).
     pub fn ping(&mut self) {
         self.eventloop.pending.push_back(Request::PingReq(PingReq));
+    }
+
+    /// Acknowledges a received message once the script has handled it: PUBACK for QoS 1,
+    /// PUBREC for QoS 2 (rumqttc answers the broker's PUBREL with PUBCOMP itself). Through
+    /// the request channel, so that acks leave in the order the messages came (MQTT asks it);
+    /// when a burst of handled messages has filled the channel, the connection is driven
+    /// until some of the acks are written.
+    pub fn acknowledge<E>(
+        &mut self,
+        message: &Message,
+        check: &mut dyn FnMut() -> Result<(), E>,
+    ) -> Result<(), WaitError<E>> {
+        let qos = match message.qos {
+            1 => QoS::AtLeastOnce,
+            2 => QoS::ExactlyOnce,
+            _ => return Ok(()),
+        };
+        let mut publish = Publish::new("", qos, Vec::<u8>::new());
+        publish.pkid = message.pkid;
+        loop {
+            // The only refusal while the event loop lives is a full channel.
+            if self.requests.try_ack(&publish).is_ok() {
+                self.tracker.ack_queued();
+                return Ok(());
+            }
+            let queued = self.tracker.acks_unsent();
+            self.drive_until(
+                "acknowledging received messages",
+                None,
+                |t| (t.acks_unsent() < queued).then_some(()),
+                check,
+            )?;
+        }
     }
 
     fn disconnect(&mut self) -> Result<(), MqttError> {
@@ -223,6 +265,48 @@ impl Engine {
         }
     }
 
+    /// Takes what the connection has ready now, without waiting: one turn of the runtime's
+    /// I/O driver, then the events that turn made ready, until `until` yields a value or
+    /// nothing more is ready. `check_msg()` with nothing pending costs this and no timer.
+    pub fn drive_ready<T>(
+        &mut self,
+        mut until: impl FnMut(&mut Tracker) -> Option<T>,
+    ) -> Result<Option<T>, MqttError> {
+        for _ in 0..READY_EVENTS_PER_CHECK {
+            if let Some(value) = until(&mut self.tracker) {
+                return Ok(Some(value));
+            }
+            self.take_cut();
+            if let Some(failure) = &self.failure {
+                return Err(failure.clone());
+            }
+            let Engine {
+                runtime, eventloop, ..
+            } = self;
+            let runtime = runtime.as_ref().expect("runtime lives until drop");
+            let polled = runtime.block_on(async {
+                let mut poll = pin!(eventloop.poll());
+                // The first poll registers interest; yielding lets the driver look at the
+                // socket once (a zero-timeout epoll) before the second.
+                for turn in 0..2 {
+                    if let std::task::Poll::Ready(polled) = poll_once(poll.as_mut()).await {
+                        return Some(polled);
+                    }
+                    if turn == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+                None
+            });
+            match polled {
+                Some(Ok(event)) => self.tracker.record(event),
+                Some(Err(e)) => self.fail(e),
+                None => return Ok(until(&mut self.tracker)),
+            }
+        }
+        Ok(until(&mut self.tracker))
+    }
+
     /// One poll that gives way as soon as `give_way` is notified (the poller's turn).
     fn poll_once_or_give_way(&mut self, give_way: &Notify) {
         if self.take_cut() {
@@ -255,6 +339,12 @@ impl Drop for Engine {
             runtime.shutdown_background();
         }
     }
+}
+
+/// Polls `future` once: its result if it is ready, else `Pending` (and it stays pollable).
+async fn poll_once<F: Future + Unpin>(mut future: F) -> std::task::Poll<F::Output> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut future).poll(cx)))
+        .await
 }
 
 /// A request the channel would not take: only possible if many threads queue at once.
@@ -308,7 +398,7 @@ impl Shared {
         (idle < FOREGROUND_GRACE).then(|| FOREGROUND_GRACE - idle)
     }
 
-    /// Waits (bounded) until every publish queued so far is settled.
+    /// Waits (bounded) until every publish and ack queued so far is settled.
     fn flush(&self, timeout: Duration) -> Result<(), MqttError> {
         self.with_engine(|engine| {
             let deadline = Instant::now() + timeout;
@@ -317,7 +407,7 @@ impl Shared {
                 .drive_until(
                     "waiting for queued messages to reach the broker",
                     Some(deadline),
-                    |t| t.publishes_settled().then_some(()),
+                    |t| t.settled().then_some(()),
                     &mut never,
                 )
                 .map_err(|e| match e {
@@ -339,6 +429,13 @@ fn run_poller(shared: Arc<Shared>) {
             // Nothing left to drive; the foreground reports the failure on its next call.
             drop(engine);
             thread::park_timeout(Duration::from_secs(1));
+            continue;
+        }
+        if engine.tracker.inbox_full() {
+            // Leave the socket unread until the script takes messages: TCP pushes back and
+            // the broker queues (or drops) by its own rules, as for a board not reading.
+            drop(engine);
+            thread::park_timeout(INBOX_FULL_RECHECK);
             continue;
         }
         engine.poll_once_or_give_way(&shared.give_way);
@@ -502,15 +599,26 @@ impl Connection {
         }
     }
 
-    /// A message if one arrived, after letting the connection run for at most `window`.
-    pub fn poll_message<E>(
+    /// A message if one is waiting or the connection has one ready, without waiting.
+    pub fn ready_message(&self) -> Result<Option<Message>, MqttError> {
+        self.with_engine(|engine| engine.drive_ready(Tracker::pop_message))
+    }
+
+    /// QoS 0 messages the inbox had to drop since the last call (see [`super::inbox`]).
+    pub fn take_dropped(&self) -> u64 {
+        self.with_engine(|engine| engine.tracker.take_dropped())
+    }
+
+    /// Acknowledges `message`, which the script has handled.
+    pub fn acknowledge<E>(
         &self,
-        window: Duration,
+        message: &Message,
         check: &mut dyn FnMut() -> Result<(), E>,
-    ) -> Result<Option<Message>, WaitError<E>> {
-        self.with_engine(|engine| {
-            engine.drive(Some(Instant::now() + window), Tracker::pop_message, check)
-        })
+    ) -> Result<(), WaitError<E>> {
+        if message.qos == 0 {
+            return Ok(());
+        }
+        self.with_engine(|engine| engine.acknowledge(message, check))
     }
 
     /// Waits (bounded) until every publish queued so far is settled.

@@ -3,6 +3,7 @@
 pub mod address;
 pub mod connection;
 pub mod error;
+pub mod inbox;
 pub mod limits;
 pub mod settings;
 pub mod tls;

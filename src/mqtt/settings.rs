@@ -7,6 +7,7 @@ use rumqttc::{LastWill, MqttOptions, QoS};
 
 use super::address::{BrokerAddress, Scheme};
 use super::error::{EIO, MqttError};
+use super::inbox::InboxLimit;
 use super::limits::MAX_PACKET_SIZE;
 use super::tls::TlsOptions;
 
@@ -85,6 +86,8 @@ pub struct ClientSettings {
     pub clean_session: bool,
     pub connect_timeout: Option<Duration>,
     pub transport: Transport,
+    /// How much received and unread the connection holds before it stops reading.
+    pub inbox: InboxLimit,
 }
 
 impl ClientSettings {
@@ -106,6 +109,7 @@ impl ClientSettings {
             clean_session: true,
             connect_timeout: None,
             transport,
+            inbox: InboxLimit::default(),
         }
     }
 
@@ -150,7 +154,10 @@ impl ClientSettings {
             .set_keep_alive(Duration::from_secs(u64::from(self.keepalive_on_wire())))
             .set_clean_session(self.clean_session)
             .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
-            .set_inflight(100);
+            .set_inflight(100)
+            // A message is acknowledged once the script's callback returned (umqtt's order):
+            // one whose callback never finished is sent again by the broker.
+            .set_manual_acks(true);
         // umqtt sends the password only together with a user name; so does MQTT 3.1.1.
         if let Some(user) = &self.user {
             options.set_credentials(user.clone(), self.password.clone().unwrap_or_default());

@@ -3,7 +3,8 @@
 //! rumqttc assigns packet ids inside its event loop and reports them as `Outgoing` events, in
 //! the order the requests were taken. The tracker hands each request a [`Ticket`] when it is
 //! queued, pairs tickets with packet ids as the `Outgoing` events arrive, and records the
-//! outcome when the matching ack comes back. It holds received messages until the script asks.
+//! outcome when the matching ack comes back. It holds received messages until the script asks
+//! ([`Inbox`]).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -30,30 +31,17 @@ pub enum Outcome {
     Subscribed(Vec<SubscribeReasonCode>),
 }
 
-/// A message received from the broker, waiting for `wait_msg`/`check_msg`.
-#[derive(Debug, Clone)]
-pub struct Message {
-    pub topic: String,
-    pub payload: bytes::Bytes,
-    pub qos: u8,
-    pub retain: bool,
-    pub dup: bool,
-}
+pub use super::inbox::Message;
+use super::inbox::{Inbox, InboxLimit};
 
-impl Message {
-    fn from_publish(p: Publish) -> Message {
-        Message {
-            topic: p.topic,
-            payload: p.payload,
-            qos: p.qos as u8,
-            retain: p.retain,
-            dup: p.dup,
-        }
-    }
-
-    /// The PUBLISH fixed header's first byte, which umqtt's `wait_msg` returns.
-    pub fn first_byte(&self) -> u8 {
-        0x30 | (u8::from(self.dup) << 3) | (self.qos << 1) | u8::from(self.retain)
+fn message_of(p: Publish) -> Message {
+    Message {
+        topic: p.topic,
+        payload: p.payload,
+        qos: p.qos as u8,
+        retain: p.retain,
+        dup: p.dup,
+        pkid: p.pkid,
     }
 }
 
@@ -65,14 +53,26 @@ pub struct Tracker {
     /// Written requests waiting for their ack, by kind and packet id.
     unacked: HashMap<(Kind, u16), Ticket>,
     outcomes: HashMap<Ticket, Outcome>,
-    inbox: VecDeque<Message>,
+    inbox: Inbox,
     /// `Some(session_present)` once the CONNACK arrived.
     connack: Option<bool>,
     pings_answered: u64,
     disconnect_sent: bool,
+    /// Acks of handled messages queued and not yet written.
+    acks_unsent: usize,
+    /// Dropped messages already reported by [`Tracker::take_dropped`].
+    dropped_reported: u64,
 }
 
 impl Tracker {
+    /// A tracker whose inbox holds at most `limit` (see [`Inbox`]).
+    pub fn new(limit: InboxLimit) -> Tracker {
+        Tracker {
+            inbox: Inbox::new(limit),
+            ..Tracker::default()
+        }
+    }
+
     /// Registers a request about to be queued. `acked` says whether the broker will answer it.
     pub fn expect(&mut self, kind: Kind, acked: bool) -> Ticket {
         let ticket = Ticket(self.next_ticket);
@@ -89,21 +89,53 @@ impl Tracker {
         self.outcomes.remove(&ticket)
     }
 
-    /// True when every queued publish has been written and acknowledged: nothing would be lost
-    /// by closing the connection now.
-    pub fn publishes_settled(&self) -> bool {
-        self.unsent
-            .get(&Kind::Publish)
-            .is_none_or(VecDeque::is_empty)
-            && !self.unacked.keys().any(|(kind, _)| *kind == Kind::Publish)
+    /// True when every queued publish has been written and acknowledged, and every ack of a
+    /// handled message written: nothing would be lost (or sent again) by closing now.
+    pub fn settled(&self) -> bool {
+        self.unsettled() == 0
+    }
+
+    /// Publishes queued and not yet settled (written, or acknowledged for QoS 1 and 2), and
+    /// acks of handled messages not yet written.
+    pub fn unsettled(&self) -> usize {
+        self.unsent.get(&Kind::Publish).map_or(0, VecDeque::len)
+            + self
+                .unacked
+                .keys()
+                .filter(|(kind, _)| *kind == Kind::Publish)
+                .count()
+            + self.acks_unsent
+    }
+
+    /// An ack of a handled message was queued.
+    pub fn ack_queued(&mut self) {
+        self.acks_unsent += 1;
+    }
+
+    /// Acks queued and not yet written.
+    pub fn acks_unsent(&self) -> usize {
+        self.acks_unsent
     }
 
     pub fn pop_message(&mut self) -> Option<Message> {
-        self.inbox.pop_front()
+        self.inbox.pop()
     }
 
     pub fn has_message(&self) -> bool {
         !self.inbox.is_empty()
+    }
+
+    /// True when the connection should stop reading until the script takes messages.
+    pub fn inbox_full(&self) -> bool {
+        self.inbox.is_full()
+    }
+
+    /// QoS 0 messages the inbox dropped (being over twice its limit) since the last call.
+    pub fn take_dropped(&mut self) -> u64 {
+        let dropped = self.inbox.dropped();
+        let new = dropped - self.dropped_reported;
+        self.dropped_reported = dropped;
+        new
     }
 
     pub fn connack(&self) -> Option<bool> {
@@ -128,7 +160,7 @@ impl Tracker {
 
     fn record_incoming(&mut self, incoming: Incoming) {
         match incoming {
-            Incoming::Publish(p) => self.inbox.push_back(Message::from_publish(p)),
+            Incoming::Publish(p) => self.inbox.push(message_of(p)),
             Incoming::PubAck(ack) => self.acked(Kind::Publish, ack.pkid, Outcome::Done),
             Incoming::PubComp(comp) => self.acked(Kind::Publish, comp.pkid, Outcome::Done),
             Incoming::SubAck(ack) => self.acked(
@@ -149,6 +181,9 @@ impl Tracker {
             Outgoing::Subscribe(pkid) => self.sent(Kind::Subscribe, pkid),
             Outgoing::Unsubscribe(pkid) => self.sent(Kind::Unsubscribe, pkid),
             Outgoing::Disconnect => self.disconnect_sent = true,
+            Outgoing::PubAck(_) | Outgoing::PubRec(_) => {
+                self.acks_unsent = self.acks_unsent.saturating_sub(1);
+            }
             _ => {}
         }
     }
@@ -181,10 +216,10 @@ mod tests {
     fn qos0_publish_is_done_once_written() {
         let mut t = Tracker::default();
         let ticket = t.expect(Kind::Publish, false);
-        assert!(!t.publishes_settled());
+        assert!(!t.settled());
         t.record(Event::Outgoing(Outgoing::Publish(0)));
         assert_eq!(t.take_outcome(ticket), Some(Outcome::Done));
-        assert!(t.publishes_settled());
+        assert!(t.settled());
     }
 
     #[test]
@@ -197,10 +232,10 @@ mod tests {
         t.record(Event::Incoming(Incoming::PubAck(PubAck::new(8))));
         assert_eq!(t.take_outcome(first), None);
         assert_eq!(t.take_outcome(second), Some(Outcome::Done));
-        assert!(!t.publishes_settled());
+        assert!(!t.settled());
         t.record(Event::Incoming(Incoming::PubAck(PubAck::new(7))));
         assert_eq!(t.take_outcome(first), Some(Outcome::Done));
-        assert!(t.publishes_settled());
+        assert!(t.settled());
     }
 
     #[test]
@@ -220,6 +255,6 @@ mod tests {
     fn first_byte_encodes_qos_retain_and_dup() {
         let mut p = Publish::new("t", QoS::AtLeastOnce, "x");
         p.retain = true;
-        assert_eq!(Message::from_publish(p).first_byte(), 0x33);
+        assert_eq!(message_of(p).first_byte(), 0x33);
     }
 }
