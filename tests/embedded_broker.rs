@@ -170,7 +170,8 @@ print("done")
     p.expect_stdout("got b'ctl/go' b'go'");
     let got: Vec<String> = peer.collect(3, WAIT).iter().map(text).collect();
     assert_eq!(got, ["d0", "d1", "d2"], "{}", p.describe());
-    peer.publish("ctl/done", "ok", QoS::AtLeastOnce, false);
+    // QoS 0: the script's end takes the broker down, and with it any PUBACK still on its way.
+    peer.publish("ctl/done", "ok", QoS::AtMostOnce, false);
     p.expect_stdout("done");
     for line in ["got b'lb/echo' b'to-myself'", "got b'ctl/done' b'ok'"] {
         assert!(

@@ -202,3 +202,63 @@ fn ctrl_c_stops_the_article_sub_py() {
     p.expect_stdout(r#"Connected to MQTT Broker "broker.emqx.io""#);
     interrupt_and_expect_130(&mut p);
 }
+
+/// A broker that answers CONNECT and then never acknowledges anything.
+fn silent_broker() -> u16 {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let mut answered = false;
+                while let Ok(n) = stream.read(&mut buf) {
+                    if n == 0 {
+                        return;
+                    }
+                    if !answered {
+                        // CONNACK, session not present, accepted.
+                        let _ = stream.write_all(&[0x20, 0x02, 0x00, 0x00]);
+                        answered = true;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn second_ctrl_c_ends_the_exit_flush_at_once_and_the_first_says_what_it_waits_for() {
+    let port = silent_broker();
+    let dir = TempDir::new("sigint-flush");
+    let mut p = Pymqtt::script(
+        &dir,
+        "pub.py",
+        &script_for_port(
+            port,
+            "c = MQTTClient('flush', '127.0.0.1', PORT)\nc.connect()\nprint('connected', flush=True)\nc.publish(b't', b'never acked', qos=1)\n",
+        ),
+    )
+    .spawn();
+    p.expect_stdout("connected");
+    p.wait_blocked();
+    p.signal(libc::SIGINT);
+    // The KeyboardInterrupt ends the program; the unacknowledged publish is still queued,
+    // and the exit says so once it has waited a while.
+    p.expect_stderr_contains("delivering 1 queued message(s) to 127.0.0.1:");
+    p.signal(libc::SIGINT);
+    // Within PROMPT, where the flush would wait 4.5 s more.
+    let status = p
+        .try_wait_exit(PROMPT)
+        .unwrap_or_else(|| panic!("still flushing after a second Ctrl-C\n{}", p.describe()));
+    assert_eq!(status.code(), Some(130), "{}", p.describe());
+    assert!(
+        p.stderr()
+            .contains("exiting without delivering what is still queued"),
+        "{}",
+        p.describe()
+    );
+}

@@ -229,15 +229,10 @@ impl Host {
                 };
             }
             shut_down(vm);
-            status
+            // Before the clients are dropped (closing their sockets), let every publish that
+            // returned reach its broker; a second Ctrl-C gives up at once.
+            deliver_queued(vm, &state).unwrap_or(status)
         });
-        // Before the clients are dropped (closing their sockets), let every publish that
-        // returned reach its broker.
-        for failure in state.open.flush() {
-            eprintln!(
-                "pymqtt: warning: queued messages may not have reached the broker: {failure}"
-            );
-        }
         status
     }
 
@@ -445,6 +440,36 @@ fn shut_down(vm: &VirtualMachine) {
     for stream in ["stdout", "stderr"] {
         if let Ok(stream) = vm.sys_module.get_attr(stream, vm) {
             let _ = vm.call_method(&stream, "flush", ());
+        }
+    }
+}
+
+/// Waits (up to 5 s a connection) until what the program published has reached its brokers,
+/// saying on stderr what it waits for once that takes a while. A Ctrl-C while it waits ends
+/// the wait, and the program with the status of an interrupted one.
+fn deliver_queued(vm: &VirtualMachine, state: &HostState) -> Option<ExitStatus> {
+    let mut check = || vm.check_signals();
+    let mut slow = |unsettled: &crate::mqtt::connection::Unsettled| {
+        eprintln!(
+            "pymqtt: delivering {} queued message(s) to {} before exiting (up to {} s; \
+             Ctrl-C again to exit now)",
+            unsettled.messages,
+            unsettled.broker,
+            crate::mqtt::connection::FLUSH_TIMEOUT.as_secs()
+        );
+    };
+    match state.open.flush_or_stop(&mut check, &mut slow) {
+        Ok(failures) => {
+            for failure in failures {
+                eprintln!(
+                    "pymqtt: warning: queued messages may not have reached the broker: {failure}"
+                );
+            }
+            None
+        }
+        Err(_interrupted) => {
+            eprintln!("pymqtt: exiting without delivering what is still queued");
+            Some(ExitStatus::INTERRUPTED)
         }
     }
 }

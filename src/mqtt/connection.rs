@@ -54,6 +54,10 @@ const MESSAGE_WAIT_TURN: Duration = Duration::from_millis(100);
 /// How long `disconnect()` and interpreter exit wait for queued publishes to be acknowledged.
 pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long the exit flush waits before it says what it waits for: a script that ends
+/// right after publishing settles well within this, and hears nothing.
+pub const FLUSH_NOTICE_AFTER: Duration = Duration::from_millis(500);
+
 /// Capacity of rumqttc's request channel. Whoever queues a request holds the engine and
 /// drives it until the request is taken, so the channel never holds more than a few.
 ///
@@ -400,21 +404,43 @@ impl Shared {
 
     /// Waits (bounded) until every publish and ack queued so far is settled.
     fn flush(&self, timeout: Duration) -> Result<(), MqttError> {
+        let mut never = || Ok::<(), ()>(());
+        match self.settle(timeout, &mut never) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(MqttError::timed_out(
+                "waiting for queued messages to reach the broker",
+            )),
+            Err(WaitError::Mqtt(e)) => Err(e),
+            Err(WaitError::Interrupted(())) => unreachable!("the check never fails"),
+        }
+    }
+
+    /// Drives the connection until everything queued is settled (true) or `timeout` passed
+    /// (false); `check` may stop it.
+    fn settle<E>(
+        &self,
+        timeout: Duration,
+        check: &mut dyn FnMut() -> Result<(), E>,
+    ) -> Result<bool, WaitError<E>> {
         self.with_engine(|engine| {
-            let deadline = Instant::now() + timeout;
-            let mut never = || Ok::<(), ()>(());
-            engine
-                .drive_until(
-                    "waiting for queued messages to reach the broker",
-                    Some(deadline),
-                    |t| t.settled().then_some(()),
-                    &mut never,
-                )
-                .map_err(|e| match e {
-                    WaitError::Mqtt(e) => e,
-                    WaitError::Interrupted(()) => unreachable!("the check never fails"),
-                })
+            let deadline = Some(Instant::now() + timeout);
+            let settled = engine.drive(deadline, |t| t.settled().then_some(()), check)?;
+            Ok(settled.is_some())
         })
+    }
+
+    fn unsettled(&self) -> usize {
+        self.with_engine(|engine| {
+            if engine.failure.is_some() {
+                0
+            } else {
+                engine.tracker.unsettled()
+            }
+        })
+    }
+
+    fn broker(&self) -> String {
+        self.with_engine(|engine| engine.broker.clone())
     }
 }
 
@@ -492,14 +518,47 @@ impl OpenConnections {
     /// Waits (bounded by [`FLUSH_TIMEOUT`] each) until every open connection has delivered
     /// what its script published. Called when the program ends, so that a script that ends
     /// right after `publish()` loses nothing. Returns the failures, with the broker they
-    /// concern.
-    pub fn flush(&self) -> Vec<MqttError> {
-        self.alive()
-            .iter()
-            .filter(|shared| !shared.closed.load(Ordering::SeqCst))
-            .filter_map(|shared| shared.flush(FLUSH_TIMEOUT).err())
-            .collect()
+    /// concern, or the error `check` gave to stop the wait (a second Ctrl-C). `slow` hears,
+    /// once per connection, what is still to deliver when it has not settled within
+    /// [`FLUSH_NOTICE_AFTER`]: its broker and how many messages.
+    pub fn flush_or_stop<E>(
+        &self,
+        check: &mut dyn FnMut() -> Result<(), E>,
+        slow: &mut dyn FnMut(&Unsettled),
+    ) -> Result<Vec<MqttError>, E> {
+        let mut failures = Vec::new();
+        for shared in self.alive() {
+            if shared.closed.load(Ordering::SeqCst) {
+                continue;
+            }
+            let mut settled = shared.settle(FLUSH_NOTICE_AFTER, check);
+            if matches!(settled, Ok(false)) {
+                slow(&Unsettled {
+                    broker: shared.broker(),
+                    messages: shared.unsettled(),
+                });
+                settled = shared.settle(FLUSH_TIMEOUT - FLUSH_NOTICE_AFTER, check);
+            }
+            match settled {
+                Ok(true) => {}
+                Ok(false) => failures.push(
+                    MqttError::timed_out("waiting for queued messages to reach the broker")
+                        .at(super::error::Stage::Other, &shared.broker()),
+                ),
+                Err(WaitError::Mqtt(e)) => failures.push(e),
+                Err(WaitError::Interrupted(e)) => return Err(e),
+            }
+        }
+        Ok(failures)
     }
+}
+
+/// What a connection still has to deliver when the program ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsettled {
+    pub broker: String,
+    /// Publishes not yet written or acknowledged, and acks not yet written.
+    pub messages: usize,
 }
 
 /// An open MQTT connection.
