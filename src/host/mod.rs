@@ -199,7 +199,7 @@ impl Host {
         });
 
         let interpreter = self.interpreter(program, soft_irq_rx);
-        let status = interpreter.enter(|vm| {
+        interpreter.enter(|vm| {
             if let Err(exc) = state::install(vm, Arc::clone(&state)) {
                 return exit_status(vm, exc);
             }
@@ -232,8 +232,7 @@ impl Host {
             // Before the clients are dropped (closing their sockets), let every publish that
             // returned reach its broker; a second Ctrl-C gives up at once.
             deliver_queued(vm, &state).unwrap_or(status)
-        });
-        status
+        })
     }
 
     fn interpreter(&self, program: &Program, soft_irq: UserSignalReceiver) -> Interpreter {
