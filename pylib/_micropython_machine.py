@@ -355,6 +355,8 @@ class PWM:
         self._write()
 
     def _write(self):
+        if self._freq > 0xFFFFFFFF:
+            raise ValueError("PWM frequency %d Hz is out of range" % self._freq)
         _board.pwm(self._pin._id, max(0, min(65535, self._duty)), max(1, self._freq))
 
     def freq(self, value=None):
@@ -412,7 +414,8 @@ class Timer:
         self._callback = callback
         self._periodic = mode == Timer.PERIODIC
         _timers[self._token] = self
-        _board.timer_start(self._token, max(1, int(period_ms)), self._periodic)
+        # A period past what the board's clock counts (2**63 ms) is one that never ends.
+        _board.timer_start(self._token, max(1, min(int(period_ms), 2**63 - 1)), self._periodic)
 
     def deinit(self):
         if self._token is not None:
@@ -438,6 +441,19 @@ def _timer_fire(token):
     timer = _timers.get(token)
     if timer is not None:
         timer._fire()
+
+
+def _address(addr):
+    """An I2C address as the bus takes it: 7 bits."""
+    if not 0 <= addr <= 127:
+        raise ValueError("I2C address must be 0..127, not %d" % addr)
+    return addr
+
+
+def _count(nbytes):
+    if nbytes < 0:
+        raise ValueError("nbytes must not be negative, not %d" % nbytes)
+    return nbytes
 
 
 class WDT:
@@ -498,29 +514,29 @@ class I2C:
         return list(_board.i2c_scan())
 
     def readfrom(self, addr, nbytes, stop=True):
-        return _board.i2c_read(addr, nbytes)
+        return _board.i2c_read(_address(addr), _count(nbytes))
 
     def readfrom_into(self, addr, buf, stop=True):
-        buf[:] = _board.i2c_read(addr, len(buf))
+        buf[:] = _board.i2c_read(_address(addr), len(buf))
 
     def writeto(self, addr, buf, stop=True):
-        _board.i2c_write(addr, bytes(buf))
+        _board.i2c_write(_address(addr), bytes(buf))
         return len(buf)
 
     def writevto(self, addr, vector, stop=True):
         data = b"".join(bytes(b) for b in vector)
-        _board.i2c_write(addr, data)
+        _board.i2c_write(_address(addr), data)
         return len(data)
 
     def readfrom_mem(self, addr, memaddr, nbytes, *, addrsize=8):
-        _board.i2c_write(addr, bytes((memaddr & 255,)))
-        return _board.i2c_read(addr, nbytes)
+        _board.i2c_write(_address(addr), bytes((memaddr & 255,)))
+        return _board.i2c_read(addr, _count(nbytes))
 
     def readfrom_mem_into(self, addr, memaddr, buf, *, addrsize=8):
         buf[:] = self.readfrom_mem(addr, memaddr, len(buf))
 
     def writeto_mem(self, addr, memaddr, buf, *, addrsize=8):
-        _board.i2c_write(addr, bytes((memaddr & 255,)) + bytes(buf))
+        _board.i2c_write(_address(addr), bytes((memaddr & 255,)) + bytes(buf))
 
 
 SoftI2C = I2C

@@ -285,3 +285,72 @@ fn a_busy_script_that_does_not_read_keeps_twice_its_limit_and_says_what_it_dropp
         run.describe()
     );
 }
+
+/// Out-of-range values a script can pass, each with the exception CPython (or MicroPython)
+/// raises, and nesting that runs native code deep.
+const BAD_VALUES: &str = r#"import time
+from machine import I2C, PWM, Pin, Timer
+
+def outcome(call):
+    try:
+        call()
+        return "ok"
+    except Exception as e:
+        return "%s: %s" % (type(e).__name__, e)
+
+print(outcome(lambda: time.sleep(1e19)))
+print(outcome(lambda: time.sleep(2**70)))
+print(outcome(lambda: time.sleep(float("nan"))))
+print(outcome(lambda: time.sleep(-1)))
+print(outcome(lambda: time.sleep_ms(10**30)))
+print(outcome(lambda: time.sleep_us(2**64)))
+print(outcome(lambda: time.sleep_ms(-10**30)))
+print(outcome(lambda: PWM(Pin(2)).freq(2**40)))
+print(outcome(lambda: I2C(0).writeto(300, b"x")))
+print(outcome(lambda: Timer(-1).init(period=2**70, callback=print)))
+
+# Each of these iterators calls the one inside it natively: nested deep enough, that runs
+# out of native stack, which must be a RuntimeError (RecursionError), as on MicroPython.
+for nest in (enumerate, zip, lambda x: map(max, x, ()), lambda x: filter(None, x)):
+    x = (1, 2)
+    for _ in range(300000):
+        x = nest(x)
+    print(outcome(lambda: tuple(x)).split(":")[0])
+
+# A return in a finally whose try holds another try/finally that returns: RustPython 0.5's
+# compiler panicked on it before the script's first line.
+def nested():
+    try:
+        try:
+            return 1
+        finally:
+            pass
+    finally:
+        return 2
+print("nested finally", nested())
+"#;
+
+#[test]
+fn out_of_range_values_and_deep_native_nesting_raise_python_exceptions() {
+    let dir = TempDir::new("rel-bad");
+    let run = Pymqtt::script(&dir, "bad.py", BAD_VALUES).run(RUN);
+    run.assert_code(0);
+    let expected = [
+        "OverflowError: sleep length is too large",
+        "OverflowError: sleep length is too large",
+        "ValueError: Invalid value NaN (not a number)",
+        "ValueError: sleep length must be non-negative",
+        "OverflowError: sleep length is too large",
+        "OverflowError: sleep length is too large",
+        "ok",
+        "ValueError: PWM frequency 1099511627776 Hz is out of range",
+        "ValueError: I2C address must be 0..127, not 300",
+        "ok",
+        "RecursionError",
+        "RecursionError",
+        "RecursionError",
+        "RecursionError",
+        "nested finally 2",
+    ];
+    assert_eq!(run.stdout_lines(), expected, "{}", run.describe());
+}

@@ -11,6 +11,8 @@
 //! - [`micropython_path`]: `sys.path` as MicroPython's unix port sets it
 //! - [`source`]: program text as MicroPython's lexer reads it (tabs in indentation, CRLF)
 //! - [`frozen`]: the frozen standard library, indexed without keeping it resident
+//! - [`panics`]: a Rust panic under the program becomes a Python `SystemError`
+//! - [`stack_guard`]: nested native iterators get the native stack check Python calls have
 //!
 //! ```no_run
 //! use pymqtt::{Host, Program};
@@ -36,8 +38,10 @@ use rustpython_vm::{
 mod frozen;
 pub mod hooks;
 pub(crate) mod micropython_path;
+mod panics;
 pub mod redirect;
 pub(crate) mod source;
+mod stack_guard;
 pub(crate) mod state;
 
 use std::sync::Arc;
@@ -216,14 +220,17 @@ impl Host {
                 Ok(scope) => scope,
                 Err(exc) => return exit_status(vm, exc),
             };
-            let outcome = run_program(vm, program, source, &scope);
+            stack_guard::install(vm);
+            let outcome = panics::as_exception(vm, "running the program", || {
+                run_program(vm, program, source, &scope)
+            });
             let mut status = match outcome {
                 Ok(()) => ExitStatus::SUCCESS,
                 Err(exc) => exit_status(vm, exc),
             };
             let wants_repl = self.config.inspect && *program != Program::Repl;
             if wants_repl && status != ExitStatus::INTERRUPTED {
-                status = match repl(vm, scope) {
+                status = match panics::as_exception(vm, "running the REPL", || repl(vm, scope)) {
                     Ok(()) => ExitStatus::SUCCESS,
                     Err(exc) => exit_status(vm, exc),
                 };

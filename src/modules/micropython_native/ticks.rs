@@ -122,35 +122,55 @@ pub(super) mod functions {
     /// Sleeps `ms` milliseconds; 0 only runs pending signal handlers, a negative value
     /// returns at once (as MicroPython).
     #[pyfunction]
-    fn sleep_ms(ms: i64, vm: &VirtualMachine) -> PyResult<()> {
-        if ms < 0 {
-            return Ok(());
+    fn sleep_ms(ms: PyIntRef, vm: &VirtualMachine) -> PyResult<()> {
+        match length(&ms, vm)? {
+            Some(ms) => sleep(Duration::from_millis(ms), vm),
+            None => Ok(()),
         }
-        sleep(Duration::from_millis(ms as u64), vm)
     }
 
     /// Sleeps `us` microseconds (nothing for 0 or less, as MicroPython).
     #[pyfunction]
-    fn sleep_us(us: i64, vm: &VirtualMachine) -> PyResult<()> {
-        if us <= 0 {
-            return Ok(());
+    fn sleep_us(us: PyIntRef, vm: &VirtualMachine) -> PyResult<()> {
+        match length(&us, vm)? {
+            Some(us) if us > 0 => sleep(Duration::from_micros(us), vm),
+            _ => Ok(()),
         }
-        sleep(Duration::from_micros(us as u64), vm)
     }
 
-    /// `time.sleep(seconds)` under `pymqtt test` only (see [`crate::host::hooks`]):
-    /// RustPython's own sleeps in one piece, so a stop request would wait for it to end.
+    /// A sleep's length in its unit; `None` for a negative one. Past what the clock counts,
+    /// OverflowError (MicroPython's, in words).
+    fn length(value: &PyIntRef, vm: &VirtualMachine) -> PyResult<Option<u64>> {
+        let value = value.as_bigint();
+        if *value < Default::default() {
+            return Ok(None);
+        }
+        u64::try_from(value)
+            .ok()
+            .filter(|n| *n <= MAX_SLEEP.as_secs() * 1_000_000)
+            .map(Some)
+            .ok_or_else(|| vm.new_overflow_error("sleep length is too large"))
+    }
+
+    /// `time.sleep(seconds)`, replacing RustPython's, which sleeps in one piece (a stop
+    /// request under `pymqtt test` would wait for its end) and panics on a huge length.
     #[pyfunction(name = "sleep")]
     fn sleep_seconds(seconds: ArgIntoFloat, vm: &VirtualMachine) -> PyResult<()> {
         let seconds = f64::from(seconds);
-        if seconds.is_nan() || seconds < 0.0 {
+        if seconds.is_nan() {
+            return Err(vm.new_value_error("Invalid value NaN (not a number)"));
+        }
+        if seconds < 0.0 {
             return Err(vm.new_value_error("sleep length must be non-negative"));
         }
-        sleep(
-            Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX),
-            vm,
-        )
+        if seconds > MAX_SLEEP.as_secs_f64() {
+            return Err(vm.new_overflow_error("sleep length is too large"));
+        }
+        sleep(Duration::from_secs_f64(seconds), vm)
     }
+
+    /// The longest sleep: CPython's (its clock counts nanoseconds in 64 bits, ~292 years).
+    const MAX_SLEEP: Duration = Duration::from_secs(i64::MAX as u64 / 1_000_000_000);
 
     /// Sleeps in slices of at most [`SIGNAL_CHECK`], running pending signal handlers between
     /// them: Ctrl-C raises KeyboardInterrupt within that time, whichever thread the signal

@@ -1,0 +1,74 @@
+//! A Rust panic under a running program becomes a Python exception, never a crash.
+//!
+//! Nothing pymqtt knows of panics on a script's input; this is the net under what nobody
+//! found yet (in pymqtt, RustPython or a crate below them). The program ends with a
+//! `SystemError` saying what failed, printed and with exit status 1 as any uncaught
+//! exception, where the panic would have ended the process with status 101 and no Python
+//! traceback. The interpreter is not used for anything but ending after that: a panic may
+//! leave it half-way through an operation.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rustpython_vm::{PyResult, VirtualMachine};
+
+/// Runs `run`, turning a panic in it into a `SystemError` naming `what` and the panic's
+/// message.
+pub(super) fn as_exception<T>(
+    vm: &VirtualMachine,
+    what: &str,
+    run: impl FnOnce() -> PyResult<T>,
+) -> PyResult<T> {
+    caught(run).unwrap_or_else(|message| {
+        Err(vm.new_exception_msg(
+            vm.ctx.exceptions.system_error.to_owned(),
+            wording(what, &message).into(),
+        ))
+    })
+}
+
+/// `run`'s result, or the message of the panic that ended it.
+fn caught<R>(run: impl FnOnce() -> R) -> Result<R, String> {
+    catch_unwind(AssertUnwindSafe(run)).map_err(|payload| message(payload.as_ref()).to_owned())
+}
+
+fn wording(what: &str, message: &str) -> String {
+    format!("pymqtt internal error while {what}: {message}; please report it")
+}
+
+fn message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text
+    } else {
+        "a panic without a message"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{caught, wording};
+
+    #[test]
+    fn a_panic_is_caught_with_its_message() {
+        assert_eq!(
+            caught(|| -> u8 { panic!("the engine broke") }),
+            Err("the engine broke".into())
+        );
+        let limit = 3;
+        assert_eq!(
+            caught(|| -> u8 { panic!("{limit} too many") }),
+            Err("3 too many".into())
+        );
+        assert_eq!(caught(|| 1 + 1), Ok(2));
+    }
+
+    #[test]
+    fn the_error_says_what_failed() {
+        assert_eq!(
+            wording("running the program", "the engine broke"),
+            "pymqtt internal error while running the program: the engine broke; please report it"
+        );
+    }
+}
