@@ -157,7 +157,7 @@ impl Engine {
         loop {
             // The only refusal while the event loop lives is a full channel.
             if self.requests.try_ack(&publish).is_ok() {
-                self.tracker.ack_queued();
+                self.tracker.ack_queued(message.qos, message.pkid);
                 return Ok(());
             }
             let queued = self.tracker.acks_unsent();

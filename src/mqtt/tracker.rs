@@ -62,6 +62,11 @@ pub struct Tracker {
     acks_unsent: usize,
     /// Dropped messages already reported by [`Tracker::take_dropped`].
     dropped_reported: u64,
+    /// Received QoS 2 messages acknowledged (PUBREC) whose PUBCOMP is not written yet. A
+    /// session resumed with one open gets the broker's PUBREL again, which rumqttc (knowing
+    /// nothing of the earlier connection) takes for a protocol error: so the program's end
+    /// waits for these to close.
+    qos2_open: std::collections::HashSet<u16>,
 }
 
 impl Tracker {
@@ -95,8 +100,8 @@ impl Tracker {
         self.unsettled() == 0
     }
 
-    /// Publishes queued and not yet settled (written, or acknowledged for QoS 1 and 2), and
-    /// acks of handled messages not yet written.
+    /// Publishes queued and not yet settled (written, or acknowledged for QoS 1 and 2), acks
+    /// of handled messages not yet written, and QoS 2 handshakes of received messages open.
     pub fn unsettled(&self) -> usize {
         self.unsent.get(&Kind::Publish).map_or(0, VecDeque::len)
             + self
@@ -105,11 +110,16 @@ impl Tracker {
                 .filter(|(kind, _)| *kind == Kind::Publish)
                 .count()
             + self.acks_unsent
+            + self.qos2_open.len()
     }
 
-    /// An ack of a handled message was queued.
-    pub fn ack_queued(&mut self) {
+    /// An ack of a handled message was queued; for QoS 2 that opens a handshake which ends
+    /// when our PUBCOMP (the answer to the broker's PUBREL) is written.
+    pub fn ack_queued(&mut self, qos: u8, pkid: u16) {
         self.acks_unsent += 1;
+        if qos == 2 {
+            self.qos2_open.insert(pkid);
+        }
     }
 
     /// Acks queued and not yet written.
@@ -183,6 +193,9 @@ impl Tracker {
             Outgoing::Disconnect => self.disconnect_sent = true,
             Outgoing::PubAck(_) | Outgoing::PubRec(_) => {
                 self.acks_unsent = self.acks_unsent.saturating_sub(1);
+            }
+            Outgoing::PubComp(pkid) => {
+                self.qos2_open.remove(&pkid);
             }
             _ => {}
         }
