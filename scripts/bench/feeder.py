@@ -1,7 +1,10 @@
 # Feeder for the "receive N messages" scenario: publishes N QoS0 messages to a
 # topic as fast as the broker will take them.
 #
-# Usage: python3 feeder.py HOST PORT TOPIC N
+# Usage: python3 feeder.py HOST PORT TOPIC N [numbered]
+#
+# With `numbered`, each payload starts with its sequence number (0, 1, ...), padded to the
+# same 32 bytes, so that a receiver can tell the order (scripts/bench/flood.py).
 #
 # Why a raw socket and not paho or mosquitto_pub: the scenario measures how fast
 # the *receiving* client drains messages, so the feeder must never be the
@@ -51,8 +54,12 @@ def main():
     connect = packet(0x10, utf8_string("MQTT") + bytes([4, 0x02]) + (60).to_bytes(2, "big")
                      + utf8_string("bench-feeder-%d" % os.getpid()))
     # QoS0 PUBLISH (0x30): topic, then payload; no packet id at QoS0.
-    payload = b"x" * 32
-    publish = packet(0x30, utf8_string(topic) + payload)
+    numbered = sys.argv[5:] == ["numbered"]
+    head = utf8_string(topic)
+    if numbered:
+        publishes = b"".join(packet(0x30, head + (b"%d " % i).ljust(32, b"x")) for i in range(n))
+    else:
+        publishes = packet(0x30, head + b"x" * 32) * n
     disconnect = packet(0xE0, b"")
 
     with socket.create_connection((host, port), timeout=60) as sock:
@@ -61,7 +68,7 @@ def main():
         connack = recv_exact(sock, 4)
         if connack[0] != 0x20 or connack[3] != 0:
             raise SystemExit("feeder: connection refused: %r" % connack)
-        sock.sendall(publish * n + disconnect)
+        sock.sendall(publishes + disconnect)
         # Close only after the broker has read everything: it closes its side
         # after DISCONNECT. Closing first could reset the connection and lose
         # packets still unread in the broker's socket buffer.

@@ -228,6 +228,21 @@ def soak():
     close(client)
 
 
+def check_idle():
+    # paho's way to poll without a network thread: loop(timeout=0) with nothing pending, N
+    # times, the twin of umqtt's check_msg().
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                         client_id="bench-paho-check-%d" % os.getpid(), protocol=mqtt.MQTTv311)
+    client.connect(HOST, PORT, keepalive=KEEPALIVE)
+    while not client.is_connected():
+        client.loop(timeout=0.1)
+    t0 = now()
+    for _ in range(N):
+        client.loop(timeout=0)
+    result("check_idle", (now() - t0) / N * 1e6, "us")
+    client.disconnect()
+
+
 def idle():
     # A connected client that does nothing for a while: its peak RSS is the figure.
     client = connect("idle")
@@ -237,7 +252,7 @@ def idle():
 
 
 SCENARIOS = {"pub_qos0": pub_qos0, "pub_qos1": pub_qos1, "rtt": rtt, "recv": recv,
-             "json": json_loop, "sensor": sensor, "soak": soak,
+             "json": json_loop, "sensor": sensor, "soak": soak, "check_idle": check_idle,
              "idle": idle}
 SCENARIOS[SCENARIO]()
 sys.stdout.flush()

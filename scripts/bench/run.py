@@ -36,7 +36,8 @@ MICROPYTHON_SCRIPT = os.path.join(HERE, "micropython_json.py")
 
 # Scenario name (as understood by both bench scripts) -> message count.
 COUNTS = {"pub_qos0": 20000, "pub_qos1": 2000, "rtt": 2000, "recv": 20000,
-          "json": 20000, "sensor": 20000, "soak": 1000000, "idle": 1}
+          "json": 20000, "sensor": 20000, "soak": 1000000,
+          "check_idle": 20000, "idle": 1}
 # Run once whatever --repeat says: one long run is the measurement.
 ONCE = ("soak",)
 
@@ -409,6 +410,8 @@ def main():
          *both("soak_rss_warm"), 1 / 1024, None),
         ("   highest RSS after it", "MiB", *both("soak_rss_peak"), 1 / 1024, None),
         ("   growth (target: within 10 %)", "%", *both("soak_growth"), 1, None),
+        ("11. check_msg() with nothing pending (paho: loop(0))", "us/call",
+         *both("check_idle"), 1, None),
     ]
     paho_version = subprocess.run(
         [args.python, "-c", "import sys, paho.mqtt as m; print(m.__version__, sys.version.split()[0])"],

@@ -3,7 +3,7 @@
 # Run by scripts/bench/run.py as `pymqtt umqtt_bench.py`; the scenario and the
 # broker come from environment variables (not argv) so this file does not depend
 # on how the pymqtt CLI forwards script arguments:
-#   BENCH_SCENARIO  pub_qos0 | pub_qos1 | rtt | recv | json | sensor | soak | idle
+#   BENCH_SCENARIO  pub_qos0 | pub_qos1 | rtt | recv | json | sensor | soak | check_idle | idle
 #   BENCH_HOST, BENCH_PORT, BENCH_TOPIC, BENCH_N
 # The timed part ends by printing one machine-readable line per figure:
 #   RESULT <name> <value> <unit>
@@ -208,6 +208,18 @@ def soak():
     client.disconnect()
 
 
+def check_idle():
+    # check_msg() with nothing pending, N times: what a main loop that polls for commands
+    # pays per iteration.
+    client = connect("check", lambda topic, msg: None)
+    client.subscribe(TOPIC)
+    t0 = now()
+    for _ in range(N):
+        client.check_msg()
+    result("check_idle", (now() - t0) / N * 1e6, "us")
+    client.disconnect()
+
+
 def idle():
     # A connected client that does nothing for a while: its peak RSS is the figure.
     client = connect("idle")
@@ -218,7 +230,7 @@ def idle():
 
 
 SCENARIOS = {"pub_qos0": pub_qos0, "pub_qos1": pub_qos1, "rtt": rtt, "recv": recv,
-             "json": json_loop, "sensor": sensor, "soak": soak,
+             "json": json_loop, "sensor": sensor, "soak": soak, "check_idle": check_idle,
              "idle": idle}
 SCENARIOS[SCENARIO]()
 sys.stdout.flush()
