@@ -8,6 +8,7 @@
 //! - `sys.print_exception()` ([`traceback`]);
 //! - `const` as a built-in name, as MicroPython's parser knows it without an import;
 //! - `bytes.format()`, and bytes formatted with a spec as their contents ([`bytes_format`]);
+//! - `memoryview(str)`, a view of its UTF-8 bytes ([`memoryview_str`]);
 //! - modules imported from files read as MicroPython reads source, tabs in indentation and
 //!   CRLF line endings ([`source`], pylib/_micropython_source.py);
 //! - MicroPython's import rules (pylib/_micropython_imports.py): `utime`, `ujson`, ... are the
@@ -21,6 +22,7 @@
 
 mod bytes_format;
 mod memory;
+mod memoryview_str;
 mod source;
 mod ticks;
 mod traceback;
@@ -74,6 +76,7 @@ pub(crate) fn install(vm: &VirtualMachine) -> PyResult<()> {
     // OverflowError for a length too large, where RustPython's panics.
     time.set_attr("sleep", native.get_attr("sleep", vm)?, vm)?;
     bytes_format::install(vm);
+    memoryview_str::install(vm);
     import::import_frozen(vm, "_micropython_imports")?;
     import::import_frozen(vm, "_micropython_source")?;
     Ok(())
