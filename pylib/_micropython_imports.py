@@ -11,9 +11,10 @@
 #   `umachine` is always pymqtt's. `uasyncio` is the user's uasyncio.py if there is one, else
 #   `asyncio`, as MicroPython's frozen uasyncio.py.
 # - "micropython" is always pymqtt's module, as MicroPython's is not extensible.
-# - "gc" and "socket": the standard modules, which gain MicroPython's names when first
-#   imported: gc.mem_free(), gc.mem_alloc(), gc.threshold() (src/micropython/memory.rs), and
-#   the stream methods of sockets (_micropython_socket.py). A user's socket.py is left as is.
+# - "gc", "socket" and "select": the standard modules, which gain MicroPython's names when
+#   first imported: gc.mem_free(), gc.mem_alloc(), gc.threshold() (src/micropython/memory.rs),
+#   the stream methods of sockets (_micropython_socket.py), and MicroPython's select.poll()
+#   (_micropython_select.py). A user's socket.py is left as is.
 
 import sys
 
@@ -70,6 +71,12 @@ def _add_stream_methods(socket):
     _micropython_socket.add_stream_methods(socket.socket)
 
 
+def _add_micropython_poll(select):
+    import _micropython_select
+
+    select.poll = _micropython_select.poll
+
+
 def _elsewhere(name, path, target):
     """The spec the rest of sys.meta_path finds for `name`, or None."""
     for finder in sys.meta_path:
@@ -122,6 +129,7 @@ RULES.update(
     micropython=_frozen,
     gc=_standard_then(_add_memory_functions),
     socket=_standard_then(_add_stream_methods),
+    select=_standard_then(_add_micropython_poll),
 )
 
 
@@ -153,6 +161,11 @@ _board_uname()
 del _board_uname
 
 # Should one of them be loaded already, it gains its names now.
-for _name, _add in (("gc", _add_memory_functions), ("socket", _add_stream_methods)):
+_ADDED_ON_IMPORT = (
+    ("gc", _add_memory_functions),
+    ("socket", _add_stream_methods),
+    ("select", _add_micropython_poll),
+)
+for _name, _add in _ADDED_ON_IMPORT:
     if _name in sys.modules:
         _add(sys.modules[_name])
