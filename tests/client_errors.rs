@@ -293,3 +293,105 @@ except OSError as e:
     let st = p.wait_exit(RUN);
     assert_exit_code(&mut p, st, 0);
 }
+
+/// Fails the test if a run's output shows Rust's words instead of the script's: a panic, a
+/// Rust type, or rumqttc's debug formatting.
+fn assert_no_rust_text(output: &str, describe: &str) {
+    for rust in [
+        "panicked",
+        "Rust",
+        "i64",
+        "u16",
+        "{",
+        "}",
+        "PubAck",
+        "ConnAck",
+        "IO:",
+        "Mqtt state",
+    ] {
+        assert!(
+            !output.contains(rust),
+            "the output shows {rust:?}\n{describe}"
+        );
+    }
+}
+
+#[test]
+fn numeric_arguments_out_of_range_or_of_the_wrong_type_are_named() {
+    let m = Mosquitto::start();
+    let mut peer = Peer::connect(m.port(), "peer-limits");
+    peer.subscribe("will/limits", QoS::AtLeastOnce);
+    let dir = TempDir::new("limits");
+    let r = Pymqtt::script(
+        &dir,
+        "limits.py",
+        &script_for_port(
+            m.port(),
+            r#"def attempt(label, f):
+    try:
+        f()
+        print(label, "accepted")
+    except Exception as e:
+        print(label, type(e).__name__, e)
+attempt("port-huge", lambda: MQTTClient("a", "127.0.0.1", 2**64))
+attempt("port-str", lambda: MQTTClient("a", "127.0.0.1", "abc"))
+attempt("port-float", lambda: MQTTClient("a", "127.0.0.1", 1883.0))
+attempt("port-negative", lambda: MQTTClient("a", "127.0.0.1", -1))
+attempt("keepalive-huge", lambda: MQTTClient("a", "127.0.0.1", PORT, keepalive=2**70))
+attempt("keepalive-str", lambda: MQTTClient("a", "127.0.0.1", PORT, keepalive="60"))
+c = MQTTClient("limits", "127.0.0.1", PORT)
+c.set_callback(lambda t, msg: print("got", t, msg))
+attempt("will-too-large", lambda: c.set_last_will("will/limits", b"w" * 65536))
+attempt("will-qos-huge", lambda: c.set_last_will("will/limits", "m", qos=2**70))
+attempt("will-retain-str", lambda: c.set_last_will("will/limits", "m", retain="yes"))
+attempt("timeout-negative", lambda: c.connect(timeout=-1))
+attempt("timeout-nan", lambda: c.connect(timeout=float("nan")))
+attempt("timeout-str", lambda: c.connect(timeout="5"))
+attempt("clean-session-str", lambda: c.connect(clean_session="no"))
+# The largest will MQTT carries; a timeout past any clock is "wait as long as it takes".
+c.set_last_will("will/limits", b"w" * 65535, qos=1)
+print("connect", c.connect(timeout=1e300))
+attempt("publish-qos-huge", lambda: c.publish("ok/t", "x", qos=2**70))
+attempt("publish-retain-list", lambda: c.publish("ok/t", "x", retain=[]))
+attempt("subscribe-qos-huge", lambda: c.subscribe("ok/t", qos=2**70))
+attempt("subscribe-qos-str", lambda: c.subscribe("ok/t", qos="1"))
+c.subscribe("ok/t", 1)
+c.publish("ok/t", "still-connected", qos=1)
+c.wait_msg()
+# Ends without disconnect(): the broker publishes the will.
+"#,
+        ),
+    )
+    .run(RUN);
+    r.assert_code(0);
+    let huge70 = "1180591620717411303424";
+    for line in [
+        "port-huge ValueError port must be 0..65535 (0: the default), not 18446744073709551616"
+            .to_string(),
+        "port-str TypeError port must be an int, not str".into(),
+        "port-float TypeError port must be an int, not float".into(),
+        "port-negative ValueError port must be 0..65535 (0: the default), not -1".into(),
+        format!("keepalive-huge ValueError keepalive must be 0..65535 seconds, not {huge70}"),
+        "keepalive-str TypeError keepalive must be an int, not str".into(),
+        "will-too-large ValueError will message of 65536 bytes is too large: MQTT allows at \
+         most 65535 bytes in a last will"
+            .into(),
+        format!("will-qos-huge ValueError qos must be 0, 1 or 2, not {huge70}"),
+        "will-retain-str TypeError retain must be True or False, not str".into(),
+        "timeout-negative ValueError timeout must be a positive number of seconds, not -1".into(),
+        "timeout-nan ValueError timeout must be a positive number of seconds, not NaN".into(),
+        "timeout-str TypeError timeout must be a number of seconds (int or float), not str".into(),
+        "clean-session-str TypeError clean_session must be True or False, not str".into(),
+        "connect 0".into(),
+        format!("publish-qos-huge ValueError qos must be 0, 1 or 2, not {huge70}"),
+        "publish-retain-list TypeError retain must be True or False, not list".into(),
+        format!("subscribe-qos-huge ValueError qos must be 0, 1 or 2, not {huge70}"),
+        "subscribe-qos-str TypeError qos must be an int, not str".into(),
+        "got b'ok/t' b'still-connected'".into(),
+    ] {
+        r.assert_stdout_has_line(&line);
+    }
+    assert_no_rust_text(&format!("{}{}", r.stdout, r.stderr), &r.describe());
+    let will = peer.expect_publish("the largest last will");
+    assert_eq!(will.payload.len(), 65535, "{}", r.describe());
+}

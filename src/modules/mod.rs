@@ -10,7 +10,11 @@
 //! - [`micropython_native`]: `_micropython_native`, MicroPython's names that are Rust
 //!   (`time.ticks_ms()`, `gc.mem_free()`, `sys.print_exception()`), and the startup hook that
 //!   puts them in place
+//!
+//! Not a Python module: [`arguments`], the checks of numeric and yes/no arguments the modules
+//! share, whose errors name the argument.
 
+pub(crate) mod arguments;
 pub(crate) mod board;
 pub(crate) mod json_native;
 pub(crate) mod micropython_native;

@@ -14,7 +14,7 @@ mod native {
     use rumqttc::SubscribeReasonCode;
     use rustpython_vm::builtins::{PyBaseExceptionRef, PyInt, PyStr, PyTypeRef};
     use rustpython_vm::common::lock::PyMutex;
-    use rustpython_vm::function::{ArgBytesLike, ArgIntoFloat, OptionalArg};
+    use rustpython_vm::function::{ArgBytesLike, OptionalArg};
     use rustpython_vm::types::{Constructor, DefaultConstructor, Initializer, Representable};
     use rustpython_vm::{
         AsObject, FromArgs, Py, PyObject, PyObjectRef, PyPayload, PyResult, TryFromBorrowedObject,
@@ -24,10 +24,12 @@ mod native {
     use crate::host::hooks::ScriptEvent;
     use crate::host::redirect;
     use crate::host::state::{self as host_state, HostState};
+    use crate::modules::arguments::{flag, int_in, seconds};
     use crate::modules::ssl::{self as ssl_module, params as ssl_params};
     use crate::mqtt::address::{BrokerAddress, Scheme};
     use crate::mqtt::error::ErrorKind;
     use crate::mqtt::limits;
+    use crate::mqtt::settings::connect_timeout;
     use crate::mqtt::tracker::{Outcome, Ticket};
     use crate::mqtt::{ClientSettings, Connection, Engine, MqttError, Transport, WaitError, Will};
 
@@ -111,24 +113,27 @@ mod native {
         }
     }
 
-    fn qos(value: i64, vm: &VirtualMachine) -> PyResult<rumqttc::QoS> {
+    fn qos(obj: &PyObject, vm: &VirtualMachine) -> PyResult<rumqttc::QoS> {
+        let value = int_in(obj, "qos", 0..=2, "0, 1 or 2", vm)?;
         limits::qos(value).map_err(|m| vm.new_value_error(m))
     }
 
+    /// The numbers and flags here and below are taken as objects and checked by
+    /// [`crate::modules::arguments`], whose errors name the argument.
     #[derive(FromArgs)]
     struct InitArgs {
         #[pyarg(any)]
         client_id: PyObjectRef,
         #[pyarg(any)]
         server: PyObjectRef,
-        #[pyarg(any, default = 0)]
-        port: i64,
+        #[pyarg(any, default)]
+        port: Option<PyObjectRef>,
         #[pyarg(any, default)]
         user: Option<PyObjectRef>,
         #[pyarg(any, default)]
         password: Option<PyObjectRef>,
-        #[pyarg(any, default = 0)]
-        keepalive: i64,
+        #[pyarg(any, default)]
+        keepalive: Option<PyObjectRef>,
         #[pyarg(any, default)]
         ssl: Option<PyObjectRef>,
         #[pyarg(any, default)]
@@ -143,10 +148,10 @@ mod native {
 
     #[derive(FromArgs)]
     struct ConnectArgs {
-        #[pyarg(any, default = true)]
-        clean_session: bool,
         #[pyarg(any, default)]
-        timeout: Option<ArgIntoFloat>,
+        clean_session: Option<PyObjectRef>,
+        #[pyarg(any, default)]
+        timeout: Option<PyObjectRef>,
     }
 
     /// `(topic, msg, retain=False, qos=0)`: publish() and set_last_will() alike.
@@ -156,18 +161,32 @@ mod native {
         topic: PyObjectRef,
         #[pyarg(any)]
         msg: PyObjectRef,
-        #[pyarg(any, default = false)]
-        retain: bool,
-        #[pyarg(any, default = 0)]
-        qos: i64,
+        #[pyarg(any, default)]
+        retain: Option<PyObjectRef>,
+        #[pyarg(any, default)]
+        qos: Option<PyObjectRef>,
+    }
+
+    impl MessageArgs {
+        fn retain(&self, vm: &VirtualMachine) -> PyResult<bool> {
+            self.retain
+                .as_ref()
+                .map_or(Ok(false), |r| flag(r, "retain", vm))
+        }
+
+        fn qos(&self, vm: &VirtualMachine) -> PyResult<rumqttc::QoS> {
+            self.qos
+                .as_ref()
+                .map_or(Ok(rumqttc::QoS::AtMostOnce), |q| qos(q, vm))
+        }
     }
 
     #[derive(FromArgs)]
     struct SubscribeArgs {
         #[pyarg(any)]
         topic: PyObjectRef,
-        #[pyarg(any, default = 0)]
-        qos: i64,
+        #[pyarg(any, default)]
+        qos: Option<PyObjectRef>,
     }
 
     #[derive(Debug, Default)]
@@ -221,21 +240,17 @@ mod native {
             let server = text(&args.server, "server", vm)?;
             let tls = ssl_params::tls_options(args.ssl.as_ref(), args.ssl_params.as_ref(), vm)?;
             let mut address = address(&server, tls.is_some(), vm)?;
-            address.port = match args.port {
-                0 => address.port,
-                p @ 1..=65535 => p as u16,
-                p => {
-                    return Err(vm.new_value_error(format!(
-                        "port must be 1..65535 (or 0 for the default), not {p}"
-                    )));
-                }
+            let port = match &args.port {
+                Some(port) => int_in(port, "port", 0..=65535, "0..65535 (0: the default)", vm)?,
+                None => 0,
             };
-            let keepalive = u16::try_from(args.keepalive).map_err(|_| {
-                vm.new_value_error(format!(
-                    "keepalive must be 0..65535 seconds, not {}",
-                    args.keepalive
-                ))
-            })?;
+            if port != 0 {
+                address.port = port as u16;
+            }
+            let keepalive = match &args.keepalive {
+                Some(k) => int_in(k, "keepalive", 0..=65535, "0..65535 seconds", vm)? as u16,
+                None => 0,
+            };
             let transport = Transport::for_scheme(address.scheme, &address.path, tls);
             let mut settings = ClientSettings::new(client_id, &address, transport);
             settings.user = optional_text(&args.user, "user", vm)?;
@@ -386,7 +401,10 @@ mod native {
             let topic = text(&args.topic, "topic", vm)?;
             limits::publish_topic(&topic).map_err(|m| vm.new_value_error(m))?;
             let message = payload(&args.msg, vm)?;
-            let qos = qos(args.qos, vm)?;
+            // Checked here, not at connect(): there the broker would just drop the connection.
+            limits::will_message(message.len()).map_err(|m| vm.new_value_error(m))?;
+            let qos = args.qos(vm)?;
+            let retain = args.retain(vm)?;
             let mut state = zelf.state.lock();
             let settings = state
                 .settings
@@ -396,7 +414,7 @@ mod native {
                 topic,
                 message,
                 qos,
-                retain: args.retain,
+                retain,
             });
             Ok(())
         }
@@ -413,20 +431,22 @@ mod native {
                 now.server_hostname = tls.server_hostname.take();
                 *tls = now;
             }
-            if settings.client_id.is_empty() && !args.clean_session {
+            let clean_session = match &args.clean_session {
+                Some(c) => flag(c, "clean_session", vm)?,
+                None => true,
+            };
+            if settings.client_id.is_empty() && !clean_session {
                 return Err(vm.new_value_error(
                     "clean_session=False needs a client_id: the broker keeps the session under it",
                 ));
             }
-            if let Some(timeout) = args.timeout.map(f64::from) {
-                if !(timeout.is_finite() && timeout > 0.0) {
-                    return Err(vm.new_value_error(format!(
-                        "timeout must be a positive number of seconds, not {timeout}"
-                    )));
-                }
-                settings.connect_timeout = Some(Duration::from_secs_f64(timeout));
+            // None is the default timeout (see settings::DEFAULT_CONNECT_TIMEOUT).
+            if let Some(timeout) = args.timeout.as_ref().filter(|t| !vm.is_none(t)) {
+                let timeout = connect_timeout(seconds(timeout, "timeout", vm)?)
+                    .map_err(|m| vm.new_value_error(m))?;
+                settings.connect_timeout = Some(timeout);
             }
-            settings.clean_session = args.clean_session;
+            settings.clean_session = clean_session;
             let host = zelf.host(vm);
             if !host.board.network_reachable() {
                 // What a board's connect() raises with its Wi-Fi down.
@@ -488,12 +508,13 @@ mod native {
             let topic = text(&args.topic, "topic", vm)?;
             limits::publish_topic(&topic).map_err(|m| vm.new_value_error(m))?;
             let message = payload(&args.msg, vm)?;
-            let qos = qos(args.qos, vm)?;
+            let qos = args.qos(vm)?;
+            let retain = args.retain(vm)?;
             limits::publish_size(&topic, message.len(), qos).map_err(|m| vm.new_value_error(m))?;
             let hooks = zelf.host(vm).hooks.clone();
             let published = hooks.attached().then(|| topic.clone());
             zelf.request(vm, "publishing", |engine| {
-                engine.publish(topic, message, qos, args.retain)
+                engine.publish(topic, message, qos, retain)
             })?;
             if let Some(topic) = published {
                 hooks.emit(ScriptEvent::Published { topic });
@@ -512,7 +533,10 @@ mod native {
             }
             let filter = text(&args.topic, "topic", vm)?;
             limits::topic_filter(&filter).map_err(|m| vm.new_value_error(m))?;
-            let qos = qos(args.qos, vm)?;
+            let qos = match &args.qos {
+                Some(q) => qos(q, vm)?,
+                None => rumqttc::QoS::AtMostOnce,
+            };
             let requested = filter.clone();
             match zelf.request(vm, "subscribing", |engine| engine.subscribe(filter, qos))? {
                 Outcome::Subscribed(codes) if codes.contains(&SubscribeReasonCode::Failure) => {

@@ -78,6 +78,18 @@ pub fn publish_size(topic: &str, payload_len: usize, qos: QoS) -> Result<(), Str
     Ok(())
 }
 
+/// A last will's message: CONNECT carries it with a two-byte length, like a string (and
+/// rumqttc would cut a longer length to 16 bits, sending a CONNECT the broker drops).
+pub fn will_message(len: usize) -> Result<(), String> {
+    if len > MAX_STRING_LENGTH {
+        return Err(format!(
+            "will message of {len} bytes is too large: MQTT allows at most {MAX_STRING_LENGTH} \
+             bytes in a last will"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +118,11 @@ mod tests {
         assert!(publish_size("t", max, QoS::AtMostOnce).is_ok());
         assert!(publish_size("t", max, QoS::AtLeastOnce).is_err());
         assert!(qos(3).is_err());
+    }
+
+    #[test]
+    fn will_messages_fit_a_two_byte_length() {
+        assert!(will_message(MAX_STRING_LENGTH).is_ok());
+        assert!(will_message(MAX_STRING_LENGTH + 1).is_err());
     }
 }

@@ -21,6 +21,28 @@ pub const IDLE_KEEPALIVE_SECS: u16 = 60;
 /// How long `connect()` waits for TCP and CONNACK when the script gives no timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The longest connect timeout: a longer one, `1e300` or `float('inf')` included, waits this
+/// long, which for a connect() is forever.
+///
+/// Clamped rather than refused: a script that writes a huge timeout means "do not time me
+/// out", and gets that. A year also keeps the deadline arithmetic (`Instant + Duration`, which
+/// panics past the clock's range) far from its limits.
+pub const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// A connect timeout given in seconds: positive; a huge one is [`MAX_CONNECT_TIMEOUT`]. NaN,
+/// zero and negative ones are refused, with the words for the error.
+pub fn connect_timeout(seconds: f64) -> Result<Duration, String> {
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Err(format!(
+            "timeout must be a positive number of seconds, not {seconds}"
+        ));
+    }
+    if seconds >= MAX_CONNECT_TIMEOUT.as_secs_f64() {
+        return Ok(MAX_CONNECT_TIMEOUT);
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
 #[derive(Debug, Clone)]
 pub struct Will {
     pub topic: String,
@@ -216,4 +238,27 @@ fn unavailable(features: &str, what: &str) -> MqttError {
              connect with plain MQTT instead (e.g. --broker HOST:1883)"
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_timeouts_are_positive_and_huge_ones_wait_the_longest() {
+        assert_eq!(connect_timeout(2.5), Ok(Duration::from_millis(2500)));
+        for huge in [1e300, f64::INFINITY, f64::MAX] {
+            assert_eq!(connect_timeout(huge), Ok(MAX_CONNECT_TIMEOUT));
+        }
+        for bad in [0.0, -1.0, f64::NEG_INFINITY, f64::NAN] {
+            let e = connect_timeout(bad).unwrap_err();
+            assert!(e.starts_with("timeout must be a positive"), "{e}");
+        }
+        // The clamped timeout still leaves room for the deadline arithmetic.
+        assert!(
+            std::time::Instant::now()
+                .checked_add(MAX_CONNECT_TIMEOUT * 2)
+                .is_some()
+        );
+    }
 }
