@@ -35,7 +35,7 @@ impl fmt::Display for BrokerError {
             BrokerError::PortUnavailable { port, reason } => write!(
                 f,
                 "cannot start the embedded broker on 127.0.0.1:{port}: {reason} \
-                 (is another broker running? choose another port with --local-broker=PORT)"
+                 (is another broker running? choose another port, or 0 for any free one)"
             ),
             BrokerError::NotReady { port } => write!(
                 f,
@@ -72,7 +72,8 @@ fn loopback(port: u16) -> SocketAddr {
 }
 
 impl EmbeddedBroker {
-    /// Starts the broker on 127.0.0.1:`port` and returns once it accepts connections.
+    /// Starts the broker on 127.0.0.1:`port` (0: a free port the system picks; [`Self::addr`]
+    /// says which) and returns once it accepts connections.
     pub fn start(port: u16) -> Result<EmbeddedBroker, BrokerError> {
         EmbeddedBroker::start_with(Listeners {
             mqtt: port,
@@ -80,22 +81,25 @@ impl EmbeddedBroker {
         })
     }
 
-    /// Starts the broker with these listeners and returns once they accept connections.
+    /// Starts the broker with these listeners and returns once they accept connections. A
+    /// port of 0 is a free port the system picks.
     pub fn start_with(listeners: Listeners) -> Result<EmbeddedBroker, BrokerError> {
-        let addr = loopback(listeners.mqtt);
-        let websocket_addr = listeners.websocket.map(loopback);
-        if websocket_addr.is_some() && cfg!(not(feature = "websocket")) {
+        if listeners.websocket.is_some() && cfg!(not(feature = "websocket")) {
             return Err(BrokerError::NoWebSocket);
         }
         // rumqttd reports a failed bind only in its own log, from its own thread; binding
-        // first turns "port in use" into an error the user sees.
-        for addr in std::iter::once(addr).chain(websocket_addr) {
-            TcpListener::bind(addr).map_err(|reason| BrokerError::PortUnavailable {
-                port: addr.port(),
-                reason,
-            })?;
-        }
-        let port = listeners.mqtt;
+        // first turns "port in use" into an error the user sees. It also turns port 0 into
+        // the port the system picked, which rumqttd (it has no call to ask which port it
+        // bound) is then given. Between our listener's close and rumqttd's bind another
+        // program could take that port: a small race, which the picked ports' randomness
+        // makes rare (and which any "find a free port, then use it" has).
+        let mqtt = probe(listeners.mqtt)?;
+        // Held until both are bound, so that two port-0 listeners get different ports.
+        let websocket = listeners.websocket.map(probe).transpose()?;
+        let addr = mqtt.0;
+        let websocket_addr = websocket.as_ref().map(|(addr, _)| *addr);
+        drop((mqtt, websocket));
+        let port = addr.port();
 
         let config = broker_config(addr, websocket_addr);
         thread::Builder::new()
@@ -119,19 +123,7 @@ impl EmbeddedBroker {
 
     /// Starts the broker on a port the system reports free (for a private broker per test).
     pub fn start_on_free_port() -> Result<EmbeddedBroker, BrokerError> {
-        let mut attempts = 0;
-        loop {
-            let port = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0))
-                .and_then(|listener| listener.local_addr())
-                .map_err(|reason| BrokerError::PortUnavailable { port: 0, reason })?
-                .port();
-            attempts += 1;
-            match EmbeddedBroker::start(port) {
-                // Another program took the port between the two binds: pick again.
-                Err(BrokerError::PortUnavailable { .. }) if attempts < 5 => continue,
-                result => return result,
-            }
-        }
+        EmbeddedBroker::start(0)
     }
 
     /// The address the broker listens on for MQTT over TCP.
@@ -143,6 +135,14 @@ impl EmbeddedBroker {
     pub fn websocket_addr(&self) -> Option<SocketAddr> {
         self.websocket_addr
     }
+}
+
+/// Binds 127.0.0.1:`port` to see that it is free (0: to have the system pick a free one), and
+/// says which address that was.
+fn probe(port: u16) -> Result<(SocketAddr, TcpListener), BrokerError> {
+    TcpListener::bind(loopback(port))
+        .and_then(|listener| Ok((listener.local_addr()?, listener)))
+        .map_err(|reason| BrokerError::PortUnavailable { port, reason })
 }
 
 /// Returns once `addr` accepts connections, or fails after [`READY_TIMEOUT`].

@@ -55,7 +55,8 @@ struct Cli {
     )]
     broker: Option<BrokerAddress>,
 
-    /// Start an embedded broker on 127.0.0.1 and connect every MQTTClient to it
+    /// Start an embedded broker on 127.0.0.1 and connect every MQTTClient to it (PORT 0: a free
+    /// port, named on stderr)
     #[arg(long, value_name = "PORT", num_args = 0..=1, require_equals = true,
           default_missing_value = "1883")]
     local_broker: Option<u16>,
@@ -103,10 +104,11 @@ struct Cli {
 enum Command {
     /// Run the embedded MQTT broker in the foreground (Ctrl-C stops it)
     Broker {
-        /// Port to listen on (127.0.0.1)
+        /// Port to listen on (127.0.0.1); 0 picks a free one, named in the startup line
         #[arg(long, short, default_value_t = 1883)]
         port: u16,
-        /// Also listen for MQTT over WebSocket on this port (127.0.0.1, any path), e.g. 8083
+        /// Also listen for MQTT over WebSocket on this port (127.0.0.1, any path), e.g. 8083; 0
+        /// picks a free one
         #[arg(long, value_name = "PORT")]
         ws_port: Option<u16>,
     },

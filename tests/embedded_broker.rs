@@ -205,3 +205,59 @@ fn local_broker_port_in_use_is_reported() {
         r.describe()
     );
 }
+
+/// The port in a startup line such as "... listening on 127.0.0.1:PORT ...".
+fn port_after(line: &str, prefix: &str) -> u16 {
+    line.split(prefix)
+        .nth(1)
+        .and_then(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .unwrap_or_else(|| panic!("no port after {prefix:?} in {line:?}"))
+}
+
+#[test]
+fn broker_subcommand_on_port_0_names_the_free_port_it_took() {
+    let mut b = Pymqtt::new()
+        .args(["broker", "--port", "0"])
+        .label("pymqtt broker --port 0")
+        .spawn();
+    let line = b.expect_stderr_contains("listening on 127.0.0.1:");
+    let port = port_after(&line, "listening on 127.0.0.1:");
+    assert_ne!(port, 0, "{}", b.describe());
+    let mut sub = Peer::connect(port, "eb0-sub");
+    sub.subscribe("eb0/t", QoS::AtLeastOnce);
+    let mut publ = Peer::connect(port, "eb0-pub");
+    publ.publish("eb0/t", "through-port-0", QoS::AtLeastOnce, false);
+    assert_eq!(text(&sub.expect_publish("relayed")), "through-port-0");
+    b.assert_running();
+}
+
+#[test]
+fn local_broker_0_serves_the_script_on_a_free_port() {
+    let dir = TempDir::new("local-broker-0");
+    let r = Pymqtt::script(
+        &dir,
+        "own.py",
+        r#"from umqtt.simple import MQTTClient
+c = MQTTClient("lb0", "broker.emqx.io", 1883)
+c.set_callback(lambda t, msg: print("got", t, msg))
+c.connect()
+c.subscribe("lb0/t", 1)
+c.publish("lb0/t", "to-myself", qos=1)
+c.wait_msg()
+c.disconnect()
+"#,
+    )
+    .pre_args(["--local-broker=0"])
+    .run(RUN);
+    r.assert_code(0)
+        .assert_stdout_has_line("got b'lb0/t' b'to-myself'");
+    let notice = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("connect to 127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no notice naming the port\n{}", r.describe()));
+    assert_ne!(port_after(notice, "127.0.0.1:"), 0, "{}", r.describe());
+}
