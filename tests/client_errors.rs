@@ -3,11 +3,14 @@
 #[allow(dead_code)]
 mod support;
 
+use std::io::Write;
+use std::net::TcpStream;
 use std::time::Duration;
 
 use rumqttc::QoS;
 
 use support::brokers::{Mosquitto, MosquittoConfig, free_port};
+use support::fault_broker::{FaultBroker, read_packet, stay_silent};
 use support::peers::{Peer, text};
 use support::processes::{Pymqtt, assert_exit_code};
 use support::scripts::{TempDir, script_for_port};
@@ -394,4 +397,125 @@ c.wait_msg()
     assert_no_rust_text(&format!("{}{}", r.stdout, r.stderr), &r.describe());
     let will = peer.expect_publish("the largest last will");
     assert_eq!(will.payload.len(), 65535, "{}", r.describe());
+}
+
+/// The answers of servers that are not MQTT brokers (or are broken ones) to CONNECT.
+fn answer_connect_with(reply: &'static [u8], then_close: bool) -> FaultBroker {
+    FaultBroker::start(move |mut stream: TcpStream| {
+        if read_packet(&mut stream).is_err() {
+            return;
+        }
+        let _ = stream.write_all(reply);
+        if !then_close {
+            stay_silent(stream);
+        }
+    })
+}
+
+#[test]
+fn a_server_that_answers_connect_wrongly_is_described_in_words() {
+    let cases = [
+        // (label, what it sends, closes after, words the error must have)
+        (
+            "garbage",
+            answer_connect_with(b"\x00\xff\xff\xff\xff\x7fgarbage", false),
+            "sent bytes that are not MQTT",
+        ),
+        (
+            "puback",
+            answer_connect_with(b"\x40\x02\x54\x50", false),
+            "the answer to CONNECT was a PUBACK, not a CONNACK",
+        ),
+        (
+            "truncated",
+            answer_connect_with(b"\x20\x02\x00", true),
+            "the connection closed in the middle of a packet",
+        ),
+        (
+            "http",
+            answer_connect_with(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                true,
+            ),
+            "the connection closed in the middle of a packet",
+        ),
+        (
+            "closes",
+            answer_connect_with(b"", true),
+            "closed the connection",
+        ),
+    ];
+    let mut body = String::from(
+        "def attempt(label, port):\n    c = MQTTClient(label, '127.0.0.1', port)\n    try:\n        \
+         c.connect(timeout=5)\n        print(label, 'connected?!')\n    except OSError as e:\n        \
+         print(label, 'OSError', e.args[0], e)\n",
+    );
+    for (label, server, _) in &cases {
+        body.push_str(&format!("attempt({label:?}, {})\n", server.port()));
+    }
+    let dir = TempDir::new("not-mqtt");
+    let r = Pymqtt::script(&dir, "notmqtt.py", &script_for_port(0, &body)).run(RUN);
+    r.assert_code(0);
+    for (label, server, words) in &cases {
+        let line = r
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{label} ")))
+            .unwrap_or_else(|| panic!("no line for {label}\n{}", r.describe()));
+        let peer = format!("127.0.0.1:{}", server.port());
+        for want in [
+            format!("{label} OSError 104 [Errno 104] cannot connect to {peer}: "),
+            words.to_string(),
+            format!("is {peer} an MQTT port?"),
+        ] {
+            assert!(
+                line.contains(&want),
+                "{label}: no {want:?} in {line:?}\n{}",
+                r.describe()
+            );
+        }
+    }
+    assert_no_rust_text(&format!("{}{}", r.stdout, r.stderr), &r.describe());
+}
+
+#[test]
+fn a_silent_server_ends_connect_with_the_timeout_error_in_time() {
+    let server = FaultBroker::start(|mut stream: TcpStream| {
+        let _ = read_packet(&mut stream);
+        stay_silent(stream);
+    });
+    let dir = TempDir::new("silent");
+    let r = Pymqtt::script(
+        &dir,
+        "silent.py",
+        &script_for_port(
+            server.port(),
+            r#"c = MQTTClient("silent", "127.0.0.1", PORT)
+start = time.time()
+try:
+    c.connect(timeout=2)
+    print("connected?!")
+except OSError as e:
+    print("error", type(e).__name__, e.args[0], e)
+print("after", round(time.time() - start, 1))
+"#,
+        ),
+    )
+    .run(RUN);
+    r.assert_code(0).assert_stdout_has_line(&format!(
+        "error TimeoutError 110 [Errno 110] timed out connecting to 127.0.0.1:{}",
+        server.port()
+    ));
+    let after: f64 = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("after "))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no elapsed time\n{}", r.describe()));
+    // rumqttc counts its timeout in whole seconds: 2 s is 2 s, and not the backstop's 4.
+    assert!(
+        (1.9..3.0).contains(&after),
+        "connect(timeout=2) gave up after {after} s\n{}",
+        r.describe()
+    );
 }

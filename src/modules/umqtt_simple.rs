@@ -467,8 +467,11 @@ mod native {
             let previous = zelf.state.lock().connection.take();
             drop(previous);
             let (connection, session_present) =
-                Connection::open(&settings, &mut || vm.check_signals())
-                    .map_err(|e| wait_error(vm, e))?;
+                Connection::open(&settings, &mut || vm.check_signals()).map_err(|e| match e {
+                    // Nothing was connected yet: a failure is one of connecting, never "lost".
+                    WaitError::Mqtt(e) => to_exception(vm, e.before_connack()),
+                    WaitError::Interrupted(exc) => exc,
+                })?;
             host.open.track(&connection);
             zelf.state.lock().connection = Some(Arc::new(connection));
             host.hooks.emit(ScriptEvent::Connected);

@@ -4,7 +4,9 @@
 use std::fmt;
 use std::io;
 
-use rumqttc::{ConnectReturnCode, ConnectionError, StateError};
+use rumqttc::{ConnectReturnCode, ConnectionError, Packet, StateError};
+
+use super::limits::MAX_PACKET_SIZE;
 
 use super::tls::Advice;
 
@@ -33,6 +35,10 @@ pub enum ErrorKind {
 pub enum Stage {
     /// Reaching the broker ("cannot reach PEER: DETAIL").
     Connecting,
+    /// The MQTT handshake with a peer that took the TCP connection: CONNECT sent, no CONNACK
+    /// yet ("cannot connect to PEER: DETAIL; is PEER an MQTT port?"). What fails here is
+    /// most often a port that is not MQTT's.
+    Handshake,
     /// A connection that was up ("connection to PEER lost: DETAIL").
     Lost,
     /// The detail says it all.
@@ -119,10 +125,25 @@ impl MqttError {
         self
     }
 
+    /// The same error, from a connection that never got its CONNACK: what would read as a
+    /// connection lost is a failed handshake.
+    pub fn before_connack(mut self) -> MqttError {
+        if self.stage == Stage::Lost {
+            self.stage = Stage::Handshake;
+        }
+        self
+    }
+
     /// The sentence: the detail with where it happened, without advice or errno.
     pub fn message(&self) -> String {
         match (self.stage, &self.peer) {
             (Stage::Connecting, Some(peer)) => format!("cannot reach {peer}: {}", self.detail),
+            (Stage::Handshake, Some(peer)) => {
+                format!(
+                    "cannot connect to {peer}: {}; is {peer} an MQTT port?",
+                    self.detail
+                )
+            }
             (Stage::Lost, Some(peer)) => format!("connection to {peer} lost: {}", self.detail),
             _ => self.detail.clone(),
         }
@@ -164,27 +185,160 @@ impl MqttError {
                 ),
             ),
             #[cfg(feature = "websocket")]
-            ConnectionError::InvalidUrl(_) | ConnectionError::WsConnect(_) => {
-                MqttError::os(EINVAL, format!("not a usable WebSocket URL: {e}"))
+            ConnectionError::InvalidUrl(url) => {
+                MqttError::os(EINVAL, format!("not a usable WebSocket URL: {url}"))
+                    .at(Stage::Connecting, broker)
+            }
+            #[cfg(feature = "websocket")]
+            ConnectionError::WsConnect(http) => {
+                MqttError::os(EINVAL, format!("not a usable WebSocket URL: {http}"))
                     .at(Stage::Connecting, broker)
             }
             ConnectionError::Io(io) => MqttError::from_io(io, Stage::Connecting, broker),
             ConnectionError::ConnectionRefused(code) => MqttError::refused(return_code(*code)),
+            // Only CONNECT's answer is awaited this way, so the stage is known.
+            ConnectionError::NotConnAck(packet) => MqttError::os(
+                ECONNRESET,
+                format!(
+                    "the answer to CONNECT was {}, not a CONNACK",
+                    packet_name(packet)
+                ),
+            )
+            .at(Stage::Handshake, broker),
             ConnectionError::NetworkTimeout => {
                 MqttError::timed_out(&format!("connecting to {broker}"))
             }
             ConnectionError::FlushTimeout => MqttError::timed_out(&format!("sending to {broker}")),
-            ConnectionError::MqttState(StateError::Io(io)) => {
+            // The event loop's own request channel closed: it lives as long as the engine,
+            // so this is pymqtt's fault, not the broker's.
+            ConnectionError::RequestsDone => MqttError::os(
+                EIO,
+                "the client stopped taking requests (a pymqtt bug: please report it)",
+            )
+            .at(Stage::Lost, broker),
+            ConnectionError::MqttState(state) => MqttError::from_state(state, broker),
+        }
+    }
+
+    /// Translates a failure of the MQTT exchange (rumqttc's `StateError`, whose text is Rust's
+    /// debug formatting in places).
+    fn from_state(e: &StateError, broker: &str) -> MqttError {
+        let lost =
+            |errno: i32, detail: String| MqttError::os(errno, detail).at(Stage::Lost, broker);
+        match e {
+            StateError::Io(io) => MqttError::from_io(io, Stage::Lost, broker),
+            StateError::Deserialization(rumqttc::Error::Io(io)) if closed_mid_packet(io) => {
+                lost(ECONNRESET, MID_PACKET.into())
+            }
+            StateError::Deserialization(rumqttc::Error::Io(io)) => {
                 MqttError::from_io(io, Stage::Lost, broker)
             }
-            ConnectionError::MqttState(StateError::AwaitPingResp) => {
-                MqttError::os(ETIMEDOUT, "no answer to keepalive ping").at(Stage::Lost, broker)
+            StateError::Deserialization(packet) => lost(ECONNRESET, packet_failure(packet)),
+            StateError::AwaitPingResp => lost(ETIMEDOUT, "no answer to keepalive ping".into()),
+            StateError::ConnectionAborted => {
+                lost(ECONNRESET, "the broker closed the connection".into())
             }
-            ConnectionError::MqttState(StateError::ConnectionAborted) => {
-                MqttError::os(ECONNRESET, "closed by the broker").at(Stage::Lost, broker)
-            }
-            other => MqttError::os(ECONNRESET, other.to_string()).at(Stage::Lost, broker),
+            StateError::Unsolicited(pkid) => lost(
+                ECONNRESET,
+                format!(
+                    "the broker acknowledged packet id {pkid}, which was not waiting for an \
+                     acknowledgement"
+                ),
+            ),
+            StateError::WrongPacket => lost(
+                ECONNRESET,
+                "the broker sent a packet that does not fit the exchange under way".into(),
+            ),
+            StateError::CollisionTimeout => lost(
+                ETIMEDOUT,
+                "the broker did not acknowledge a message whose packet id was needed again".into(),
+            ),
+            // Neither can come from what pymqtt sends: a SUBSCRIBE always has its filter, and
+            // every request is one the state accepts.
+            StateError::EmptySubscription => lost(
+                EINVAL,
+                "a SUBSCRIBE needs a topic filter (a pymqtt bug: please report it)".into(),
+            ),
+            StateError::InvalidState => lost(
+                EIO,
+                "the MQTT exchange got into a state it cannot go on from (a pymqtt bug: \
+                 please report it)"
+                    .into(),
+            ),
         }
+    }
+}
+
+/// A stream that ended with part of a packet read.
+const MID_PACKET: &str = "the connection closed in the middle of a packet";
+
+/// Whether `io` is the framing layer's (tokio-util's) "bytes remaining on stream": the stream
+/// ended with an incomplete packet buffered. It has no kind of its own, only its text.
+fn closed_mid_packet(io: &io::Error) -> bool {
+    io.raw_os_error().is_none() && io.to_string() == "bytes remaining on stream"
+}
+
+/// A packet, as MQTT's specification names it ("a PUBACK").
+fn packet_name(packet: &Packet) -> &'static str {
+    match packet {
+        Packet::Connect(_) => "a CONNECT",
+        Packet::ConnAck(_) => "a CONNACK",
+        Packet::Publish(_) => "a PUBLISH",
+        Packet::PubAck(_) => "a PUBACK",
+        Packet::PubRec(_) => "a PUBREC",
+        Packet::PubRel(_) => "a PUBREL",
+        Packet::PubComp(_) => "a PUBCOMP",
+        Packet::Subscribe(_) => "a SUBSCRIBE",
+        Packet::SubAck(_) => "a SUBACK",
+        Packet::Unsubscribe(_) => "an UNSUBSCRIBE",
+        Packet::UnsubAck(_) => "an UNSUBACK",
+        Packet::PingReq => "a PINGREQ",
+        Packet::PingResp => "a PINGRESP",
+        Packet::Disconnect => "a DISCONNECT",
+    }
+}
+
+/// Why the broker's bytes could not be read as MQTT 3.1.1, or a packet could not be written.
+fn packet_failure(e: &rumqttc::Error) -> String {
+    use rumqttc::Error as E;
+    let not_mqtt = |what: String| format!("the broker sent bytes that are not MQTT ({what})");
+    let malformed = |what: &str| format!("the broker sent a malformed packet ({what})");
+    match e {
+        E::InvalidPacketType(t) => not_mqtt(format!("there is no packet type {t}")),
+        E::MalformedRemainingLength => not_mqtt("a packet length longer than 4 bytes".into()),
+        E::NotConnect(_) | E::InvalidProtocol | E::InvalidProtocolLevel(_) => {
+            not_mqtt("a packet only a client sends".into())
+        }
+        E::UnexpectedConnect => {
+            "the broker sent a CONNECT, which only a client sends (is it an MQTT broker?)".into()
+        }
+        E::InvalidConnectReturnCode(code) => {
+            format!("the broker's CONNACK has return code {code}, which MQTT 3.1.1 does not define")
+        }
+        E::InvalidSubscribeReasonCode(code) => {
+            format!("the broker's SUBACK has return code {code}, which MQTT 3.1.1 does not define")
+        }
+        E::InvalidQoS(qos) => malformed(&format!("QoS {qos} does not exist")),
+        E::InvalidPropertyType(p) => malformed(&format!("MQTT 5 property {p} in MQTT 3.1.1")),
+        E::PacketIdZero => malformed("packet id 0, which MQTT forbids"),
+        E::TopicNotUtf8 => malformed("a topic that is not UTF-8"),
+        E::IncorrectPacketFormat => malformed("its flags or fields are wrong"),
+        E::MalformedPacket | E::BoundaryCrossed(_) | E::PayloadSizeIncorrect => {
+            malformed("its fields do not add up to its length")
+        }
+        E::PayloadRequired => malformed("a payload it must have is missing"),
+        E::EmptySubscription => malformed("a subscription without a topic filter"),
+        E::PayloadTooLong | E::PayloadSizeLimitExceeded(_) => {
+            format!("the broker sent a packet larger than the {MAX_PACKET_SIZE} bytes MQTT allows")
+        }
+        // The codec asks for more bytes rather than failing; at the end of the stream this is
+        // the same as "bytes remaining".
+        E::InsufficientBytes(_) => MID_PACKET.into(),
+        E::Io(io) if closed_mid_packet(io) => MID_PACKET.into(),
+        E::Io(io) => io_detail(io),
+        E::OutgoingPacketTooLarge { pkt_size, max } => format!(
+            "a packet of {pkt_size} bytes is larger than the {max} bytes the connection allows"
+        ),
     }
 }
 
@@ -200,8 +354,17 @@ fn tls_cause(e: &rumqttc::TlsError) -> String {
         {
             "the connection was closed during the handshake".into()
         }
-        rumqttc::TlsError::Io(io) => io.to_string(),
-        other => other.to_string(),
+        rumqttc::TlsError::Io(io) => io_detail(io),
+        // Reached only through the source chain's rustls error, which the caller words first.
+        rumqttc::TlsError::TLS(tls) => tls.to_string(),
+        rumqttc::TlsError::Addr(_) | rumqttc::TlsError::DNSName(_) => {
+            "the host is not a name a certificate can be for".into()
+        }
+        // webpki's text is its debug formatting.
+        rumqttc::TlsError::WebPki(_) => "the certificate could not be verified".into(),
+        rumqttc::TlsError::NoValidCertInChain => "no usable CA certificate".into(),
+        rumqttc::TlsError::NoValidClientCertInChain => "no usable client certificate".into(),
+        rumqttc::TlsError::NoValidKeyInChain => "no usable client key".into(),
     }
 }
 
@@ -310,5 +473,84 @@ pub enum WaitError<E> {
 impl<E> From<MqttError> for WaitError<E> {
     fn from(e: MqttError) -> Self {
         WaitError::Mqtt(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEER: &str = "127.0.0.1:8080";
+
+    /// The message a script sees for `e` when it ends `connect()`.
+    fn at_connect(e: ConnectionError) -> String {
+        MqttError::from_connection(&e, PEER)
+            .before_connack()
+            .message_for_scripts()
+    }
+
+    fn deserialization(e: rumqttc::Error) -> ConnectionError {
+        ConnectionError::MqttState(StateError::Deserialization(e))
+    }
+
+    #[test]
+    fn a_wrong_answer_to_connect_names_the_packet_and_asks_about_the_port() {
+        let e = at_connect(ConnectionError::NotConnAck(Packet::PubAck(
+            rumqttc::PubAck::new(21584),
+        )));
+        assert_eq!(
+            e,
+            "cannot connect to 127.0.0.1:8080: the answer to CONNECT was a PUBACK, not a \
+             CONNACK; is 127.0.0.1:8080 an MQTT port?"
+        );
+    }
+
+    #[test]
+    fn a_stream_ending_inside_a_packet_says_so() {
+        let remaining = io::Error::other("bytes remaining on stream");
+        let e = MqttError::from_connection(&deserialization(rumqttc::Error::Io(remaining)), PEER);
+        assert_eq!(
+            e.message(),
+            "connection to 127.0.0.1:8080 lost: the connection closed in the middle of a packet"
+        );
+        assert_eq!(e.errno, ECONNRESET);
+    }
+
+    #[test]
+    fn no_failure_shows_rust_debug_text() {
+        let failures = [
+            ConnectionError::NotConnAck(Packet::PingResp),
+            ConnectionError::RequestsDone,
+            ConnectionError::MqttState(StateError::InvalidState),
+            ConnectionError::MqttState(StateError::Unsolicited(7)),
+            ConnectionError::MqttState(StateError::WrongPacket),
+            ConnectionError::MqttState(StateError::CollisionTimeout),
+            ConnectionError::MqttState(StateError::EmptySubscription),
+            ConnectionError::MqttState(StateError::Io(io::Error::from_raw_os_error(104))),
+            deserialization(rumqttc::Error::NotConnect(rumqttc::PacketType::PubAck)),
+            deserialization(rumqttc::Error::InvalidPacketType(0)),
+            deserialization(rumqttc::Error::MalformedRemainingLength),
+            deserialization(rumqttc::Error::InvalidQoS(3)),
+            deserialization(rumqttc::Error::PayloadSizeLimitExceeded(1 << 30)),
+            deserialization(rumqttc::Error::InsufficientBytes(2)),
+            deserialization(rumqttc::Error::OutgoingPacketTooLarge {
+                pkt_size: 10,
+                max: 5,
+            }),
+        ];
+        for failure in failures {
+            let debug = format!("{failure:?}");
+            for message in [
+                MqttError::from_connection(&failure, PEER).message_for_scripts(),
+                at_connect(failure),
+            ] {
+                assert!(
+                    !message.contains(['{', '}', '`'])
+                        && !message.contains("Mqtt state")
+                        && !message.contains("IO:"),
+                    "{debug} reads {message:?}"
+                );
+            }
+        }
     }
 }

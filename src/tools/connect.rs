@@ -182,7 +182,9 @@ pub(crate) fn open(
         .map(|(connection, _session_present)| connection)
         .map_err(|e| match e {
             WaitError::Interrupted(failure) => failure,
-            WaitError::Mqtt(e) => Failure::Message(connect_error(&e, &settings.broker())),
+            WaitError::Mqtt(e) => {
+                Failure::Message(connect_error(&e.before_connack(), &settings.broker()))
+            }
         })
 }
 
@@ -220,6 +222,7 @@ fn connect_error(e: &MqttError, broker: &str) -> String {
             // The broker is named once, here: the detail alone says what went wrong.
             let detail = match e.stage {
                 Stage::Connecting | Stage::Lost => e.detail.clone(),
+                Stage::Handshake => format!("{}; is it an MQTT port?", e.detail),
                 Stage::Other if e.errno == ETIMEDOUT => "timed out".to_string(),
                 Stage::Other => e.message(),
             };

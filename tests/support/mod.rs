@@ -3,7 +3,8 @@
 //! Everything here drives real parts: the built `pymqtt` binary run as a user runs it
 //! ([`processes`]), a real mosquitto broker started per test on a free loopback port
 //! ([`brokers`]), and an independent MQTT client ([`peers`]: rumqttc's sync API in a thread;
-//! [`mosquitto_clients`]: the mosquitto command-line clients).
+//! [`mosquitto_clients`]: the mosquitto command-line clients), and for failures a server that
+//! answers as a test says ([`fault_broker`]).
 //!
 //! Nothing sleeps and hopes: every wait is for a condition (a line on a pipe, a packet, a
 //! process exit, a file) with a deadline ([`deadlines`]), and a missed deadline fails the test
@@ -15,6 +16,7 @@
 pub mod brokers;
 pub mod certs;
 pub mod deadlines;
+pub mod fault_broker;
 pub mod json;
 pub mod mosquitto_clients;
 pub mod package_index;
