@@ -348,3 +348,48 @@ fn dash_i_enters_the_repl_with_the_scripts_globals() {
     let screen = tty.line("__name__");
     assert_eq!(lines_after(&screen, ">>> __name__"), ["'__main__'", ">>>"]);
 }
+
+#[test]
+fn lines_typed_ahead_all_run() {
+    let tty = repl();
+    tty.type_ahead(&["a = 1", "b = 2", "print('sum', a + b)"]);
+    tty.wait_for_line("sum 3");
+    tty.expect_cursor_line(">>> ");
+}
+
+#[test]
+fn lines_typed_while_code_runs_run_after_it() {
+    let tty = repl();
+    tty.type_ahead(&["import time; time.sleep(1); print('slept')"]);
+    tty.wait_for_text("import time; time.sleep(1)");
+    // Typed during the sleep: the terminal holds them until the prompt reads again.
+    tty.type_ahead(&["x = 'typed' + ' during'", "print(x)"]);
+    let screen = tty.wait_for_line("typed during");
+    let slept = screen
+        .lines()
+        .position(|l| l == "slept")
+        .expect("slept first");
+    let typed = screen.lines().position(|l| l == "typed during").unwrap();
+    assert!(slept < typed, "{screen}");
+}
+
+#[test]
+fn an_unbracketed_paste_runs_every_line() {
+    let tty = repl();
+    tty.paste_unbracketed(
+        "def twice(x):\n    return 2 * x\n\nprint('twice', twice(21))\nprint('and', 'more')\n",
+    );
+    tty.wait_for_line("twice 42");
+    tty.wait_for_line("and more");
+}
+
+#[test]
+fn an_unbracketed_paste_in_paste_mode_keeps_every_line() {
+    let tty = repl();
+    tty.key_then_prompt("C-e");
+    tty.paste_unbracketed("def f(n):\n\tif n:\n\t\treturn 'yes'\n\treturn 'no'\nprint('f', f(1), f(0))\nprint('last', 'line')\n");
+    tty.wait_for_text("print('last', 'line')");
+    let screen = tty.key_then_prompt("C-d");
+    assert!(screen.lines().any(|l| l == "f yes no"), "{screen}");
+    assert!(screen.lines().any(|l| l == "last line"), "{screen}");
+}

@@ -166,6 +166,24 @@ impl Tty {
         ]);
     }
 
+    /// Pastes `text` as a terminal without bracketed paste does: the characters as if typed
+    /// very fast, each newline an Enter.
+    pub fn paste_unbracketed(&self, text: &str) {
+        let buffer = unique_id("paste");
+        self.tmux_output(&["set-buffer", "-b", &buffer, "--", text]);
+        self.tmux_output(&["paste-buffer", "-d", "-b", &buffer, "-t", &self.session]);
+    }
+
+    /// Types each line and its Enter in one go, faster than the program reads them.
+    pub fn type_ahead(&self, lines: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        for line in lines {
+            args.push(line);
+            args.push("Enter");
+        }
+        self.tmux_output(&args);
+    }
+
     /// Everything the pane shows and has scrolled away, wrapped lines joined, trailing
     /// spaces removed.
     pub fn screen(&self) -> String {
