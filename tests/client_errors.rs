@@ -20,7 +20,7 @@ const RUN: Duration = Duration::from_secs(30);
 #[test]
 fn mqtt_exception_is_an_exception_carrying_its_code() {
     let dir = TempDir::new("mqttexc");
-    Pymqtt::script(
+    let run = Pymqtt::script(
         &dir,
         "exc.py",
         r#"import umqtt.simple
@@ -33,14 +33,30 @@ try:
     raise MQTTException(128)
 except Exception as x:
     print("caught", type(x).__name__, x.args)
+# In words, the code still args[0]; other values as any exception's.
+print("words", str(MQTTException(5)))
+print("words", str(MQTTException(0x80)))
+print("plain", str(MQTTException(99)), str(MQTTException("x", 1)))
+raise MQTTException(4)
 "#,
     )
-    .run(RUN)
-    .assert_code(0)
-    .assert_stdout_has_line("subclass True")
-    .assert_stdout_has_line("same True")
-    .assert_stdout_has_line("args (5,)")
-    .assert_stdout_has_line("caught MQTTException (128,)");
+    .run(RUN);
+    run.assert_code(1)
+        .assert_stdout_has_line("subclass True")
+        .assert_stdout_has_line("same True")
+        .assert_stdout_has_line("args (5,)")
+        .assert_stdout_has_line("caught MQTTException (128,)")
+        .assert_stdout_has_line("words 5 (not authorized: check user and password)")
+        .assert_stdout_has_line(
+            "words 128 (subscription refused: the broker does not allow this topic filter)",
+        )
+        .assert_stdout_has_line("plain 99 ('x', 1)");
+    assert!(
+        run.stderr
+            .contains("MQTTException: 4 (bad user name or password)"),
+        "{}",
+        run.describe()
+    );
 }
 
 #[test]

@@ -38,10 +38,18 @@ mod native {
     /// How long `ping()` waits for PINGRESP.
     const PING_TIMEOUT: Duration = Duration::from_secs(10);
 
+    /// pylib/_umqtt_exception.py's class, which words the broker's codes.
     #[pyattr(name = "MQTTException", once)]
     fn mqtt_exception(vm: &VirtualMachine) -> PyTypeRef {
-        vm.ctx
-            .new_exception_type("umqtt.simple", "MQTTException", None)
+        vm.import("_umqtt_exception", 0)
+            .and_then(|module| module.get_attr("MQTTException", vm))
+            .ok()
+            .and_then(|class| class.downcast::<rustpython_vm::builtins::PyType>().ok())
+            .unwrap_or_else(|| {
+                // Only without pylib (never in pymqtt's binary): the plain class.
+                vm.ctx
+                    .new_exception_type("umqtt.simple", "MQTTException", None)
+            })
     }
 
     fn to_exception(vm: &VirtualMachine, e: MqttError) -> PyBaseExceptionRef {
