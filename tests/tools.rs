@@ -371,7 +371,7 @@ fn pub_repeat_sends_count_messages() {
             "tools/n",
             "-m",
             "again",
-            "-n",
+            "--repeat",
             "3",
             "--interval",
             "50",
@@ -473,8 +473,8 @@ fn broker_from_env_and_from_host_and_port_flags() {
     s.expect_stderr_contains("pymqtt sub: subscribed to tools/env");
     let port = m.port().to_string();
     Pymqtt::new()
-        .args(["pub", "-H", "127.0.0.1", "-p", &port])
-        .args(["-t", "tools/env", "-m", "via -H -p", "-q", "1"])
+        .args(["pub", "-h", "127.0.0.1", "-p", &port])
+        .args(["-t", "tools/env", "-m", "via -h -p", "-q", "1"])
         .run(WAIT)
         .assert_code(0);
     // -p replaces the port of --broker.
@@ -483,7 +483,7 @@ fn broker_from_env_and_from_host_and_port_flags() {
         &["-p", &port, "-t", "tools/env", "-m", "via -p", "-q", "1"],
     );
     expect_exit(&mut s, 0);
-    assert_eq!(s.stdout(), "via -H -p\nvia -p\n", "{}", s.describe());
+    assert_eq!(s.stdout(), "via -h -p\nvia -p\n", "{}", s.describe());
 }
 
 #[test]
@@ -622,7 +622,10 @@ fn pub_and_sub_through_the_embedded_broker() {
     );
 
     let mut ms = start_mosquitto_sub(port, "tools/e2", 2);
-    pub_ok(&addr, &["-t", "tools/e2", "-m", "hi", "-q", "1", "-n", "2"]);
+    pub_ok(
+        &addr,
+        &["-t", "tools/e2", "-m", "hi", "-q", "1", "--repeat", "2"],
+    );
     let got: Vec<String> = finish_mosquitto_sub(&mut ms)
         .into_iter()
         .map(|(line, _flags)| line)
@@ -675,8 +678,8 @@ fn seed_subscribe_test_sub_py_prints_what_pub_sends() {
     let payload = r#"{"msg":"from pymqtt pub"}"#;
     let mut publ = Pymqtt::new()
         .args(["pub", "--broker", &broker, "-t", SEED_TOPIC, "-m", payload])
-        .args(["-n", "75", "--interval", "200"])
-        .label("pymqtt pub -n 75")
+        .args(["--repeat", "75", "--interval", "200"])
+        .label("pymqtt pub --repeat 75")
         .spawn();
     let want = format!("received message b'{payload}' on topic b'{SEED_TOPIC}'");
     if sub_py.try_stdout_line(WAIT, |l| l == want).is_none() {
@@ -688,4 +691,69 @@ fn seed_subscribe_test_sub_py_prints_what_pub_sends() {
     }
     sub_py.assert_running();
     publ.kill();
+}
+
+#[test]
+fn mosquitto_flags_null_message_no_newline_no_retained_and_the_will() {
+    let m = Mosquitto::start();
+    let addr = m.addr();
+    // -R: the retained message already there is skipped; -N: no newline after each.
+    pub_ok(&addr, &["-t", "tools/flags", "-m", "old", "-r"]);
+    let mut s = start_sub(&addr, &["-t", "tools/flags", "-R", "-N", "-C", "3"]);
+    pub_ok(&addr, &["-t", "tools/flags", "-m", "a"]);
+    // -n: an empty message, as mosquitto_pub's.
+    pub_ok(&addr, &["-t", "tools/flags", "-n"]);
+    pub_ok(&addr, &["-t", "tools/flags", "-m", "b"]);
+    expect_exit(&mut s, 0);
+    assert_eq!(s.stdout(), "ab", "{}", s.describe());
+
+    // --will-*: a sub that dies leaves its will.
+    let mut watcher = Peer::connect(m.port(), &unique_id("will-watch"));
+    watcher.subscribe("tools/will", QoS::AtLeastOnce);
+    let mut dying = start_sub(
+        &addr,
+        &[
+            "-t",
+            "tools/x",
+            "--will-topic",
+            "tools/will",
+            "--will-payload",
+            "gone",
+            "--will-qos",
+            "1",
+        ],
+    );
+    dying.kill();
+    let will = watcher.expect_publish("the will");
+    assert_eq!(support::peers::text(&will), "gone");
+}
+
+#[test]
+fn dash_c_keeps_the_session_and_dash_k_sets_the_keepalive() {
+    let m = Mosquitto::start();
+    let addr = m.addr();
+    let id = unique_id("tools-c");
+    // A session kept by -c: what is published while the tool is away comes on the next run.
+    let mut first = start_sub(
+        &addr,
+        &[
+            "-t", "tools/c", "-q", "1", "-c", "-i", &id, "-k", "17", "-C", "1",
+        ],
+    );
+    m.expect_log_since(0, &format!("as {id} (p2, c0, k17)"));
+    pub_ok(&addr, &["-t", "tools/c", "-m", "first", "-q", "1"]);
+    expect_exit(&mut first, 0);
+    pub_ok(&addr, &["-t", "tools/c", "-m", "while away", "-q", "1"]);
+    let again = Pymqtt::new()
+        .args([
+            "sub", "--broker", &addr, "-t", "tools/c", "-q", "1", "-c", "-i", &id, "-C", "1",
+        ])
+        .run(WAIT);
+    again.assert_code(0);
+    assert_eq!(again.stdout, "while away\n", "{}", again.describe());
+    // -c needs -i, as mosquitto_sub says.
+    let refused = Pymqtt::new()
+        .args(["sub", "--broker", &addr, "-t", "tools/c", "-c"])
+        .run(WAIT);
+    refused.assert_code(2);
 }

@@ -1,5 +1,6 @@
-//! What both tools need to reach a broker: the flags (`--broker`, `-H`, `-p`, `-u`, `-P`, `-i`),
-//! the client settings made from them, and the connection, with failures worded for a terminal.
+//! What both tools need to reach a broker: the flags (`--broker`, `-h`, `-p`, `-u`, `-P`, `-i`,
+//! `-k`, `-c`, `--will-*`), the client settings made from them, and the connection, with
+//! failures worded for a terminal.
 
 use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
@@ -17,8 +18,8 @@ use crate::mqtt::{ClientSettings, Connection, Transport, WaitError};
 /// The broker when neither a flag nor `PYMQTT_BROKER` names one.
 pub const DEFAULT_HOST: &str = "localhost";
 
-/// Broker and client identity, as mosquitto_pub/mosquitto_sub take them (`-h` is help here, so
-/// the host is `-H`).
+/// Broker and client identity, as mosquitto_pub/mosquitto_sub take them: `-h` is the host, and
+/// help is `--help` (the tools turn clap's `-h` off).
 #[derive(Args, Debug, Clone, Default)]
 pub struct ConnectArgs {
     /// Broker to connect to: HOST[:PORT], or a mqtts://, ws:// or wss:// URL [default: localhost:1883]
@@ -30,8 +31,8 @@ pub struct ConnectArgs {
     )]
     pub broker: Option<BrokerAddress>,
 
-    /// Broker host, as mosquitto's -h (overrides the host of --broker)
-    #[arg(short = 'H', long = "host", value_name = "HOST", value_parser = host,
+    /// Broker host, as mosquitto's -h (overrides the host of --broker); -H too
+    #[arg(short = 'h', short_alias = 'H', long = "host", value_name = "HOST", value_parser = host,
           help_heading = "Connection")]
     pub host: Option<String>,
 
@@ -54,6 +55,48 @@ pub struct ConnectArgs {
     #[arg(short = 'i', long = "id", value_name = "CLIENT_ID",
           value_parser = parse::mqtt_string, help_heading = "Connection")]
     pub client_id: Option<String>,
+
+    /// Keepalive in seconds, as mosquitto's -k [default: 60]
+    #[arg(short = 'k', long = "keepalive", value_name = "SECONDS",
+          value_parser = clap::value_parser!(u16).range(5..), help_heading = "Connection")]
+    pub keepalive: Option<u16>,
+
+    /// Keep the session when disconnecting (no clean session), as mosquitto's -c; needs -i
+    #[arg(
+        short = 'c',
+        long = "disable-clean-session",
+        requires = "client_id",
+        help_heading = "Connection"
+    )]
+    pub keep_session: bool,
+
+    /// Last will: the topic the broker publishes to if this client disappears
+    #[arg(long = "will-topic", value_name = "TOPIC", value_parser = parse::publish_topic,
+          requires = "will_payload", help_heading = "Last will")]
+    pub will_topic: Option<String>,
+
+    /// Last will: its message
+    #[arg(
+        long = "will-payload",
+        value_name = "MESSAGE",
+        requires = "will_topic",
+        help_heading = "Last will"
+    )]
+    pub will_payload: Option<String>,
+
+    /// Last will: its QoS [default: 0]
+    #[arg(long = "will-qos", value_name = "QOS", value_parser = parse::qos,
+          help_heading = "Last will")]
+    pub will_qos: Option<rumqttc::QoS>,
+
+    /// Last will: retained
+    #[arg(long = "will-retain", help_heading = "Last will")]
+    pub will_retain: bool,
+
+    /// mosquitto's -V (protocol version): pymqtt speaks MQTT 3.1.1 only
+    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION",
+          value_parser = protocol_version, hide = true)]
+    pub protocol_version: Option<String>,
 
     /// Trust this CA (PEM file) instead of the system's; turns on TLS for a plain address
     #[arg(long, value_name = "FILE", help_heading = "TLS")]
@@ -146,7 +189,27 @@ impl ConnectArgs {
         let mut settings = ClientSettings::new(client_id, &broker, transport);
         settings.user = self.user.clone();
         settings.password = self.password.clone();
+        if let Some(keepalive) = self.keepalive {
+            settings.keepalive = keepalive;
+        }
+        settings.clean_session = !self.keep_session;
+        if let (Some(topic), Some(payload)) = (&self.will_topic, &self.will_payload) {
+            settings.will = Some(crate::mqtt::Will {
+                topic: topic.clone(),
+                message: bytes::Bytes::from(payload.clone().into_bytes()),
+                qos: self.will_qos.unwrap_or(rumqttc::QoS::AtMostOnce),
+                retain: self.will_retain,
+            });
+        }
         Ok(settings)
+    }
+}
+
+/// `-V`: only MQTT 3.1.1 (mosquitto's `mqttv311`, `311`), which is what pymqtt speaks anyway.
+fn protocol_version(s: &str) -> Result<String, String> {
+    match s {
+        "mqttv311" | "311" => Ok(s.to_owned()),
+        _ => Err("pymqtt speaks MQTT 3.1.1 only (-V mqttv311)".into()),
     }
 }
 

@@ -24,7 +24,7 @@ Examples:
   pymqtt pub --broker broker.emqx.io -t raspberry/mqtt -m hi   ... to another broker
   pymqtt pub -t sensors/temp -m 21.5 -q 1 -r                  QoS 1, retained by the broker
   pymqtt pub -t sensors/temp -r -m ''                         clear the retained message
-  pymqtt pub -t raspberry/mqtt -m ping -n 10 --interval 1000  ten times, one second apart
+  pymqtt pub -t raspberry/mqtt -m ping --repeat 10 --interval 1000  ten times, a second apart
   pymqtt pub -t logs/app -l < app.log                         one message per line
   pymqtt pub -t firmware/image -f image.bin                   a whole file as one message
 
@@ -33,8 +33,8 @@ The EMQX article's subscribe test (scripts/sub.py), with pymqtt alone (three ter
   pymqtt --broker localhost scripts/sub.py            the MicroPython subscriber
   pymqtt pub -t raspberry/mqtt -m '{\"msg\":\"hello\"}'    sub.py prints: received message ...
 
-Broker: --broker HOST[:PORT], else $PYMQTT_BROKER, else localhost:1883. -H HOST and -p PORT
-(mosquitto_pub's -h and -p) replace its host or port. Exit status: 0 once the broker has every
+Broker: --broker HOST[:PORT], else $PYMQTT_BROKER, else localhost:1883. -h HOST and -p PORT
+(as mosquitto_pub's) replace its host or port; --help is the help. Exit status: 0 once the broker has every
 message (QoS 1/2: acknowledged), 1 on failure (explained on stderr), 2 for a usage error.";
 
 /// Publish messages to a topic (like mosquitto_pub)
@@ -42,7 +42,8 @@ message (QoS 1/2: acknowledged), 1 on failure (explained on stderr), 2 for a usa
 #[command(
     after_help = EXAMPLES,
     group(ArgGroup::new("payload").required(true)
-        .args(["message", "file", "stdin_line", "stdin_file"])),
+        .args(["message", "null_message", "file", "stdin_line", "stdin_file"])),
+    disable_help_flag = true,
 )]
 pub struct PubArgs {
     /// Topic to publish to, e.g. raspberry/mqtt
@@ -74,14 +75,21 @@ pub struct PubArgs {
     #[arg(short = 'r', long = "retain")]
     pub retain: bool,
 
-    /// Send the message COUNT times (mosquitto_pub's --repeat; its -n, an empty message, is
-    /// -m '' here)
-    #[arg(short = 'n', long = "repeat", value_name = "COUNT", value_parser = parse::count)]
+    /// Send an empty message, as mosquitto_pub's -n (the same as -m '')
+    #[arg(short = 'n', long = "null-message")]
+    pub null_message: bool,
+
+    /// Send the message COUNT times, as mosquitto_pub's --repeat
+    #[arg(long = "repeat", value_name = "COUNT", value_parser = parse::count)]
     pub count: Option<u64>,
 
-    /// Wait MS milliseconds between the messages of -n
+    /// Wait MS milliseconds between the messages of --repeat
     #[arg(long = "interval", value_name = "MS", requires = "count", value_parser = parse::millis)]
     pub interval: Option<Duration>,
+
+    /// Print help (mosquitto's -h is the host here)
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
 
     #[command(flatten)]
     pub connect: ConnectArgs,
@@ -145,6 +153,9 @@ fn publish(args: &PubArgs) -> Result<(), Failure> {
 
 /// The one message of `-m`, `-f` or `-s`.
 fn payload(args: &PubArgs) -> Result<Bytes, String> {
+    if args.null_message {
+        return Ok(Bytes::new());
+    }
     if let Some(message) = &args.message {
         return Ok(Bytes::from(message.as_encoded_bytes().to_vec()));
     }

@@ -25,13 +25,13 @@ The EMQX article's publish test (scripts/pub.py), with pymqtt alone (three termi
   pymqtt sub -t raspberry/mqtt -v                  prints: raspberry/mqtt {\"msg\":\"hello\"}
   pymqtt --broker localhost scripts/pub.py         the MicroPython publisher
 
-Broker: --broker HOST[:PORT], else $PYMQTT_BROKER, else localhost:1883. -H HOST and -p PORT
-(mosquitto_sub's -h and -p) replace its host or port. Exit status: 0 after -C COUNT messages,
+Broker: --broker HOST[:PORT], else $PYMQTT_BROKER, else localhost:1883. -h HOST and -p PORT
+(as mosquitto_sub's) replace its host or port; --help is the help. Exit status: 0 after -C COUNT messages,
 1 on failure or when -W passes first (explained on stderr), 130 on Ctrl-C, 2 for a usage error.";
 
 /// Print the messages published to topics (like mosquitto_sub)
 #[derive(Args, Debug, Clone)]
-#[command(after_help = EXAMPLES)]
+#[command(after_help = EXAMPLES, disable_help_flag = true)]
 pub struct SubArgs {
     /// Topic to subscribe to; + and # are wildcards. Repeat -t for more topics
     #[arg(short = 't', long = "topic", value_name = "TOPIC", required = true,
@@ -56,6 +56,23 @@ pub struct SubArgs {
     #[arg(short = 'v', long = "verbose")]
     pub verbose: bool,
 
+    /// Do not print a newline after each message, as mosquitto_sub's -N
+    #[arg(short = 'N')]
+    pub no_newline: bool,
+
+    /// Skip retained messages (the old ones the broker holds), as mosquitto_sub's -R
+    #[arg(short = 'R')]
+    pub no_retained: bool,
+
+    /// mosquitto_sub's -F FORMAT is not supported yet: -v prints `topic message`, -N drops the
+    /// newline
+    #[arg(short = 'F', value_name = "FORMAT", value_parser = unsupported_format, hide = true)]
+    pub format: Option<String>,
+
+    /// Print help (mosquitto's -h is the host here)
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -65,6 +82,14 @@ pub struct SubArgs {
 pub fn run(args: &SubArgs) -> Outcome {
     interrupt::install();
     super::finish("sub", subscribe(args))
+}
+
+fn unsupported_format(_: &str) -> Result<String, String> {
+    Err(
+        "mosquitto_sub's -F is not supported yet; -v prints `topic message` and -N drops the \
+         newline"
+            .into(),
+    )
 }
 
 /// How far the run got, for the timeout message.
@@ -157,8 +182,22 @@ fn receive(connection: &Connection, progress: &mut Progress) -> Result<(), Failu
         let message = connection
             .wait_message(&mut || progress.check())
             .map_err(connect::failure)?;
-        match print(&mut out, &message, args.verbose) {
-            Ok(()) => progress.received += 1,
+        if args.no_retained && message.retain {
+            // -R: a retained message is an old one; acknowledged, not printed.
+            connection
+                .acknowledge(&message, &mut || progress.check())
+                .map_err(connect::failure)?;
+            continue;
+        }
+        match print(&mut out, &message, args.verbose, !args.no_newline) {
+            Ok(()) => {
+                progress.received += 1;
+                // Acknowledged once printed: a message the tool died before printing comes
+                // again to a session resumed with -c.
+                connection
+                    .acknowledge(&message, &mut || progress.check())
+                    .map_err(connect::failure)?;
+            }
             // The reader went away (`pymqtt sub ... | head -1`): it has what it wanted.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
             Err(e) => return Err(Failure::Message(format!("cannot write to stdout: {e}"))),
@@ -193,13 +232,16 @@ fn subscribe_one(
     }
 }
 
-/// `payload\n`, or `topic payload\n` with `-v`; the payload's bytes as they came.
-fn print(out: &mut impl Write, message: &Message, verbose: bool) -> io::Result<()> {
+/// `payload\n`, or `topic payload\n` with `-v` (no `\n` with -N); the payload's bytes as they
+/// came.
+fn print(out: &mut impl Write, message: &Message, verbose: bool, newline: bool) -> io::Result<()> {
     if verbose {
         out.write_all(message.topic.as_bytes())?;
         out.write_all(b" ")?;
     }
     out.write_all(&message.payload)?;
-    out.write_all(b"\n")?;
+    if newline {
+        out.write_all(b"\n")?;
+    }
     out.flush()
 }
