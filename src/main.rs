@@ -137,6 +137,10 @@ fn main() -> ExitCode {
 
 /// The script (or prompt) the command line names, with its broker redirect.
 fn run_script(cli: &Cli) -> ExitStatus {
+    if let Some(message) = misplaced_option(cli) {
+        eprintln!("pymqtt: {message}");
+        return ExitStatus::USAGE;
+    }
     let mut broker = cli.broker.clone();
     if let Some(port) = cli.local_broker {
         match imp::start_local_broker(port) {
@@ -193,6 +197,31 @@ fn run_script(cli: &Cli) -> ExitStatus {
         host = host.broker(broker);
     }
     host.build().run(&program)
+}
+
+/// What the script's place holds when it is no script: an option pymqtt does not know (the
+/// script's own options come after the script), or the port of `--local-broker` given
+/// without its `=`.
+fn misplaced_option(cli: &Cli) -> Option<String> {
+    if cli.code.is_some() || cli.module.is_some() {
+        return None;
+    }
+    let first = cli.rest.first()?;
+    if Path::new(first).exists() {
+        return None;
+    }
+    if first.starts_with('-') && first != "-" {
+        return Some(format!(
+            "unknown option '{first}' (options go before the script; see pymqtt --help)"
+        ));
+    }
+    if cli.local_broker.is_some() && first.parse::<u16>().is_ok() {
+        return Some(format!(
+            "--local-broker takes its port with '=': --local-broker={first} (without one it \
+             uses 1883, and '{first}' was taken for the script)"
+        ));
+    }
+    None
 }
 
 /// The folder a script is in (`.` for a bare name).

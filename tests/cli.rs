@@ -440,3 +440,43 @@ fn broker_flag_port_defaults_to_1883() {
         r.describe()
     );
 }
+
+#[test]
+fn an_unknown_option_or_a_local_broker_port_without_equals_is_a_usage_error_naming_it() {
+    let dir = TempDir::new("cli-options");
+    let run = Pymqtt::new()
+        .cwd(dir.path())
+        .args(["--brokr", "x"])
+        .run(WAIT);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("pymqtt: unknown option '--brokr' (options go before the script"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        !run.stderr.contains("can't open file"),
+        "{}",
+        run.describe()
+    );
+
+    dir.write("x.py", "print('ran')\n");
+    let run = Pymqtt::new()
+        .cwd(dir.path())
+        .args(["--local-broker", "18950", "x.py"])
+        .run(WAIT);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("--local-broker takes its port with '=': --local-broker=18950"),
+        "{}",
+        run.describe()
+    );
+    // A script's own options still go to the script.
+    let run = Pymqtt::new()
+        .cwd(dir.path())
+        .args(["x.py", "--verbose"])
+        .run(WAIT);
+    run.assert_code(0).assert_stdout_has_line("ran");
+}
