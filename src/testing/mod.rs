@@ -67,16 +67,17 @@ pub struct TestArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
-    /// Time limit of a test whose .wire file sets none, in seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub limit: f64,
+    /// Time limit of a test whose .wire file sets none: 5s, 500ms, 1m, or seconds
+    #[arg(long, value_name = "DURATION", default_value = "10s",
+          value_parser = wire_spec::limit_argument)]
+    pub limit: std::time::Duration,
 }
 
 /// Runs `pymqtt test`; returns its exit status: 0 when every test passed, 1 when one did
 /// not, 2 when there was nothing to run.
 #[cfg(feature = "local-broker")]
 pub fn run(args: &TestArgs) -> ExitStatus {
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -97,13 +98,7 @@ pub fn run(args: &TestArgs) -> ExitStatus {
             return ExitStatus::USAGE;
         }
     };
-    let Some(limit) = Duration::try_from_secs_f64(args.limit)
-        .ok()
-        .filter(|l| !l.is_zero())
-    else {
-        eprintln!("pymqtt test: --limit must be a positive number of seconds");
-        return ExitStatus::USAGE;
-    };
+    let limit = args.limit;
     let pymqtt = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => {

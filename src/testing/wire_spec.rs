@@ -223,7 +223,7 @@ pub fn parse(text: &str) -> Result<WireSpec, SpecError> {
                 let [_, value] = words.as_slice() else {
                     return Err(fail("expected `limit DURATION`, e.g. `limit 5s`".into()));
                 };
-                let limit = duration(value).map_err(fail)?;
+                let limit = limit_duration(value).map_err(fail)?;
                 if limit.is_zero() {
                     return Err(fail("the limit must be more than 0".into()));
                 }
@@ -467,6 +467,26 @@ fn check_filter(filter: &str) -> Result<(), String> {
 }
 
 /// `500ms`, `2s`, `1.5s`, `1m`.
+/// `limit`'s value: a duration, or a bare number of seconds (as `--limit` takes it).
+fn limit_duration(word: &Word) -> Result<Duration, String> {
+    let text = word.as_bare().unwrap_or_default();
+    match text.parse::<f64>() {
+        Ok(seconds) => Duration::try_from_secs_f64(seconds)
+            .map_err(|_| format!("bad duration {}: write e.g. 5s or 5", word.show())),
+        Err(_) => duration(word),
+    }
+}
+
+/// `--limit`'s value: `5s`, `500ms`, `1m`, or a bare number of seconds, as a `.wire` file's
+/// `limit` takes it.
+pub fn limit_argument(text: &str) -> Result<Duration, String> {
+    let limit = limit_duration(&Word::Bare(text.to_owned()))?;
+    if limit.is_zero() {
+        return Err("the limit must be more than 0".into());
+    }
+    Ok(limit)
+}
+
 fn duration(word: &Word) -> Result<Duration, String> {
     let text = word.as_bare().unwrap_or_default();
     let bad = || {
@@ -772,6 +792,24 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.line, 1);
         assert_eq!(err.message, "pico_w has no pin \"D4\"");
+    }
+
+    #[test]
+    fn a_limit_is_a_duration_or_a_number_of_seconds_in_the_file_and_on_the_command_line() {
+        assert_eq!(
+            parse("limit 5\n").unwrap().limit,
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            parse("limit 2.5\n").unwrap().limit,
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(limit_argument("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(limit_argument("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(limit_argument("7"), Ok(Duration::from_secs(7)));
+        assert!(limit_argument("0").unwrap_err().contains("more than 0"));
+        assert!(limit_argument("soon").unwrap_err().contains("bad duration"));
+        assert!(limit_argument("-1").is_err());
     }
 
     #[test]
