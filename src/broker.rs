@@ -34,8 +34,9 @@ impl fmt::Display for BrokerError {
         match self {
             BrokerError::PortUnavailable { port, reason } => write!(
                 f,
-                "cannot start the embedded broker on 127.0.0.1:{port}: {reason} \
-                 (is another broker running? choose another port, or 0 for any free one)"
+                "cannot start the embedded broker on 127.0.0.1:{port}: {} \
+                 (is another broker running? choose another port, or 0 for any free one)",
+                crate::mqtt::error::io_detail(reason)
             ),
             BrokerError::NotReady { port } => write!(
                 f,
