@@ -204,6 +204,13 @@ fn local_broker_port_in_use_is_reported() {
         "the error does not name the port\n{}",
         r.describe()
     );
+    assert!(
+        r.stderr
+            .contains("Address already in use (is another broker running?")
+            && !r.stderr.contains("os error"),
+        "not said in words, once\n{}",
+        r.describe()
+    );
 }
 
 /// The port in a startup line such as "... listening on 127.0.0.1:PORT ...".
