@@ -23,6 +23,30 @@ Examples:
   pymqtt -c 'import umqtt.simple'        run a one-liner
   pymqtt                                 interactive prompt";
 
+/// `pymqtt --version`: the version, the interpreter and MQTT client underneath, and the
+/// cargo features this binary was built with.
+fn version() -> String {
+    use rustpython_vm::version::{MAJOR_IMPL, MICRO_IMPL, MINOR_IMPL};
+    let features: Vec<&str> = [
+        ("local-broker", cfg!(feature = "local-broker")),
+        ("tls", cfg!(feature = "tls")),
+        ("websocket", cfg!(feature = "websocket")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect();
+    let features = if features.is_empty() {
+        "none".to_string()
+    } else {
+        features.join(", ")
+    };
+    // rumqttc's version as Cargo.toml pins it (the crate exports none).
+    format!(
+        "{} (RustPython {MAJOR_IMPL}.{MINOR_IMPL}.{MICRO_IMPL}, rumqttc 0.25; features: {features})",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "pymqtt",
@@ -121,7 +145,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = {
+        use clap::{CommandFactory, FromArgMatches};
+        // --version says what this pymqtt is built on and with.
+        let command = Cli::command().version(&*Box::leak(version().into_boxed_str()));
+        Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
+    };
     let status = match &cli.command {
         Some(Command::Broker { port, ws_port }) => imp::run_broker(*port, *ws_port),
         Some(Command::Pub(args)) => pymqtt::tools::publish::run(args).into(),

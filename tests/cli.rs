@@ -25,6 +25,13 @@ fn version_prints_name_and_version() {
         "--version output\n{}",
         r.describe()
     );
+    // What it is built on, and with (the default features).
+    assert!(
+        r.stdout
+            .contains("(RustPython 0.6.0, rumqttc 0.25; features: local-broker, tls, websocket)"),
+        "--version output\n{}",
+        r.describe()
+    );
 }
 
 #[test]
