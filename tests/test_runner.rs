@@ -259,6 +259,25 @@ fn update_writes_the_expected_output_which_then_passes() {
     let again = pymqtt_test(dir.path(), &["./new.py"]);
     again.assert_code(0);
     assert_eq!(verdict(&again, "new.py"), "PASS");
+
+    // A crash is never written down as what is expected, nor a failed wire expectation.
+    dir.write("boom.py", "print('before')\nraise RuntimeError('boom')\n");
+    dir.write("quiet.py", "print('quiet')\n");
+    dir.write("quiet.py.wire", "expect never/published *\n");
+    let crashed = pymqtt_test(dir.path(), &["--update", "boom.py", "quiet.py"]);
+    crashed.assert_code(1);
+    assert_eq!(verdict(&crashed, "boom.py"), "CRASH");
+    assert_ne!(verdict(&crashed, "quiet.py"), "PASS");
+    assert!(
+        !dir.path().join("boom.py.exp").exists(),
+        "{}",
+        crashed.describe()
+    );
+    assert!(
+        !dir.path().join("quiet.py.exp").exists(),
+        "{}",
+        crashed.describe()
+    );
 }
 
 #[test]

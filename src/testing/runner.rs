@@ -110,7 +110,24 @@ fn run_one(case: TestCase, options: &RunOptions, report_path: &Path) -> Outcome 
 
     let mut updated = false;
     let ran_whole = end != ProcessEnd::Killed && report.is_some();
-    if options.update && ran_whole {
+    // --update writes the output only of a run that ends well and passes with it: never that
+    // of a crash (even one whose traceback would match), a timeout or a failed wire
+    // expectation, which would then pass for ever.
+    let would_pass = || {
+        if end != ProcessEnd::Exited(0) {
+            return false;
+        }
+        let (verdict, _, _) = judge(&Evidence {
+            end: end.clone(),
+            report: report.clone(),
+            output: &output,
+            expected: Some(&output),
+            limit,
+            has_wire_activity: spec.has_wire_activity(),
+        });
+        verdict == Verdict::Pass
+    };
+    if options.update && ran_whole && would_pass() {
         match std::fs::write(&case.expected, &output) {
             Ok(()) => updated = true,
             Err(e) => {
