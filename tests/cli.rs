@@ -487,3 +487,23 @@ fn an_unknown_option_or_a_local_broker_port_without_equals_is_a_usage_error_nami
         .run(WAIT);
     run.assert_code(0).assert_stdout_has_line("ran");
 }
+
+#[test]
+fn importing_a_ports_hardware_module_adds_a_hint_to_the_traceback() {
+    let run = Pymqtt::new().args(["-c", "import rp2"]).run(WAIT);
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("ModuleNotFoundError: No module named 'rp2'")
+            && run
+                .stderr
+                .contains("pymqtt: `rp2` is a module of the RP2040/RP2350 port"),
+        "{}",
+        run.describe()
+    );
+    let run = Pymqtt::new()
+        .args(["-c", "import not_a_port_module"])
+        .run(WAIT);
+    run.assert_code(1);
+    assert!(!run.stderr.contains("pymqtt:"), "{}", run.describe());
+}

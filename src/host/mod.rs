@@ -492,5 +492,43 @@ fn exit_status(vm: &VirtualMachine, exc: PyBaseExceptionRef) -> ExitStatus {
         return ExitStatus(vm.handle_exit_exception(exc) as i32);
     }
     vm.print_exception(&exc);
+    if let Some(hint) = missing_port_module(vm, &exc) {
+        eprintln!("{hint}");
+    }
     ExitStatus::EXCEPTION
+}
+
+/// MicroPython modules that belong to one port's hardware, which the virtual board does not
+/// have (`machine`, `network` and the sensor drivers it does).
+const PORT_MODULES: &[(&str, &str)] = &[
+    ("rp2", "the RP2040/RP2350 port (PIO, StateMachine)"),
+    ("pyb", "the pyboard port"),
+    ("bluetooth", "ports with Bluetooth"),
+    ("ubluetooth", "ports with Bluetooth"),
+    ("espnow", "the ESP32 and ESP8266 ports"),
+    ("aioespnow", "the ESP32 and ESP8266 ports"),
+    ("framebuf", "MicroPython (a frame buffer for displays)"),
+    ("uctypes", "MicroPython (C structures in memory)"),
+    ("btree", "MicroPython (a database on a file)"),
+    ("openamp", "ports with OpenAMP"),
+    ("cryptolib", "MicroPython (AES)"),
+    ("lcd160cr", "the pyboard port"),
+    ("wm8960", "ports with an audio codec"),
+];
+
+/// A hint line for a script that imports a module of a MicroPython port's hardware.
+fn missing_port_module(vm: &VirtualMachine, exc: &PyBaseExceptionRef) -> Option<String> {
+    let not_found = vm.ctx.exceptions.module_not_found_error;
+    if !exc.fast_isinstance(not_found) {
+        return None;
+    }
+    let name = exc.as_object().get_attr("name", vm).ok()?;
+    let name = name
+        .downcast_ref::<rustpython_vm::builtins::PyStr>()?
+        .to_string();
+    let (_, whose) = PORT_MODULES.iter().find(|(module, _)| *module == name)?;
+    Some(format!(
+        "pymqtt: `{name}` is a module of {whose}; pymqtt's virtual board has `machine`, \
+         `network` and the sensor drivers, not `{name}` (docs/board.md)"
+    ))
 }
