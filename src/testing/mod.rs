@@ -39,7 +39,20 @@ use crate::ExitStatus;
 
 const EXAMPLES: &str = "\
 A test is a script NAME.py with, beside it, its expected output NAME.py.exp and/or a
-NAME.py.wire file saying what the test broker sends and expects (see the README).
+NAME.py.wire file saying what the test broker sends and expects (docs/testing.md).
+
+The .wire file, one line each (# comments; \"quote\" words with blanks):
+  limit 5s                                 end the test after 5 s (or 500ms, 1m, 5)
+  on start: send cmd/led on                publish to the script before it starts
+  on connect +200ms: send t \"x y\" qos=1   200 ms after its connect(); qos=0|1|2, retain
+  on subscribe cmd/#: send cmd/led off     once it has subscribed to exactly cmd/#
+  on +1s: pin GP14 = 0                     an input's level (an edge calls its irq handler)
+  on +1s: adc 26 = 1000                    what ADC(26).read_u16() reads from then on
+  on +2s: sensor dht 4 temperature=30      what a sensor reads from then on
+  on +3s: wifi drop 3s                     no network for 3 s
+  expect sensors/temp 21.5                 the script must publish this (filters; * any)
+  expect sensors/+ * x3                    ... three times; the expect lines are in order
+  expect pin LED = 1                       the script drives LED to 1
 
 Examples:
   pymqtt test                        run the tests under the current folder
@@ -134,5 +147,30 @@ pub fn run(args: &TestArgs) -> ExitStatus {
         ExitStatus::SUCCESS
     } else {
         ExitStatus::EXCEPTION
+    }
+}
+
+#[cfg(test)]
+mod cheat_sheet_tests {
+    /// Every line of `pymqtt test --help`'s .wire cheat sheet is a valid line.
+    #[test]
+    fn the_help_s_wire_lines_parse() {
+        let sheet = super::EXAMPLES
+            .split("The .wire file")
+            .nth(1)
+            .and_then(|rest| rest.split("Examples:").next())
+            .expect("a cheat sheet in the help");
+        let lines: Vec<&str> = sheet
+            .lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.trim_start().split("   ").next().unwrap().trim_end())
+            .collect();
+        assert!(lines.len() >= 10, "{lines:?}");
+        for line in lines {
+            if let Err(e) = super::wire_spec::parse(line) {
+                panic!("cheat sheet line {line:?}: {}", e.message);
+            }
+        }
     }
 }
