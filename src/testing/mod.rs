@@ -44,7 +44,7 @@ NAME.py.wire file saying what the test broker sends and expects (docs/testing.md
 The .wire file, one line each (# comments; \"quote\" words with blanks):
   limit 5s                                 end the test after 5 s (or 500ms, 1m, 5)
   on start: send cmd/led on                publish to the script before it starts
-  on connect +200ms: send t \"x y\" qos=1   200 ms after its connect(); qos=0|1|2, retain
+  on connect +200ms: send t \"x y\" qos=1    200 ms after its connect(); qos=0|1|2, retain
   on subscribe cmd/#: send cmd/led off     once it has subscribed to exactly cmd/#
   on +1s: pin GP14 = 0                     an input's level (an edge calls its irq handler)
   on +1s: adc 26 = 1000                    what ADC(26).read_u16() reads from then on
