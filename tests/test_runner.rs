@@ -403,11 +403,13 @@ fn mistakes_in_the_command_or_the_wire_file_are_explained() {
     );
 
     dir.write("t.py", "print(1)\n");
-    dir.write("t.py.wire", "# fine\non start send x y\n");
+    dir.write("t.py.wire", "# fine\non start send x y\nexpect t\n");
     let bad = pymqtt_test(dir.path(), &[]);
     bad.assert_code(1);
     assert_eq!(verdict(&bad, "t.py"), "ERROR");
+    // Every bad line at once.
     assert_block_has(&bad, "t.py", "t.py.wire: line 2: missing ':'");
+    assert_block_has(&bad, "t.py", "t.py.wire: line 3: ");
 
     let missing = pymqtt_test(dir.path(), &["nothing/here"]);
     missing.assert_code(2);

@@ -110,7 +110,9 @@ pub fn result_text(outcome: &Outcome) -> String {
     if outcome.verdict == Verdict::Pass {
         return text;
     }
-    text.push_str(&format!("    {}\n", outcome.reason));
+    for line in outcome.reason.lines() {
+        text.push_str(&format!("    {line}\n"));
+    }
     for detail in &outcome.details {
         text.push_str(&format!("    {detail}\n"));
     }

@@ -206,44 +206,64 @@ impl std::error::Error for SpecError {}
 pub fn read(path: &std::path::Path) -> Result<WireSpec, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    parse_all(&text).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("{}: {e}", path.display()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
+/// Reads and parses a `.wire` file's text; the first mistake is the error.
 pub fn parse(text: &str) -> Result<WireSpec, SpecError> {
+    parse_all(text).map_err(|mut errors| errors.remove(0))
+}
+
+/// Like [`parse`], but every mistake is an error, each naming its line: a test with a bad
+/// `.wire` file reports all its bad lines at once.
+pub fn parse_all(text: &str) -> Result<WireSpec, Vec<SpecError>> {
     let mut spec = WireSpec::default();
+    let mut errors = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
-        let fail = |message: String| SpecError { line, message };
-        let words = tokenize(raw).map_err(fail)?;
-        let Some(first) = words.first() else {
-            continue;
-        };
-        match first.as_bare() {
-            Some("limit") => {
-                let [_, value] = words.as_slice() else {
-                    return Err(fail("expected `limit DURATION`, e.g. `limit 5s`".into()));
-                };
-                let limit = limit_duration(value).map_err(fail)?;
-                if limit.is_zero() {
-                    return Err(fail("the limit must be more than 0".into()));
-                }
-                spec.limit = Some(limit);
-            }
-            Some("on") => spec
-                .stimuli
-                .push(stimulus(line, &words[1..]).map_err(fail)?),
-            Some("expect") => spec
-                .expects
-                .push(expectation(line, &words[1..]).map_err(fail)?),
-            _ => {
-                return Err(fail(format!(
-                    "unknown directive {}: expected `limit`, `on` or `expect`",
-                    first.show()
-                )));
-            }
+        if let Err(message) = parse_line(&mut spec, line, raw) {
+            errors.push(SpecError { line, message });
         }
     }
-    Ok(spec)
+    if errors.is_empty() {
+        Ok(spec)
+    } else {
+        Err(errors)
+    }
+}
+
+fn parse_line(spec: &mut WireSpec, line: usize, raw: &str) -> Result<(), String> {
+    let words = tokenize(raw)?;
+    let Some(first) = words.first() else {
+        return Ok(());
+    };
+    match first.as_bare() {
+        Some("limit") => {
+            let [_, value] = words.as_slice() else {
+                return Err("expected `limit DURATION`, e.g. `limit 5s`".into());
+            };
+            let limit = limit_duration(value)?;
+            if limit.is_zero() {
+                return Err("the limit must be more than 0".into());
+            }
+            spec.limit = Some(limit);
+        }
+        Some("on") => spec.stimuli.push(stimulus(line, &words[1..])?),
+        Some("expect") => spec.expects.push(expectation(line, &words[1..])?),
+        _ => {
+            return Err(format!(
+                "unknown directive {}: expected `limit`, `on` or `expect`",
+                first.show()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `TRIGGER [+DELAY]: ACTION`
@@ -810,6 +830,14 @@ mod tests {
         assert!(limit_argument("0").unwrap_err().contains("more than 0"));
         assert!(limit_argument("soon").unwrap_err().contains("bad duration"));
         assert!(limit_argument("-1").is_err());
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_once() {
+        let errors =
+            parse_all("limit 5parsecs\nexpect t x\non later: send t x\nbogus\n").unwrap_err();
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [1, 3, 4]);
     }
 
     #[test]
