@@ -239,7 +239,7 @@ pub fn parse_all(text: &str) -> Result<WireSpec, Vec<SpecError>> {
 }
 
 fn parse_line(spec: &mut WireSpec, line: usize, raw: &str) -> Result<(), String> {
-    let words = tokenize(raw)?;
+    let words = with_raw_payload(raw, tokenize_at(raw)?);
     let Some(first) = words.first() else {
         return Ok(());
     };
@@ -567,8 +567,9 @@ impl Word {
     }
 }
 
-fn tokenize(line: &str) -> Result<Vec<Word>, String> {
-    let mut words = Vec::new();
+/// The words of `line`, each with the byte offset it starts at.
+fn tokenize_at(line: &str) -> Result<Vec<(Word, usize)>, String> {
+    let mut words: Vec<(Word, usize)> = Vec::new();
     let mut chars = line.char_indices().peekable();
     while let Some(&(start, c)) = chars.peek() {
         if c.is_whitespace() {
@@ -577,9 +578,9 @@ fn tokenize(line: &str) -> Result<Vec<Word>, String> {
             break;
         } else if c == '"' {
             chars.next();
-            words.push(Word::Quoted(quoted(&mut chars)?));
-            if chars.next_if(|&(_, c)| c == ':').is_some() {
-                words.push(Word::Colon);
+            words.push((Word::Quoted(quoted(&mut chars)?), start));
+            if let Some((at, _)) = chars.next_if(|&(_, c)| c == ':') {
+                words.push((Word::Colon, at));
             }
         } else {
             let mut end = line.len();
@@ -592,16 +593,69 @@ fn tokenize(line: &str) -> Result<Vec<Word>, String> {
             }
             let word = &line[start..end];
             match word.strip_suffix(':') {
-                Some("") => words.push(Word::Colon),
+                Some("") => words.push((Word::Colon, start)),
                 Some(before) => {
-                    words.push(Word::Bare(before.to_string()));
-                    words.push(Word::Colon);
+                    words.push((Word::Bare(before.to_string()), start));
+                    words.push((Word::Colon, end - 1));
                 }
-                None => words.push(Word::Bare(word.to_string())),
+                None => words.push((Word::Bare(word.to_string()), start)),
             }
         }
     }
     Ok(words)
+}
+
+/// A message's payload is the rest of its line, blanks and all, when it is not quoted:
+/// `send t/cmd {"t": 21.5, "on": true}` sends that JSON as written. What follows it and is an
+/// option of the line (`qos=1`, `retain`; an expectation's `x3`) stays an option, and a
+/// comment (` #` after a blank) is not part of it.
+fn with_raw_payload(line: &str, words: Vec<(Word, usize)>) -> Vec<Word> {
+    let bare = |i: usize| words.get(i).and_then(|(w, _)| w.as_bare());
+    let payload_at = match bare(0) {
+        Some("expect") if bare(1).is_some_and(|w| w != "pin") => Some(2),
+        Some("on") => words
+            .iter()
+            .position(|(w, _)| *w == Word::Colon)
+            .filter(|&colon| bare(colon + 1) == Some("send"))
+            .map(|colon| colon + 3),
+        _ => None,
+    };
+    let Some(at) = payload_at.filter(|&at| matches!(words.get(at), Some((Word::Bare(_), _))))
+    else {
+        return words.into_iter().map(|(w, _)| w).collect();
+    };
+    let is_option = |w: &Word| {
+        w.as_bare().is_some_and(|w| {
+            if bare(0) == Some("expect") {
+                w.strip_prefix('x')
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            } else {
+                w == "retain" || w.starts_with("qos=")
+            }
+        })
+    };
+    // The options at the end of the line, after the payload's first word.
+    let mut options_from = words.len();
+    while options_from > at + 1 && is_option(&words[options_from - 1].0) {
+        options_from -= 1;
+    }
+    let start = words[at].1;
+    let end = words
+        .get(options_from)
+        .map_or_else(|| comment_start(line, start), |(_, at)| *at);
+    let payload = line[start..end].trim_end().to_string();
+    let mut out: Vec<Word> = words[..at].iter().map(|(w, _)| w.clone()).collect();
+    out.push(Word::Bare(payload));
+    out.extend(words[options_from..].iter().map(|(w, _)| w.clone()));
+    out
+}
+
+/// Where a comment starts in `line` after `from` (a `#` after a blank), or its end.
+fn comment_start(line: &str, from: usize) -> usize {
+    let bytes = line.as_bytes();
+    (from..bytes.len())
+        .find(|&i| bytes[i] == b'#' && i > from && bytes[i - 1].is_ascii_whitespace())
+        .unwrap_or(line.len())
 }
 
 fn quoted(chars: &mut std::iter::Peekable<std::str::CharIndices>) -> Result<Vec<u8>, String> {
@@ -830,6 +884,29 @@ mod tests {
         assert!(limit_argument("0").unwrap_err().contains("more than 0"));
         assert!(limit_argument("soon").unwrap_err().contains("bad duration"));
         assert!(limit_argument("-1").is_err());
+    }
+
+    #[test]
+    fn a_payload_is_the_rest_of_its_line_unquoted() {
+        let spec = parse(
+            "on start: send t/cmd {\"t\": 21.5, \"on\": true} qos=1 retain # a comment\n\
+             on +1s: send t/x hello world\n\
+             on +2s: send t/q \"quoted: as before\"\n\
+             expect t/json {\"ok\": true} x2\n\
+             expect pin LED = 1\n",
+        )
+        .unwrap();
+        let first = sent(&spec.stimuli[0]);
+        assert_eq!(first.payload, br#"{"t": 21.5, "on": true}"#);
+        assert_eq!((first.qos, first.retain), (1, true));
+        assert_eq!(sent(&spec.stimuli[1]).payload, b"hello world");
+        assert_eq!(sent(&spec.stimuli[2]).payload, b"quoted: as before");
+        assert_eq!(
+            expected_message(&spec.expects[0]),
+            ("t/json", Some(br#"{"ok": true}"#.as_slice()))
+        );
+        assert_eq!(spec.expects[0].count, 2);
+        assert_eq!(spec.expects.len(), 2, "and the pin line");
     }
 
     #[test]
