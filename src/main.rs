@@ -142,6 +142,11 @@ enum Command {
     Sub(pymqtt::tools::SubArgs),
     /// Run MQTT scripts as regression tests, each against a private embedded broker
     Test(pymqtt::testing::TestArgs),
+    /// Print a completion script for a shell, e.g. `pymqtt completions bash > ~/.local/share/bash-completion/completions/pymqtt`
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -153,6 +158,16 @@ fn main() -> ExitCode {
     };
     let status = match &cli.command {
         Some(Command::Broker { port, ws_port }) => imp::run_broker(*port, *ws_port),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "pymqtt",
+                &mut std::io::stdout(),
+            );
+            ExitStatus::SUCCESS
+        }
         Some(Command::Pub(args)) => pymqtt::tools::publish::run(args).into(),
         Some(Command::Sub(args)) => pymqtt::tools::subscribe::run(args).into(),
         Some(Command::Test(args)) => imp::run_tests(args),

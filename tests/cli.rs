@@ -507,3 +507,32 @@ fn importing_a_ports_hardware_module_adds_a_hint_to_the_traceback() {
     run.assert_code(1);
     assert!(!run.stderr.contains("pymqtt:"), "{}", run.describe());
 }
+
+#[test]
+fn completions_are_scripts_the_shells_read() {
+    let dir = TempDir::new("cli-completions");
+    let bash = Pymqtt::new().args(["completions", "bash"]).run(WAIT);
+    bash.assert_code(0);
+    for word in ["pub", "sub", "broker", "--local-broker", "--will-topic"] {
+        assert!(bash.stdout.contains(word), "no {word} in\n{}", bash.stdout);
+    }
+    // bash itself checks it (and defines the function).
+    let script = dir.write("pymqtt.bash", &bash.stdout);
+    let checked = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("source {} && declare -F _pymqtt", script.display()))
+        .output()
+        .expect("bash runs");
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let zsh = Pymqtt::new().args(["completions", "zsh"]).run(WAIT);
+    zsh.assert_code(0);
+    assert!(zsh.stdout.contains("#compdef pymqtt"), "{}", zsh.stdout);
+    Pymqtt::new()
+        .args(["completions", "tcsh"])
+        .run(WAIT)
+        .assert_code(2);
+}
