@@ -89,16 +89,12 @@ fn a_crash_is_reported_with_its_traceback() {
     assert_block_has(&run, "with_exp.py", "raised an exception (exit status 1)");
     assert_block_has(&run, "with_exp.py", "+ValueError: boom");
     assert_block_has(&run, "with_exp.py", "File \"with_exp.py\", line 4");
-    // Without an expected output, the script's own output (its traceback) is shown.
-    assert_eq!(verdict(&run, "wire_only.py"), "FAIL");
-    assert_block_has(
-        &run,
-        "wire_only.py",
-        "ended (the script raised an exception",
-    );
-    assert_block_has(&run, "wire_only.py", "has not published message 1 of 1");
+    // With a .wire file and no expected output, a crash too, its traceback shown.
+    assert_eq!(verdict(&run, "wire_only.py"), "CRASH");
+    assert_block_has(&run, "wire_only.py", "raised an exception (exit status 1)");
+    assert_block_has(&run, "wire_only.py", "ValueError: boom");
     assert!(
-        run.stdout.contains("0 passed, 2 failed (1 crashed)"),
+        run.stdout.contains("0 passed, 2 failed (2 crashed)"),
         "{}",
         run.describe()
     );
@@ -472,6 +468,34 @@ fn tls_and_websocket_scripts_are_tested_unchanged_against_the_plain_test_broker(
     run.assert_code(0);
     assert!(
         run.stdout.contains("3 passed, 0 failed"),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn an_exception_in_a_callback_is_a_crash_with_its_traceback_not_a_wait() {
+    let dir = TempDir::new("runner-callback-crash");
+    dir.write(
+        "cb.py",
+        "from umqtt.simple import MQTTClient\n\
+         c = MQTTClient('cb', 'broker.example')\n\
+         def on_message(topic, msg):\n    raise ValueError('bad payload ' + msg.decode())\n\
+         c.set_callback(on_message)\n\
+         c.connect()\n\
+         c.subscribe(b'cmd')\n\
+         while True:\n    c.wait_msg()\n",
+    );
+    dir.write(
+        "cb.py.wire",
+        "on subscribe cmd: send cmd hello\nexpect state *\n",
+    );
+    let run = pymqtt_test(dir.path(), &["cb.py"]);
+    run.assert_code(1);
+    assert_eq!(verdict(&run, "cb.py"), "CRASH");
+    assert_block_has(&run, "cb.py", "ValueError: bad payload hello");
+    assert!(
+        !run.stdout.contains("must call wait_msg()"),
         "{}",
         run.describe()
     );

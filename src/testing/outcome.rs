@@ -113,6 +113,19 @@ pub fn judge(e: &Evidence) -> (Verdict, String, Vec<String>) {
             Vec::new(),
         );
     }
+    // A script that died of an uncaught exception (its callback's included) is a crash,
+    // whatever else the test waited for, unless dying so is what its .exp expects. Its
+    // output, traceback and all, is shown with the verdict; what it was still waited for is
+    // not (a dead script receives nothing more).
+    let crashed = report.ended == HowItEnded::Exited && e.end != ProcessEnd::Exited(0);
+    if crashed && e.expected != Some(e.output) {
+        let details = report
+            .failures
+            .iter()
+            .map(|f| format!("wire: {f}"))
+            .collect();
+        return (Verdict::Crash, describe(&e.end), details);
+    }
     if !report.failures.is_empty() {
         return (
             Verdict::Fail,
