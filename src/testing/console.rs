@@ -14,6 +14,9 @@ pub struct Console {
     running: Vec<String>,
     /// Whether to draw the progress line (standard error is a terminal).
     progress: bool,
+    /// Whether the verdicts are in colour: standard output is a terminal and `NO_COLOR`
+    /// (no-color.org) is not set. Never in a pipe or a CI log file.
+    colour: bool,
 }
 
 impl Console {
@@ -23,6 +26,8 @@ impl Console {
             finished: 0,
             running: Vec::new(),
             progress: std::io::stderr().is_terminal(),
+            colour: std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         }
     }
 
@@ -35,7 +40,13 @@ impl Console {
                 self.running.retain(|n| *n != name);
                 self.clear_progress();
                 let mut out = std::io::stdout().lock();
-                let _ = out.write_all(result_text(&outcome).as_bytes());
+                let text = result_text(&outcome);
+                let text = if self.colour {
+                    coloured(&text, outcome.verdict)
+                } else {
+                    text
+                };
+                let _ = out.write_all(text.as_bytes());
                 let _ = out.flush();
             }
         }
@@ -136,9 +147,43 @@ pub fn result_text(outcome: &Outcome) -> String {
     text
 }
 
+/// `text` with its verdict (the first word) in the verdict's colour: green for PASS, red
+/// for the rest, yellow for TIMEOUT.
+fn coloured(text: &str, verdict: Verdict) -> String {
+    let code = match verdict {
+        Verdict::Pass => "32",
+        Verdict::Timeout => "33",
+        _ => "31",
+    };
+    let label = verdict.label();
+    match text.strip_prefix(label) {
+        Some(rest) => format!("\x1b[{code};1m{label}\x1b[0m{rest}"),
+        None => text.to_owned(),
+    }
+}
+
 fn file_name(case: &TestCase) -> String {
     case.expected
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::coloured;
+    use crate::testing::outcome::Verdict;
+
+    #[test]
+    fn only_the_verdict_is_coloured() {
+        assert_eq!(
+            coloured("PASS    a.py (0.1s)\n", Verdict::Pass),
+            "\x1b[32;1mPASS\x1b[0m    a.py (0.1s)\n"
+        );
+        assert_eq!(
+            coloured("FAIL    b.py (0.1s)\n    why\n", Verdict::Fail),
+            "\x1b[31;1mFAIL\x1b[0m    b.py (0.1s)\n    why\n"
+        );
+        assert!(coloured("TIMEOUT c.py\n", Verdict::Timeout).starts_with("\x1b[33;1m"));
+    }
 }
