@@ -746,6 +746,12 @@ r = requests.post(BASE + "/echo", json=[1, 2])
 print(r.status_code, r.text)
 r = requests.get(BASE + "/chunked")
 print(r.text.splitlines()[-1])
+r = requests.get(BASE + "/moved")
+print(r.url == BASE + "/text", r.text.splitlines()[0])
+try:
+    requests.get(BASE + "/hang", timeout=0.5)
+except OSError as e:
+    print("timeout", e.args[0])
 "#,
         &[("SSL_CERT_FILE", &pki.ca), ("SSL_CERT_DIR", &no_dir)],
     );
@@ -755,6 +761,8 @@ print(r.text.splitlines()[-1])
             "200 {'temperature': 21.5, 'sensors': ['a', 'b'], 'ok': True}",
             "201 [1, 2]",
             "the end",
+            "True hello from the test server",
+            "timeout 110",
         ],
     );
     assert_eq!(
@@ -805,6 +813,11 @@ except ssl.SSLError as e:
     assert_eq!(
         done.stdout_lines()[0],
         "SSLError True",
+        "{}",
+        done.describe()
+    );
+    assert!(
+        done.stdout.contains("certificate verify failed"),
         "{}",
         done.describe()
     );

@@ -16,8 +16,7 @@
 #
 # Where it differs from micropython-lib's on purpose:
 # - https verifies the server's certificate and name (ssl.create_default_context(): the
-#   system's CAs, which SSL_CERT_FILE/SSL_CERT_DIR replace); micropython-lib's does not
-#   verify at all. micropython-lib's request() takes no SSL context, so there is no per-call
+#   system's CAs, or those SSL_CERT_FILE names); micropython-lib's does not verify at all. micropython-lib's request() takes no SSL context, so there is no per-call
 #   setting a script could expect; a private CA is named through SSL_CERT_FILE.
 # - Redirects end after _MAX_REDIRECTS (micropython-lib's recurse without limit), a relative
 #   Location is resolved against the URL, the timeout and parse_headers carry over to the
@@ -180,7 +179,6 @@ class _Body:
             self._connection = None
 
     def _short(self):
-        self._finish()
         return ValueError("HTTP error: the connection closed before the end of the body")
 
     def _next_chunk(self):
@@ -203,6 +201,14 @@ class _Body:
 
     def _some(self, size):
         """Up to `size` bytes of the body, at least one unless it has ended."""
+        try:
+            return self._take(size)
+        except ValueError:
+            # A broken body: nothing after it can be read from this connection either.
+            self._finish()
+            raise
+
+    def _take(self, size):
         if self._pending:
             data, self._pending = self._pending[:size], self._pending[size:]
             return data
