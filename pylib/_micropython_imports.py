@@ -9,7 +9,9 @@
 # - "machine": a machine.py of the user's (script folder, ~/.micropython/lib, ...) wins, else
 #   pymqtt's (_micropython_machine.py); MicroPython's machine is an extensible built-in.
 #   `umachine` is always pymqtt's. `uasyncio` is the user's uasyncio.py if there is one, else
-#   `asyncio`, as MicroPython's frozen uasyncio.py.
+#   `asyncio`, as MicroPython's frozen uasyncio.py. `urequests` (micropython-lib's old name
+#   of its requests package, whose urequests.py only re-exports requests) is the user's
+#   urequests.py if there is one, else pymqtt's `requests`, the same module object.
 # - "micropython" is always pymqtt's module, as MicroPython's is not extensible.
 # - "gc", "socket" and "select": the standard modules, which gain MicroPython's names when
 #   first imported: gc.mem_free(), gc.mem_alloc(), gc.threshold() (src/micropython/memory.rs),
@@ -126,6 +128,7 @@ RULES.update(
     umachine=_builtin("_micropython_machine"),
     machine=_users_else("_micropython_machine"),
     uasyncio=_users_else("asyncio"),
+    urequests=_users_else("requests"),
     micropython=_frozen,
     gc=_standard_then(_add_memory_functions),
     socket=_standard_then(_add_stream_methods),

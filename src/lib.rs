@@ -23,7 +23,8 @@
 //!   the board file, and the events a watcher sees
 //! - [`broker`]: the embedded rumqttd broker (feature `local-broker`)
 //! - pylib/ (not Rust): Python modules frozen into the binary: `umqtt.robust`, `ssl`, `mip`,
-//!   `upip`, `micropython`, and the MicroPython layer's import rules, `machine` and sockets
+//!   `upip`, `requests`, `micropython`, and the MicroPython layer's import rules, `machine` and
+//!   sockets
 
 pub mod board;
 #[cfg(feature = "local-broker")]

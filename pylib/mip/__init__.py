@@ -41,6 +41,8 @@ BUILT_IN = (
     "micropython",
     "machine",
     "ssl",
+    "requests",
+    "urequests",
     "time",
     "json",
     "gc",
