@@ -9,9 +9,10 @@
 # - "machine": a machine.py of the user's (script folder, ~/.micropython/lib, ...) wins, else
 #   pymqtt's (_micropython_machine.py); MicroPython's machine is an extensible built-in.
 #   `umachine` is always pymqtt's. `uasyncio` is the user's uasyncio.py if there is one, else
-#   `asyncio`, as MicroPython's frozen uasyncio.py. `urequests` (micropython-lib's old name
-#   of its requests package, whose urequests.py only re-exports requests) is the user's
-#   urequests.py if there is one, else pymqtt's `requests`, the same module object.
+#   `asyncio`, as MicroPython's frozen uasyncio.py; `uasyncio.core` is then asyncio.core.
+#   `urequests` (micropython-lib's old name of its requests package, whose urequests.py only
+#   re-exports requests) is the user's urequests.py if there is one, else pymqtt's
+#   `requests`, the same module object.
 # - "micropython" is always pymqtt's module, as MicroPython's is not extensible.
 # - "gc", "socket" and "select": the standard modules, which gain MicroPython's names when
 #   first imported: gc.mem_free(), gc.mem_alloc(), gc.threshold() (src/micropython/memory.rs),
@@ -122,6 +123,15 @@ def _standard_then(add):
     return rule
 
 
+def _uasyncio_core(name, path, target):
+    """Rule: `uasyncio.core` is asyncio.core while `uasyncio` is asyncio (old uasyncio was a
+    package with a core submodule, which scripts import); a uasyncio package of the user's
+    keeps its own."""
+    if sys.modules.get("uasyncio") is sys.modules.get("asyncio", False):
+        return ModuleSpec(name, _Alias("asyncio.core"))
+    return None
+
+
 RULES = {"u" + name: _builtin(name) for name in EXTENSIBLE}
 RULES.update(
     usys=_builtin("sys"),
@@ -129,6 +139,7 @@ RULES.update(
     machine=_users_else("_micropython_machine"),
     uasyncio=_users_else("asyncio"),
     urequests=_users_else("requests"),
+    **{"uasyncio.core": _uasyncio_core},
     micropython=_frozen,
     gc=_standard_then(_add_memory_functions),
     socket=_standard_then(_add_stream_methods),

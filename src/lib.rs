@@ -22,9 +22,9 @@
 //! - [`board`]: the virtual board board scripts run on: pins, analog inputs, sensors, Wi-Fi,
 //!   the board file, and the events a watcher sees
 //! - [`broker`]: the embedded rumqttd broker (feature `local-broker`)
-//! - pylib/ (not Rust): Python modules frozen into the binary: `umqtt.robust`, `ssl`, `mip`,
-//!   `upip`, `requests`, `micropython`, and the MicroPython layer's import rules, `machine` and
-//!   sockets
+//! - pylib/ (not Rust): Python modules frozen into the binary: `umqtt.robust`, `ssl`,
+//!   `asyncio`, `json`, `mip`, `upip`, `requests`, `micropython`, and the MicroPython layer's
+//!   import rules, `machine` and sockets
 
 pub mod board;
 #[cfg(feature = "local-broker")]

@@ -14,15 +14,20 @@ use std::sync::OnceLock;
 
 use rustpython_vm::frozen::{FrozenLib, FrozenModule};
 
-/// The standard library's modules, and the one pylib/ extends in place under the name
-/// pylib's module runs it by (`ssl`'s ssl.py): pylib's takes the name, and builds on the
-/// standard one rather than repeating it.
+/// The standard library's modules, and those pylib/ extends in place ([`EXTENDED`]) once
+/// more under the name pylib's module runs them by (`_pymqtt_stdlib_ssl` for ssl.py):
+/// pylib's takes the name, and builds on the standard one rather than repeating it.
 pub(super) fn standard_library() -> Vec<(&'static str, FrozenModule)> {
     // Walked once per process: the index is the same for every interpreter, and the blob it
     // points into never changes.
     static INDEX: OnceLock<Vec<(&'static str, FrozenModule)>> = OnceLock::new();
     INDEX.get_or_init(walk).clone()
 }
+
+/// The standard modules pylib/ has a module of the same name for, which runs the standard
+/// one's code first: `ssl` (pylib/ssl.py) and `asyncio` (pylib/asyncio/__init__.py; the
+/// package's submodules, asyncio.events and the others, stay the standard library's).
+const EXTENDED: [&str; 2] = ["ssl", "asyncio"];
 
 fn walk() -> Vec<(&'static str, FrozenModule)> {
     let lib: &'static FrozenLib = rustpython::pylib::FROZEN_STDLIB;
@@ -35,8 +40,8 @@ fn walk() -> Vec<(&'static str, FrozenModule)> {
             names.push_str(name);
             entries.push((start..names.len(), module));
         };
-        if name == "ssl" {
-            add("_pymqtt_stdlib_ssl");
+        if EXTENDED.contains(&name) {
+            add(&format!("_pymqtt_stdlib_{name}"));
         }
         add(name);
         release.passed(module.code.bytes.as_ptr_range().end);

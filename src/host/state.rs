@@ -39,6 +39,11 @@ pub(crate) struct HostState {
     pub folder: bool,
     /// The stop flags of running `machine.Timer`s, by the token the Python side gave.
     pub timers: Mutex<BTreeMap<u64, Arc<AtomicBool>>>,
+    /// Where to write a byte each time a callback is queued: the write end of the self-pipe
+    /// of an asyncio event loop running on the main thread (pylib/asyncio/__init__.py). Such a
+    /// loop waits in `select()`, where nothing checks the queue, so without the byte a timer's
+    /// callback that sets a `ThreadSafeFlag` would run only once something else woke it.
+    pub wakeup_fd: Mutex<Option<i32>>,
 }
 
 impl HostState {
@@ -57,7 +62,26 @@ impl HostState {
     ) {
         if let Some(sender) = &self.soft_irq_queue {
             let _ = sender.send(Box::new(callback));
+            self.wake_loop();
         }
+    }
+
+    /// Wakes the event loop that registered [`wakeup_fd`](Self::wakeup_fd), if one did.
+    fn wake_loop(&self) {
+        let fd = self.wakeup_fd.lock().unwrap_or_else(|p| p.into_inner());
+        #[cfg(unix)]
+        if let Some(fd) = *fd {
+            // SAFETY: writing one byte from a live buffer. The descriptor is open: the loop
+            // unregisters it (under the lock held here) before it can close it. Its socket
+            // is non-blocking, and a full one already holds a byte that wakes the loop, so
+            // the result does not matter. asyncio skips a 0 byte (it reads signal numbers
+            // there).
+            unsafe {
+                libc::write(fd, [0u8].as_ptr().cast(), 1);
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = fd;
     }
 }
 

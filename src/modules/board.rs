@@ -355,6 +355,15 @@ mod native {
             .map_err(|e| vm.new_os_error(format!("cannot start the timer: {e}")))
     }
 
+    /// From now on each queued callback also writes a byte to `fd` (-1: to nothing), to wake
+    /// the asyncio event loop whose self-pipe it is; returns the descriptor it replaces, or -1.
+    #[pyfunction]
+    fn set_wakeup_fd(fd: i32, vm: &VirtualMachine) -> i32 {
+        let host = state::of(vm);
+        let mut registered = host.wakeup_fd.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::replace(&mut *registered, (fd >= 0).then_some(fd)).unwrap_or(-1)
+    }
+
     #[pyfunction]
     fn timer_stop(token: u64, vm: &VirtualMachine) {
         if let Some(stop) = state::of(vm)
