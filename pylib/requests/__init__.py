@@ -16,8 +16,9 @@
 #
 # Where it differs from micropython-lib's on purpose:
 # - https verifies the server's certificate and name (ssl.create_default_context(): the
-#   system's CAs, or those SSL_CERT_FILE names); micropython-lib's does not verify at all. micropython-lib's request() takes no SSL context, so there is no per-call
-#   setting a script could expect; a private CA is named through SSL_CERT_FILE.
+#   system's CAs, or those SSL_CERT_FILE names); micropython-lib's does not verify at all.
+#   micropython-lib's request() takes no SSL context, so there is no per-call setting a
+#   script could expect; a private CA is named through SSL_CERT_FILE.
 # - Redirects end after _MAX_REDIRECTS (micropython-lib's recurse without limit), a relative
 #   Location is resolved against the URL, the timeout and parse_headers carry over to the
 #   new request, and Authorization is not sent on to another host.
