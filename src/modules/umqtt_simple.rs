@@ -12,12 +12,12 @@ mod native {
 
     use bytes::Bytes;
     use rumqttc::SubscribeReasonCode;
-    use rustpython_vm::builtins::{PyBaseExceptionRef, PyInt, PyStr, PyTypeRef};
+    use rustpython_vm::builtins::{PyBaseExceptionRef, PyStr, PyTypeRef};
     use rustpython_vm::common::lock::PyMutex;
     use rustpython_vm::function::{ArgBytesLike, OptionalArg};
     use rustpython_vm::types::{Constructor, DefaultConstructor, Initializer, Representable};
     use rustpython_vm::{
-        AsObject, FromArgs, Py, PyObject, PyObjectRef, PyPayload, PyResult, TryFromBorrowedObject,
+        FromArgs, Py, PyObject, PyObjectRef, PyPayload, PyResult, TryFromBorrowedObject,
         VirtualMachine, pyclass,
     };
 
@@ -284,24 +284,8 @@ mod native {
 
     /// A limit of at least 1, given as an int.
     fn positive_count(value: &PyObjectRef, name: &str, vm: &VirtualMachine) -> PyResult<usize> {
-        let Some(int) = value
-            .downcast_ref::<PyInt>()
-            .filter(|_| !value.class().is(vm.ctx.types.bool_type))
-        else {
-            return Err(vm.new_type_error(format!(
-                "{name} must be an int, not {}",
-                value.class().name()
-            )));
-        };
-        usize::try_from(int.as_bigint())
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| {
-                vm.new_value_error(format!(
-                    "{name} must be at least 1, not {int}",
-                    int = int.as_bigint()
-                ))
-            })
+        let count = int_in(value, name, 1..=i64::MAX, "1 or more (up to 2**63 - 1)", vm)?;
+        Ok(usize::try_from(count).unwrap_or(usize::MAX))
     }
 
     /// Where `server` is (a host name or address, or a `ws://`/`wss://` URL), with its default
