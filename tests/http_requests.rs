@@ -85,21 +85,7 @@ impl WebServer {
 
     /// Serves https with this certificate (as `TestPki` writes them).
     fn start_tls(issued: &Issued) -> WebServer {
-        use rustls_pki_types::pem::PemObject;
-        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-        let chain = CertificateDer::pem_file_iter(&issued.cert)
-            .expect("read the server's certificate")
-            .collect::<Result<Vec<_>, _>>()
-            .expect("parse the server's certificate");
-        let key = PrivateKeyDer::from_pem_file(&issued.key).expect("read the server's key");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("TLS versions")
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .expect("the server's certificate and key");
-        Self::start_with(Some(Arc::new(config)))
+        Self::start_with(Some(issued.server_config()))
     }
 
     fn start_with(tls: Option<Arc<rustls::ServerConfig>>) -> WebServer {

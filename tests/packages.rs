@@ -341,7 +341,7 @@ fn a_file_that_does_not_match_its_hash_is_refused() {
 #[test]
 fn https_index_is_verified_and_installs() {
     let pki = TestPki::new();
-    let index = PackageIndex::start_tls(&pki.server.cert, &pki.server.key);
+    let index = PackageIndex::start_tls(&pki.server);
     index.add("shout", "2.0", &[("shout.py", SHOUT)], &[]);
 
     let home = TempDir::new("home");

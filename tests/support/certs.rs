@@ -16,6 +16,28 @@ pub struct Issued {
     pub key: PathBuf,
 }
 
+impl Issued {
+    /// A rustls server configuration presenting this certificate, for a test's own TLS
+    /// server (ring, the provider pymqtt uses; no client certificates asked).
+    pub fn server_config(&self) -> std::sync::Arc<rustls::ServerConfig> {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let chain = CertificateDer::pem_file_iter(&self.cert)
+            .expect("read the server's certificate")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("parse the server's certificate");
+        let key = PrivateKeyDer::from_pem_file(&self.key).expect("read the server's key");
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("the server's certificate and key");
+        std::sync::Arc::new(config)
+    }
+}
+
 /// Everything a TLS test needs, written into a temp folder that lives as long as this.
 pub struct TestPki {
     pub dir: TempDir,

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use super::certs::Issued;
 use super::json::json_str;
 use super::scripts::TempDir;
 
@@ -38,23 +39,9 @@ impl PackageIndex {
         Self::start_with(None)
     }
 
-    /// An index served over HTTPS with this certificate (PEM, as `TestPki` writes them).
-    pub fn start_tls(cert: &Path, key: &Path) -> PackageIndex {
-        use rustls_pki_types::pem::PemObject;
-        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-        let chain = CertificateDer::pem_file_iter(cert)
-            .expect("read the index's certificate")
-            .collect::<Result<Vec<_>, _>>()
-            .expect("parse the index's certificate");
-        let key = PrivateKeyDer::from_pem_file(key).expect("read the index's key");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("TLS versions")
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .expect("the index's certificate and key");
-        Self::start_with(Some(Arc::new(config)))
+    /// An index served over HTTPS with this certificate (as `TestPki` writes it).
+    pub fn start_tls(issued: &Issued) -> PackageIndex {
+        Self::start_with(Some(issued.server_config()))
     }
 
     fn start_with(tls: Option<Arc<rustls::ServerConfig>>) -> PackageIndex {
