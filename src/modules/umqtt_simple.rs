@@ -597,7 +597,7 @@ mod native {
             vm: &VirtualMachine,
         ) -> PyResult<u8> {
             let first_byte = message.first_byte();
-            let dropped = connection.take_dropped();
+            let dropped = message.dropped_before;
             if dropped > 0 {
                 // On stderr, not raised: the script lost nothing it could have had otherwise
                 // (a broker drops the same messages for a board that is not reading).

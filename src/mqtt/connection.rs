@@ -663,11 +663,6 @@ impl Connection {
         self.with_engine(|engine| engine.drive_ready(Tracker::pop_message))
     }
 
-    /// QoS 0 messages the inbox had to drop since the last call (see [`super::inbox`]).
-    pub fn take_dropped(&self) -> u64 {
-        self.with_engine(|engine| engine.tracker.take_dropped())
-    }
-
     /// Acknowledges `message`, which the script has handled.
     pub fn acknowledge<E>(
         &self,

@@ -45,6 +45,10 @@ pub struct Message {
     pub dup: bool,
     /// The packet id the acknowledgement names (QoS 1 and 2).
     pub pkid: u16,
+    /// QoS 0 messages the inbox dropped (being over twice its limit) since the message
+    /// taken before this one: set when the message is taken, so that whoever hands it to the
+    /// script can say so without asking again.
+    pub dropped_before: u64,
 }
 
 impl Message {
@@ -64,6 +68,8 @@ pub struct Inbox {
     messages: VecDeque<Message>,
     bytes: usize,
     dropped: u64,
+    /// `dropped` when the last message was taken.
+    dropped_told: u64,
 }
 
 impl Inbox {
@@ -86,8 +92,10 @@ impl Inbox {
     }
 
     pub fn pop(&mut self) -> Option<Message> {
-        let message = self.messages.pop_front()?;
+        let mut message = self.messages.pop_front()?;
         self.bytes -= message.cost();
+        message.dropped_before = self.dropped - self.dropped_told;
+        self.dropped_told = self.dropped;
         Some(message)
     }
 
@@ -118,6 +126,7 @@ mod tests {
             retain: false,
             dup: false,
             pkid: 0,
+            dropped_before: 0,
         }
     }
 
@@ -136,11 +145,20 @@ mod tests {
             inbox.push(message(seq, 0));
         }
         inbox.push(message(8, 1));
-        assert_eq!(inbox.dropped(), 2, "7 and 8 of QoS 0 past twice the limit");
-        let kept: Vec<String> = std::iter::from_fn(|| inbox.pop())
-            .map(|m| String::from_utf8(m.payload.to_vec()).unwrap())
+        assert_eq!(inbox.dropped(), 2, "6 and 7 of QoS 0 past twice the limit");
+        let kept: Vec<(String, u64)> = std::iter::from_fn(|| inbox.pop())
+            .map(|m| {
+                (
+                    String::from_utf8(m.payload.to_vec()).unwrap(),
+                    m.dropped_before,
+                )
+            })
             .collect();
-        assert_eq!(kept, ["0", "1", "2", "3", "4", "5", "8"]);
+        let payloads: Vec<&str> = kept.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(payloads, ["0", "1", "2", "3", "4", "5", "8"]);
+        // The first message taken tells of the drops; the rest of none since.
+        assert_eq!(kept[0].1, 2);
+        assert!(kept[1..].iter().all(|(_, d)| *d == 0));
         assert!(!inbox.is_full() && inbox.is_empty());
     }
 

@@ -42,6 +42,7 @@ fn message_of(p: Publish) -> Message {
         retain: p.retain,
         dup: p.dup,
         pkid: p.pkid,
+        dropped_before: 0,
     }
 }
 
@@ -60,8 +61,6 @@ pub struct Tracker {
     disconnect_sent: bool,
     /// Acks of handled messages queued and not yet written.
     acks_unsent: usize,
-    /// Dropped messages already reported by [`Tracker::take_dropped`].
-    dropped_reported: u64,
     /// Received QoS 2 messages acknowledged (PUBREC) whose PUBCOMP is not written yet. A
     /// session resumed with one open gets the broker's PUBREL again, which rumqttc (knowing
     /// nothing of the earlier connection) takes for a protocol error: so the program's end
@@ -138,14 +137,6 @@ impl Tracker {
     /// True when the connection should stop reading until the script takes messages.
     pub fn inbox_full(&self) -> bool {
         self.inbox.is_full()
-    }
-
-    /// QoS 0 messages the inbox dropped (being over twice its limit) since the last call.
-    pub fn take_dropped(&mut self) -> u64 {
-        let dropped = self.inbox.dropped();
-        let new = dropped - self.dropped_reported;
-        self.dropped_reported = dropped;
-        new
     }
 
     pub fn connack(&self) -> Option<bool> {
