@@ -593,7 +593,7 @@ mod native {
         fn deliver(
             &self,
             connection: &Connection,
-            message: crate::mqtt::tracker::Message,
+            mut message: crate::mqtt::tracker::Message,
             vm: &VirtualMachine,
         ) -> PyResult<u8> {
             let first_byte = message.first_byte();
@@ -612,7 +612,8 @@ mod native {
             }
             let callback = self.state.lock().callback.clone();
             if let Some(callback) = callback {
-                let topic = vm.ctx.new_bytes(message.topic.clone().into_bytes());
+                // The topic moves into the callback's bytes; the ack needs only the packet id.
+                let topic = vm.ctx.new_bytes(std::mem::take(&mut message.topic).into_bytes());
                 let msg = vm.ctx.new_bytes(message.payload.to_vec());
                 callback.call((topic, msg), vm)?;
             }
