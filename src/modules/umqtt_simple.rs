@@ -613,7 +613,9 @@ mod native {
             let callback = self.state.lock().callback.clone();
             if let Some(callback) = callback {
                 // The topic moves into the callback's bytes; the ack needs only the packet id.
-                let topic = vm.ctx.new_bytes(std::mem::take(&mut message.topic).into_bytes());
+                let topic = vm
+                    .ctx
+                    .new_bytes(std::mem::take(&mut message.topic).into_bytes());
                 let msg = vm.ctx.new_bytes(message.payload.to_vec());
                 callback.call((topic, msg), vm)?;
             }

@@ -294,7 +294,11 @@ impl Parser<'_> {
 
     fn object(&mut self, open: usize) -> Parsed<(PyObjectRef, usize)> {
         let vm = self.vm;
-        let mut pairs: Vec<(PyObjectRef, PyObjectRef)> = Vec::new();
+        // Straight into the dict, unless object_pairs_hook wants the pairs as they came
+        // (duplicate keys included).
+        let dict = vm.ctx.new_dict();
+        let mut pairs: Vec<PyObjectRef> = Vec::new();
+        let wants_pairs = self.hooks.object_pairs_hook.is_some();
         let mut pos = self.skip_whitespace(open + 1);
         match self.at(pos) {
             Some(b'"') => loop {
@@ -305,7 +309,12 @@ impl Parser<'_> {
                 }
                 pos = self.skip_whitespace(pos + 1);
                 let (value, after_value) = self.value(pos)?;
-                pairs.push((vm.ctx.new_str(key).into(), value));
+                let key = vm.ctx.new_str(key);
+                if wants_pairs {
+                    pairs.push(vm.new_tuple((key, value)).into());
+                } else {
+                    dict.set_item(&*key, value, vm)?;
+                }
                 pos = self.skip_whitespace(after_value);
                 match self.at(pos) {
                     Some(b'}') => break,
@@ -341,15 +350,7 @@ impl Parser<'_> {
         }
         let end = pos + 1;
         if let Some(hook) = &self.hooks.object_pairs_hook {
-            let pairs: Vec<PyObjectRef> = pairs
-                .into_iter()
-                .map(|(k, v)| vm.new_tuple((k, v)).into())
-                .collect();
             return Ok((hook.call((vm.ctx.new_list(pairs),), vm)?, end));
-        }
-        let dict = vm.ctx.new_dict();
-        for (key, value) in pairs {
-            dict.set_item(&*key, value, vm)?;
         }
         let value = match &self.hooks.object_hook {
             Some(hook) => hook.call((dict,), vm)?,

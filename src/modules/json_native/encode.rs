@@ -6,6 +6,8 @@
 //! Python objects per part, which is where the standard library's own encoder spends its
 //! time on small payloads.
 
+use std::borrow::Cow;
+
 use rustpython_vm::builtins::{PyBaseExceptionRef, PyDict, PyFloat, PyInt, PyList, PyStr, PyTuple};
 use rustpython_vm::common::wtf8::{Wtf8, Wtf8Buf};
 use rustpython_vm::types::Representable;
@@ -219,21 +221,22 @@ impl Encoder<'_> {
             .collect())
     }
 
-    /// The text a dict key is written as (before escaping), or `None` to skip it.
-    fn key_text(&self, key: &PyObject) -> PyResult<Option<Wtf8Buf>> {
+    /// The text a dict key is written as (before escaping), or `None` to skip it. A `str`
+    /// key (nearly every key) is borrowed, not copied.
+    fn key_text<'k>(&self, key: &'k PyObject) -> PyResult<Option<Cow<'k, Wtf8>>> {
         let vm = self.vm;
         let text = if let Some(text) = key.downcast_ref::<PyStr>() {
-            text.as_wtf8().to_owned()
+            Cow::Borrowed(text.as_wtf8())
         } else if let Some(float) = key.downcast_ref::<PyFloat>() {
-            self.float_text(float.to_f64())?.into()
+            Cow::Owned(self.float_text(float.to_f64())?.into())
         } else if key.is(&vm.ctx.true_value) {
-            "true".into()
+            Cow::Borrowed(Wtf8::new("true"))
         } else if key.is(&vm.ctx.false_value) {
-            "false".into()
+            Cow::Borrowed(Wtf8::new("false"))
         } else if vm.is_none(key) {
-            "null".into()
+            Cow::Borrowed(Wtf8::new("null"))
         } else if let Some(int) = key.downcast_ref::<PyInt>() {
-            int_text(int, vm)?.into()
+            Cow::Owned(int_text(int, vm)?.into())
         } else if self.format.skipkeys {
             return Ok(None);
         } else {
