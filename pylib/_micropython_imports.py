@@ -16,8 +16,9 @@
 # - "micropython" is always pymqtt's module, as MicroPython's is not extensible.
 # - "gc", "socket" and "select": the standard modules, which gain MicroPython's names when
 #   first imported: gc.mem_free(), gc.mem_alloc(), gc.threshold() (src/micropython/memory.rs),
-#   the stream methods of sockets (_micropython_socket.py), and MicroPython's select.poll()
-#   (_micropython_select.py). A user's socket.py is left as is.
+#   the stream methods of sockets (_micropython_socket.py) and, under `--broker`, the
+#   redirect of sockets to the MQTT port (_broker_redirect.py), and MicroPython's
+#   select.poll() (_micropython_select.py). A user's socket.py is left as is.
 
 import sys
 
@@ -70,8 +71,14 @@ def _add_memory_functions(gc):
 
 def _add_stream_methods(socket):
     import _micropython_socket
+    from _micropython_native import broker_redirect
 
     _micropython_socket.add_stream_methods(socket.socket)
+    to = broker_redirect()
+    if to is not None:
+        import _broker_redirect
+
+        _broker_redirect.install(socket, to)
 
 
 def _add_micropython_poll(select):

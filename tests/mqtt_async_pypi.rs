@@ -1,7 +1,9 @@
 //! An asyncio MQTT client written for MicroPython runs unchanged: `micropython-mqtt` as
 //! published on PyPI (its `mqtt_async.py`, an older sibling of Peter Hinch's mqtt_as, on
 //! uasyncio streams), placed beside a script as a user would, connects to mosquitto,
-//! subscribes, publishes and receives its own message.
+//! subscribes, publishes and receives its own message; takes a message larger than its
+//! read buffer; when the broker restarts, reconnects and subscribes again by itself; and is
+//! tested with `pymqtt test`, whose broker its sockets reach whatever server the script names.
 //!
 //! Its code is not ours and is never committed: the test fetches the published release by
 //! name from PyPI into a cache under target/ (once), and is skipped, saying so, when PyPI
@@ -13,9 +15,13 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
+use rumqttc::QoS;
+
 use support::brokers::Mosquitto;
+use support::peers::Peer;
 use support::processes::Pymqtt;
-use support::scripts::{TempDir, fill, repo_root};
+use support::scripts::{TempDir, fill, repo_root, unique_id};
+use support::test_report::{block, pymqtt_test, verdict};
 
 const PACKAGE: &str = "micropython-mqtt";
 
@@ -94,4 +100,133 @@ fn pypis_micropython_mqtt_connects_subscribes_publishes_and_receives() {
     run.assert_code(0)
         .assert_stdout_has_line("received [(b'async/echo', b'hello from mqtt_async')]");
     assert_eq!(run.stderr, "", "{}", run.describe());
+}
+
+/// A long-running subscriber in the package's style: it subscribes in its connect handler,
+/// so each new connection (after a broker restart) subscribes again.
+const LISTENER: &str = r#"import uasyncio as asyncio
+from mqtt_async import MQTTClient, config
+
+config.server = "127.0.0.1"
+config.port = @PORT@
+config.ssid, config.wifi_pw = "home", "secret"
+connections = 0
+
+def on_message(topic, msg, retained, qos):
+    print("received", topic.decode(), len(msg), bytes(msg[:5]))
+
+async def on_connect(client):
+    global connections
+    connections += 1
+    await client.subscribe("async/in", 1)
+    print("subscribed", connections)
+
+config.subs_cb = on_message
+config.connect_coro = on_connect
+
+async def main(client):
+    await client.connect()
+    while True:
+        await asyncio.sleep(1)
+
+asyncio.run(main(MQTTClient(config)))
+"#;
+
+#[test]
+fn pypis_micropython_mqtt_takes_large_messages_and_comes_back_after_a_broker_restart() {
+    let Some(source) = mqtt_async_source() else {
+        eprintln!("skipped: {PACKAGE} is not in the cache and PyPI cannot be reached");
+        return;
+    };
+    let mut m = Mosquitto::start();
+    let dir = TempDir::new("mqtt-async-restart");
+    dir.write("mqtt_async.py", &source);
+    let script = fill(LISTENER, &[("PORT", &m.port().to_string())]);
+    let mut listener = Pymqtt::script(&dir, "main.py", &script).spawn();
+    listener.expect_stdout("subscribed 1");
+
+    let large = "L".repeat(20_000);
+    let mut peer = Peer::connect(m.port(), &unique_id("async-peer"));
+    peer.publish("async/in", large, QoS::AtLeastOnce, false);
+    listener.expect_stdout("received async/in 20000 b'LLLLL'");
+    peer.disconnect();
+
+    m.restart();
+    // Its keeper notices the lost connection, reconnects and subscribes again.
+    listener.expect_stdout("subscribed 2");
+    let mut peer = Peer::connect(m.port(), &unique_id("async-peer2"));
+    peer.publish("async/in", "after restart", QoS::AtLeastOnce, false);
+    listener.expect_stdout("received async/in 13 b'after'");
+    listener.assert_running();
+    listener.kill();
+}
+
+/// A board script on mqtt_async, written for its own broker's name: it reports each message
+/// it gets, then publishes a reading and sleeps a minute between readings.
+const BOARD: &str = r#"import uasyncio as asyncio
+from mqtt_async import MQTTClient, config
+
+config.server = "broker.example.com"
+config.ssid, config.wifi_pw = "home", "secret"
+asked = asyncio.Event()
+
+def on_message(topic, msg, retained, qos):
+    print("received", topic.decode(), msg.decode())
+    asked.set()
+
+config.subs_cb = on_message
+
+async def main(client):
+    await client.connect()
+    await client.subscribe("board/ask", 1)
+    print("subscribed")
+    await asked.wait()
+    n = 0
+    while True:
+        n += 1
+        await client.publish("board/reading", "reading %d" % n, qos=1)
+        await asyncio.sleep(60)
+
+asyncio.run(main(MQTTClient(config)))
+"#;
+
+#[test]
+fn pymqtt_test_runs_a_micropython_mqtt_script_against_its_broker_and_ends_it_in_asyncio_sleep() {
+    let Some(source) = mqtt_async_source() else {
+        eprintln!("skipped: {PACKAGE} is not in the cache and PyPI cannot be reached");
+        return;
+    };
+    let dir = TempDir::new("mqtt-async-test");
+    dir.write("mqtt_async.py", &source);
+    dir.write("board.py", BOARD);
+    // The retained message comes with the subscription, before subscribe() returns.
+    dir.write("board.py.exp", "received board/ask now\nsubscribed\n");
+    dir.write("stuck.py", BOARD);
+    dir.write("stuck.py.exp", "subscribed\n");
+    dir.write(
+        "board.py.wire",
+        "limit 10s\non start: send board/ask now retain\nexpect board/reading reading 1\n",
+    );
+    // Nothing asks this one: it waits in vain, and its limit ends it (also in asyncio).
+    dir.write(
+        "stuck.py.wire",
+        "limit 2s\nexpect board/reading reading 1\n",
+    );
+    let run = pymqtt_test(dir.path(), &["board.py", "stuck.py"]);
+    run.assert_code(1);
+    assert_eq!(verdict(&run, "board.py"), "PASS", "{}", run.describe());
+    // Ended when its reading came, in its minute's sleep: well before its limit.
+    let took: f64 = block(&run, "board.py")[0]
+        .split(['(', 's'])
+        .find_map(|part| part.parse().ok())
+        .unwrap_or_else(|| panic!("no duration\n{}", run.describe()));
+    assert!(took < 5.0, "board.py took {took} s\n{}", run.describe());
+    assert_eq!(verdict(&run, "stuck.py"), "TIMEOUT", "{}", run.describe());
+    assert!(
+        block(&run, "stuck.py")
+            .iter()
+            .all(|line| !line.contains("killed")),
+        "the limit should stop the waiting loop, not kill it\n{}",
+        run.describe()
+    );
 }

@@ -7,11 +7,14 @@
 #[allow(dead_code)]
 mod support;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use rumqttc::QoS;
 
 use support::brokers::Mosquitto;
+use support::fault_broker::{FaultBroker, read_packet, stay_silent};
 
 use support::peers::Peer;
 use support::processes::Pymqtt;
@@ -120,6 +123,90 @@ fn qos1_message_whose_callback_raised_comes_again_with_those_after_it() {
 #[test]
 fn qos2_message_whose_callback_raised_comes_again_with_those_after_it() {
     redelivered_after_a_failed_callback(2);
+}
+
+/// A broker that delivers one QoS 1 message and then watches how the client leaves: what it
+/// reads after the PUBACK, and whether the client keeps its socket open while the broker
+/// holds back its answer for [`HOLD`] (a client that closes with input unread makes the
+/// broker's kernel see a reset, and mosquitto may then drop the acks unread).
+fn watching_broker(leaving: std::sync::mpsc::Sender<Vec<String>>) -> FaultBroker {
+    FaultBroker::start(move |mut stream: TcpStream| {
+        let mut seen = Vec::new();
+        let exchange = (|| -> std::io::Result<()> {
+            read_packet(&mut stream)?; // CONNECT
+            stream.write_all(&[0x20, 0x02, 0x00, 0x00])?;
+            let subscribe = read_packet(&mut stream)?;
+            stream.write_all(&[0x90, 0x03, subscribe[2], subscribe[3], 0x01])?;
+            stream.write_all(&[0x32, 0x06, 0x00, 0x01, b't', 0x00, 0x01, b'1'])?;
+            let puback = read_packet(&mut stream)?;
+            seen.push(format!("{puback:02x?}"));
+            let next = read_packet(&mut stream)?;
+            seen.push(format!("{next:02x?}"));
+            seen.push(still_open_after(&mut stream, HOLD).to_string());
+            match next[0] {
+                0xc0 => stream.write_all(&[0xd0, 0x00])?, // PINGREQ: PINGRESP
+                _ => stream.shutdown(std::net::Shutdown::Both)?,
+            }
+            Ok(())
+        })();
+        if let Err(e) = exchange {
+            seen.push(format!("ended: {:?}", e.kind()));
+        }
+        let _ = leaving.send(seen);
+        stay_silent(stream);
+    })
+}
+
+const HOLD: Duration = Duration::from_millis(300);
+
+/// True when nothing, not even the end of the stream, arrives for `hold`.
+fn still_open_after(stream: &mut TcpStream, hold: Duration) -> bool {
+    stream.set_read_timeout(Some(hold)).unwrap();
+    let mut byte = [0u8; 1];
+    matches!(
+        stream.read(&mut byte),
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)
+    )
+}
+
+fn leave_after_one_message(ending: &str) -> Vec<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let broker = watching_broker(tx);
+    let dir = TempDir::new("rel-leave");
+    let script = script_for_port(
+        broker.port(),
+        &format!(
+            r#"c = MQTTClient("leave", "127.0.0.1", PORT)
+c.set_callback(lambda t, m: print("handled", m))
+c.connect()
+c.subscribe(b"t", 1)
+c.wait_msg()
+{ending}
+"#
+        ),
+    );
+    let run = Pymqtt::script(&dir, "leave.py", &script).run(RUN);
+    run.assert_code(0).assert_stdout_has_line("handled b'1'");
+    rx.recv_timeout(RUN)
+        .expect("the broker saw the client leave")
+}
+
+#[test]
+fn a_script_that_ends_without_disconnect_waits_until_the_broker_has_read_its_acks() {
+    // PUBACK, then a PINGREQ whose answer the client waits for before it closes.
+    assert_eq!(
+        leave_after_one_message("print('end')"),
+        ["[40, 02, 00, 01]", "[c0, 00]", "true"]
+    );
+}
+
+#[test]
+fn disconnect_leaves_the_closing_to_the_broker_that_read_it() {
+    // PUBACK, DISCONNECT, and the socket open until the broker closes it.
+    assert_eq!(
+        leave_after_one_message("c.disconnect()"),
+        ["[40, 02, 00, 01]", "[e0, 00]", "true"]
+    );
 }
 
 #[test]

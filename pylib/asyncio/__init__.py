@@ -7,7 +7,9 @@
 # - get_event_loop(), new_event_loop(), create_task() and run() working outside a running
 #   loop as MicroPython's do (asyncio/core.py says how);
 # - MicroPython's stream arguments and methods (asyncio/_micropython_streams.py);
-# - callbacks of pin interrupts and timers run while the loop waits (see _wake_for_callbacks).
+# - callbacks of pin interrupts and timers run while the loop waits (see _wake_for_callbacks);
+# - under `pymqtt test`, a waiting loop ends the script when the test is over, as time.sleep()
+#   does (see _StoppableSelector).
 #
 # Where both have a name and MicroPython's behaves otherwise in ways scripts do not depend on
 # (gather(), wait_for(), Task's attributes), it is the standard library's.
@@ -32,6 +34,8 @@ from .core import (  # noqa: E402
     sleep_ms,
 )
 from ._micropython_streams import Stream, open_connection, start_server  # noqa: E402
+from _micropython_native import harness_attached as _harness_attached  # noqa: E402
+from _micropython_native import stop_point as _stop_point  # noqa: E402
 
 # The standard library's own calls (StreamReader(), gather() and ensure_future() outside a
 # loop) find the loop as a script does.
@@ -109,6 +113,8 @@ def _wake_for_callbacks():
         setup(self)
         if threading.current_thread() is threading.main_thread():
             self._pymqtt_wakeup = _board.set_wakeup_fd(self._csock.fileno())
+        if _harness_attached() and not isinstance(self._selector, _StoppableSelector):
+            self._selector = _StoppableSelector(self._selector)
 
     def _run_forever_cleanup(self):
         previous = self.__dict__.pop("_pymqtt_wakeup", None)
@@ -118,6 +124,42 @@ def _wake_for_callbacks():
 
     base._run_forever_setup = _run_forever_setup
     base._run_forever_cleanup = _run_forever_cleanup
+
+
+# How often a loop waiting under `pymqtt test` looks whether the test asked it to stop.
+_STOP_CHECK = 0.05
+
+
+class _StoppableSelector:
+    """A loop's selector under `pymqtt test`: the test's stop request (the script is ended,
+    as if by sys.exit(0), the next time it waits) reaches a loop waiting in select(), as it
+    reaches time.sleep() and wait_msg(). It is raised once: the loop then runs on to cancel
+    its tasks, as asyncio.run() does on any exception."""
+
+    def __init__(self, selector):
+        self._selector = selector
+        self._stopping = False
+
+    def __getattr__(self, name):
+        return getattr(self._selector, name)
+
+    def _stop_point(self):
+        if not self._stopping:
+            try:
+                _stop_point()
+            except SystemExit:
+                self._stopping = True
+                raise
+
+    def select(self, timeout=None):
+        self._stop_point()
+        if self._stopping:
+            return self._selector.select(timeout)
+        # Woken early, the loop just waits again for what is left.
+        wait = _STOP_CHECK if timeout is None else min(timeout, _STOP_CHECK)
+        events = self._selector.select(wait)
+        self._stop_point()
+        return events
 
 
 _wake_for_callbacks()

@@ -277,6 +277,22 @@ StreamWriter.write = _writer_write
 StreamWriter.writelines = _writer_writelines
 
 
+_standard_wait_closed = StreamWriter.wait_closed
+
+
+async def _writer_wait_closed(self):
+    # MicroPython's wait_closed() only closes: a connection the peer reset is closed all the
+    # same, where the standard one raises the reset (a client's reconnect path, called
+    # because the broker went away, would die of it).
+    try:
+        await _standard_wait_closed(self)
+    except OSError:
+        pass
+
+
+StreamWriter.wait_closed = _writer_wait_closed
+
+
 async def _writer_aclose(self):
     self.close()
     await self.wait_closed()

@@ -58,6 +58,10 @@ pub const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 /// right after publishing settles well within this, and hears nothing.
 pub const FLUSH_NOTICE_AFTER: Duration = Duration::from_millis(500);
 
+/// How long the program's end waits for the broker to confirm it read the last acks, and
+/// `disconnect()` for the broker to close the connection after DISCONNECT.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Capacity of rumqttc's request channel. Whoever queues a request holds the engine and
 /// drives it until the request is taken, so the channel never holds more than a few.
 ///
@@ -172,6 +176,46 @@ impl Engine {
 
     fn disconnect(&mut self) -> Result<(), MqttError> {
         self.requests.try_disconnect().map_err(queue_error)
+    }
+
+    /// Makes sure the broker has read what was written to it that it answers with nothing
+    /// (acks, QoS 0 publishes): a PINGREQ behind them, whose PINGRESP comes only once the
+    /// broker read what came before. False if no answer came by `deadline`.
+    ///
+    /// Written is not yet read. A process that ends with input unread closes its socket with
+    /// a reset rather than a FIN, and mosquitto, meeting the reset while it writes to us,
+    /// drops the connection without reading the acks still in its buffer: the messages they
+    /// acknowledged would come again to the next session.
+    fn confirm_read<E>(
+        &mut self,
+        deadline: Instant,
+        check: &mut dyn FnMut() -> Result<(), E>,
+    ) -> Result<bool, WaitError<E>> {
+        if !self.tracker.unconfirmed_writes() {
+            return Ok(true);
+        }
+        // rumqttc fails the connection on a second PINGREQ while one is unanswered (a
+        // keepalive ping): that one's answer comes first.
+        if self.eventloop.state.await_pingresp {
+            let answered = self.tracker.pings_answered();
+            let back = self.drive(
+                Some(deadline),
+                |t| (t.pings_answered() > answered).then_some(()),
+                check,
+            )?;
+            if back.is_none() {
+                return Ok(false);
+            }
+        }
+        let answered = self.tracker.pings_answered();
+        self.tracker.confirming();
+        self.ping();
+        let back = self.drive(
+            Some(deadline),
+            |t| (t.pings_answered() > answered).then_some(()),
+            check,
+        )?;
+        Ok(back.is_some())
     }
 
     pub fn tracker(&mut self) -> &mut Tracker {
@@ -429,6 +473,20 @@ impl Shared {
         })
     }
 
+    /// See [`Engine::confirm_read`]; a connection already failed has nothing to confirm.
+    fn confirm_read<E>(
+        &self,
+        timeout: Duration,
+        check: &mut dyn FnMut() -> Result<(), E>,
+    ) -> Result<bool, WaitError<E>> {
+        self.with_engine(|engine| {
+            if engine.failure.is_some() {
+                return Ok(true);
+            }
+            engine.confirm_read(Instant::now() + timeout, check)
+        })
+    }
+
     fn unsettled(&self) -> usize {
         self.with_engine(|engine| {
             if engine.failure.is_some() {
@@ -538,6 +596,14 @@ impl OpenConnections {
                     messages: shared.unsettled(),
                 });
                 settled = shared.settle(FLUSH_TIMEOUT - FLUSH_NOTICE_AFTER, check);
+            }
+            if matches!(settled, Ok(true)) {
+                // Best effort: a broker that does not answer a ping within a second has
+                // the acks in its socket buffer all the same.
+                match shared.confirm_read(CLOSE_TIMEOUT, check) {
+                    Err(WaitError::Interrupted(e)) => return Err(e),
+                    Ok(_) | Err(WaitError::Mqtt(_)) => {}
+                }
             }
             match settled {
                 Ok(true) => {}
@@ -701,7 +767,13 @@ impl Connection {
                 .map_err(|e| match e {
                     WaitError::Mqtt(e) => e,
                     WaitError::Interrupted(()) => unreachable!("the check never fails"),
-                })
+                })?;
+            // The broker closes once it read the DISCONNECT (and so everything before it).
+            // Closing first, with its packets still unread on our side, would send a reset
+            // that can make it drop the connection unread: it would then publish the will.
+            let closed = Some(Instant::now() + CLOSE_TIMEOUT);
+            let _ = engine.drive(closed, |_| None::<()>, &mut never);
+            Ok(())
         });
         self.stop_poller();
         flushed.and(sent)

@@ -66,6 +66,10 @@ pub struct Tracker {
     /// nothing of the earlier connection) takes for a protocol error: so the program's end
     /// waits for these to close.
     qos2_open: std::collections::HashSet<u16>,
+    /// Packets the broker answers with nothing (acks of received messages, QoS 0 publishes)
+    /// written since the last PINGREQ queued to confirm them: whether the broker has read
+    /// them is known only once a later packet of ours is answered.
+    unconfirmed_writes: bool,
 }
 
 impl Tracker {
@@ -126,6 +130,17 @@ impl Tracker {
         self.acks_unsent
     }
 
+    /// True when something was written that the broker gives no answer to, and no PINGREQ
+    /// was queued after it.
+    pub fn unconfirmed_writes(&self) -> bool {
+        self.unconfirmed_writes
+    }
+
+    /// A PINGREQ is queued after everything written so far: its PINGRESP confirms them.
+    pub fn confirming(&mut self) {
+        self.unconfirmed_writes = false;
+    }
+
     pub fn pop_message(&mut self) -> Option<Message> {
         self.inbox.pop()
     }
@@ -178,15 +193,22 @@ impl Tracker {
 
     fn record_outgoing(&mut self, outgoing: Outgoing) {
         match outgoing {
-            Outgoing::Publish(pkid) => self.sent(Kind::Publish, pkid),
+            Outgoing::Publish(pkid) => {
+                // Packet id 0: a QoS 0 publish, which nothing answers.
+                self.unconfirmed_writes |= pkid == 0;
+                self.sent(Kind::Publish, pkid)
+            }
             Outgoing::Subscribe(pkid) => self.sent(Kind::Subscribe, pkid),
             Outgoing::Unsubscribe(pkid) => self.sent(Kind::Unsubscribe, pkid),
             Outgoing::Disconnect => self.disconnect_sent = true,
             Outgoing::PubAck(_) | Outgoing::PubRec(_) => {
                 self.acks_unsent = self.acks_unsent.saturating_sub(1);
+                // A PUBREC is answered (PUBREL), but the PUBCOMP that closes it is not.
+                self.unconfirmed_writes = true;
             }
             Outgoing::PubComp(pkid) => {
                 self.qos2_open.remove(&pkid);
+                self.unconfirmed_writes = true;
             }
             _ => {}
         }
@@ -240,6 +262,27 @@ mod tests {
         t.record(Event::Incoming(Incoming::PubAck(PubAck::new(7))));
         assert_eq!(t.take_outcome(first), Some(Outcome::Done));
         assert!(t.settled());
+    }
+
+    #[test]
+    fn acks_and_qos0_publishes_wait_for_a_ping_to_confirm_them_and_answered_requests_do_not() {
+        let mut t = Tracker::default();
+        t.expect(Kind::Publish, true);
+        t.record(Event::Outgoing(Outgoing::Publish(4)));
+        t.expect(Kind::Subscribe, true);
+        t.record(Event::Outgoing(Outgoing::Subscribe(5)));
+        assert!(!t.unconfirmed_writes());
+        t.ack_queued(1, 9);
+        t.record(Event::Outgoing(Outgoing::PubAck(9)));
+        assert!(t.unconfirmed_writes());
+        t.confirming();
+        assert!(!t.unconfirmed_writes());
+        t.expect(Kind::Publish, false);
+        t.record(Event::Outgoing(Outgoing::Publish(0)));
+        assert!(t.unconfirmed_writes());
+        t.confirming();
+        t.record(Event::Outgoing(Outgoing::PubComp(3)));
+        assert!(t.unconfirmed_writes());
     }
 
     #[test]

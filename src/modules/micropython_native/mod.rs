@@ -9,6 +9,7 @@
 //! - `const` as a built-in name, as MicroPython's parser knows it without an import;
 //! - `bytes.format()`, and bytes formatted with a spec as their contents ([`bytes_format`]);
 //! - `memoryview(str)`, a view of its UTF-8 bytes ([`memoryview_str`]);
+//! - `bytearray.extend()` with memoryviews of it alive ([`bytearray_extend`]);
 //! - modules imported from files read as MicroPython reads source, tabs in indentation and
 //!   CRLF line endings ([`source`], pylib/_micropython_source.py);
 //! - MicroPython's import rules (pylib/_micropython_imports.py): `utime`, `ujson`, ... are the
@@ -20,7 +21,10 @@
 //! Rust (those called in loops, and those reading the host's numbers) live in one native
 //! module, `_micropython_native`, and are copied from there to where scripts look for them.
 
+mod broker_redirect;
+mod bytearray_extend;
 mod bytes_format;
+mod harness;
 mod memory;
 mod memoryview_str;
 mod source;
@@ -40,7 +44,9 @@ pub(crate) use native::module_def;
         ticks::functions,
         memory::functions,
         traceback::functions,
-        source::functions
+        source::functions,
+        broker_redirect::functions,
+        harness::functions
     )
 )]
 mod native {
@@ -77,6 +83,7 @@ pub(crate) fn install(vm: &VirtualMachine) -> PyResult<()> {
     time.set_attr("sleep", native.get_attr("sleep", vm)?, vm)?;
     bytes_format::install(vm);
     memoryview_str::install(vm);
+    bytearray_extend::install(vm);
     import::import_frozen(vm, "_micropython_imports")?;
     import::import_frozen(vm, "_micropython_source")?;
     Ok(())

@@ -2,7 +2,10 @@
 //!
 //! It is rumqttd running in-process on 127.0.0.1, so a script can be tried with no network and
 //! nothing installed. rumqttd has no shutdown API: the broker lives until the process exits,
-//! which is what both uses want.
+//! which is what both uses want. Its MQTT port is [`front_door`]'s, which passes connections
+//! on to rumqttd's private one.
+
+mod front_door;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -88,21 +91,23 @@ impl EmbeddedBroker {
         if listeners.websocket.is_some() && cfg!(not(feature = "websocket")) {
             return Err(BrokerError::NoWebSocket);
         }
-        // rumqttd reports a failed bind only in its own log, from its own thread; binding
-        // first turns "port in use" into an error the user sees. It also turns port 0 into
-        // the port the system picked, which rumqttd (it has no call to ask which port it
-        // bound) is then given. Between our listener's close and rumqttd's bind another
-        // program could take that port: a small race, which the picked ports' randomness
-        // makes rare (and which any "find a free port, then use it" has).
-        let mqtt = probe(listeners.mqtt)?;
-        // Held until both are bound, so that two port-0 listeners get different ports.
+        // Binding here, before rumqttd starts, turns "port in use" into an error the user
+        // sees (rumqttd reports a failed bind only in its own log, from its own thread), and
+        // port 0 into the port the system picked. The MQTT listener stays ours (the front
+        // door); rumqttd gets a private port behind it.
+        let (addr, door) = probe(listeners.mqtt)?;
+        // Held until the WebSocket probe is bound too, so that the two get different ports.
+        let (private, private_probe) = probe(0)?;
+        // rumqttd binds the WebSocket port itself (it has no call to take a listener, nor to
+        // say which port it bound): between our probe's close and its bind another program
+        // could take that port, a small race which picked ports' randomness makes rare (as
+        // any "find a free port, then use it" has). The private port has the same race.
         let websocket = listeners.websocket.map(probe).transpose()?;
-        let addr = mqtt.0;
         let websocket_addr = websocket.as_ref().map(|(addr, _)| *addr);
-        drop((mqtt, websocket));
+        drop((private_probe, websocket));
         let port = addr.port();
 
-        let config = broker_config(addr, websocket_addr);
+        let config = broker_config(private, websocket_addr);
         thread::Builder::new()
             .name("pymqtt-broker".into())
             .spawn(move || {
@@ -113,9 +118,11 @@ impl EmbeddedBroker {
             })
             .map_err(|reason| BrokerError::PortUnavailable { port, reason })?;
 
-        for addr in std::iter::once(addr).chain(websocket_addr) {
+        for addr in std::iter::once(private).chain(websocket_addr) {
             wait_accepting(addr)?;
         }
+        front_door::serve(door, private)
+            .map_err(|reason| BrokerError::PortUnavailable { port, reason })?;
         Ok(EmbeddedBroker {
             addr,
             websocket_addr,

@@ -1,0 +1,174 @@
+//! The embedded broker's MQTT listener: it takes each connection, reads its CONNECT, and
+//! passes the connection on to rumqttd, which listens on a private loopback port behind it.
+//!
+//! It exists for what rumqttd refuses and MQTT allows: a keepalive of 0 ("no keepalive"),
+//! which is umqtt's default and many MicroPython clients' (micropython-lib's umqtt.simple,
+//! mqtt_async). rumqttd closes such a connection before its CONNACK. Here the CONNECT goes on
+//! with the longest keepalive MQTT can say (65535 s, rumqttd then waits 1.5 times that,
+//! about 27 hours, for a sign of life), and the rest of the connection is copied unchanged
+//! in both directions.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::thread;
+
+/// What a CONNECT asking for no keepalive is given instead: MQTT's largest.
+const LONGEST_KEEPALIVE: u16 = u16::MAX;
+
+/// A CONNECT larger than this is not read whole before passing it on (its will message may
+/// be large); it is passed on as it is.
+const CONNECT_READ_LIMIT: usize = 64 * 1024;
+
+/// Accepts connections on `listener` for as long as the process runs, each passed to
+/// `broker` on threads of its own.
+pub(super) fn serve(listener: TcpListener, broker: SocketAddr) -> io::Result<()> {
+    thread::Builder::new()
+        .name("pymqtt-broker-door".into())
+        .spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let _ = thread::Builder::new()
+                    .name("pymqtt-broker-link".into())
+                    .spawn(move || pass_on(client, broker));
+            }
+        })?;
+    Ok(())
+}
+
+/// Connects `client` to the broker: its first packet with the keepalive made acceptable,
+/// then everything both ways until either side closes.
+fn pass_on(mut client: TcpStream, broker: SocketAddr) {
+    let Ok(mut upstream) = TcpStream::connect(broker) else {
+        return;
+    };
+    // MQTT packets are small and answered one by one: no Nagle delay on either leg.
+    let _ = client.set_nodelay(true);
+    let _ = upstream.set_nodelay(true);
+    let first = match read_first_packet(&mut client) {
+        Ok(first) => first,
+        Err(_) => return,
+    };
+    if upstream.write_all(&with_keepalive(first)).is_err() {
+        return;
+    }
+    let (Ok(client_back), Ok(upstream_back)) = (client.try_clone(), upstream.try_clone()) else {
+        return;
+    };
+    let answers = thread::Builder::new()
+        .name("pymqtt-broker-link".into())
+        .spawn(move || copy_then_close(upstream_back, client_back));
+    copy_then_close(client, upstream);
+    if let Ok(answers) = answers {
+        let _ = answers.join();
+    }
+}
+
+/// Copies `from` to `to` until `from` ends, then passes the end on: a FIN as a FIN, so that
+/// what was in flight is still read, and an error as a closed connection both ways.
+fn copy_then_close(mut from: TcpStream, mut to: TcpStream) {
+    match io::copy(&mut from, &mut to) {
+        Ok(_) => {
+            let _ = to.shutdown(Shutdown::Write);
+        }
+        Err(_) => {
+            let _ = to.shutdown(Shutdown::Both);
+            let _ = from.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// The first packet's bytes: the fixed header and, up to [`CONNECT_READ_LIMIT`], its body.
+fn read_first_packet(client: &mut TcpStream) -> io::Result<Vec<u8>> {
+    let mut packet = vec![0u8; 1];
+    client.read_exact(&mut packet)?;
+    let mut remaining = 0usize;
+    for shift in [0, 7, 14, 21] {
+        let mut byte = [0u8; 1];
+        client.read_exact(&mut byte)?;
+        packet.push(byte[0]);
+        remaining |= usize::from(byte[0] & 0x7f) << shift;
+        if byte[0] & 0x80 == 0 {
+            break;
+        }
+    }
+    let header = packet.len();
+    let body = remaining.min(CONNECT_READ_LIMIT);
+    packet.resize(header + body, 0);
+    client.read_exact(&mut packet[header..])?;
+    Ok(packet)
+}
+
+/// `packet` with its keepalive set to [`LONGEST_KEEPALIVE`] if it is a CONNECT asking for
+/// none; anything else (not a CONNECT, too short to be one) unchanged, for rumqttd to judge.
+fn with_keepalive(mut packet: Vec<u8>) -> Vec<u8> {
+    if let Some(at) = keepalive_offset(&packet)
+        && packet[at..at + 2] == [0, 0]
+    {
+        packet[at..at + 2].copy_from_slice(&LONGEST_KEEPALIVE.to_be_bytes());
+    }
+    packet
+}
+
+/// Where a CONNECT's keepalive is: after the fixed header, the protocol name (a 2-byte
+/// length and the name), the protocol level and the flags. The same in MQTT 3.1, 3.1.1, 5.
+fn keepalive_offset(packet: &[u8]) -> Option<usize> {
+    if packet.first()? >> 4 != 1 {
+        return None;
+    }
+    let header = 1 + packet[1..].iter().take(4).position(|b| b & 0x80 == 0)? + 1;
+    let name_len = usize::from(u16::from_be_bytes([
+        *packet.get(header)?,
+        *packet.get(header + 1)?,
+    ]));
+    let at = header + 2 + name_len + 2;
+    (packet.len() >= at + 2).then_some(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A CONNECT for MQTT 3.1.1: name "MQTT", level 4, clean session, `keepalive`, client "c".
+    fn connect(keepalive: u16) -> Vec<u8> {
+        let mut body = vec![0, 4, b'M', b'Q', b'T', b'T', 4, 0x02];
+        body.extend_from_slice(&keepalive.to_be_bytes());
+        body.extend_from_slice(&[0, 1, b'c']);
+        let mut packet = vec![0x10, body.len() as u8];
+        packet.extend(body);
+        packet
+    }
+
+    #[test]
+    fn no_keepalive_becomes_the_longest_and_the_rest_is_unchanged() {
+        let patched = with_keepalive(connect(0));
+        assert_eq!(patched, connect(u16::MAX));
+    }
+
+    #[test]
+    fn a_keepalive_given_is_kept() {
+        assert_eq!(with_keepalive(connect(60)), connect(60));
+    }
+
+    #[test]
+    fn what_is_not_a_whole_connect_passes_unchanged() {
+        let publish = vec![0x30, 0x03, 0x00, 0x01, b't'];
+        assert_eq!(with_keepalive(publish.clone()), publish);
+        let short = connect(0)[..9].to_vec();
+        assert_eq!(with_keepalive(short.clone()), short);
+        assert_eq!(with_keepalive(vec![0x10]), vec![0x10]);
+    }
+
+    #[test]
+    fn the_offset_follows_a_multi_byte_length_and_mqtt_3_1s_longer_name() {
+        let mut body = vec![0, 6, b'M', b'Q', b'I', b's', b'd', b'p', 3, 0x02, 0, 0];
+        body.extend(std::iter::repeat_n(b'x', 200));
+        let mut packet = vec![
+            0x10,
+            0x80 | (body.len() as u8 & 0x7f),
+            (body.len() >> 7) as u8,
+        ];
+        packet.extend(body);
+        assert_eq!(keepalive_offset(&packet), Some(3 + 2 + 6 + 2));
+        assert_eq!(with_keepalive(packet)[13..15], [0xff, 0xff]);
+    }
+}
