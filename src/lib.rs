@@ -16,12 +16,14 @@
 //! - [`mqtt`]: the MQTT client in plain Rust, no Python: broker addresses, settings, limits, the
 //!   tracker pairing requests with acks, the connection driving rumqttc, TLS
 //! - `repl`: the interactive prompt, on rustyline
-//! - [`tools`]: `pymqtt pub` and `pymqtt sub`, over [`mqtt`]
+//! - [`tools`]: `pymqtt pub` and `pymqtt sub`, over [`mqtt`], and `pymqtt broker`
 //! - [`testing`]: `pymqtt test`: the `.wire` format, expectations and stimuli (pure), the harness
 //!   inside a test's process, the runner over the processes
 //! - [`board`]: the virtual board board scripts run on: pins, analog inputs, sensors, Wi-Fi,
 //!   the board file, and the events a watcher sees
-//! - [`broker`]: the embedded rumqttd broker (feature `local-broker`)
+//! - [`broker`]: the embedded rumqttd broker (feature `local-broker`): the listener in front of
+//!   it (credentials, keepalive 0, `-v`'s log) and who may connect
+//! - [`terminal_style`]: colour on a terminal only (verdicts, error lines)
 //! - pylib/ (not Rust): Python modules frozen into the binary: `umqtt.robust`, `ssl`,
 //!   `asyncio`, `json`, `mip`, `upip`, `requests`, `micropython`, and the MicroPython layer's
 //!   import rules, `machine` and sockets
@@ -33,6 +35,7 @@ pub mod host;
 mod modules;
 pub mod mqtt;
 mod repl;
+pub mod terminal_style;
 pub mod testing;
 pub mod tools;
 

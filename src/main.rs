@@ -127,16 +127,9 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the embedded MQTT broker in the foreground (Ctrl-C stops it)
-    Broker {
-        /// Port to listen on (127.0.0.1); 0 picks a free one, named in the startup line
-        #[arg(long, short, default_value_t = 1883)]
-        port: u16,
-        /// Also listen for MQTT over WebSocket on this port (127.0.0.1, any path), e.g. 8083; 0
-        /// picks a free one
-        #[arg(long, value_name = "PORT")]
-        ws_port: Option<u16>,
-    },
+    Broker(pymqtt::tools::BrokerArgs),
     /// Publish messages to a topic (like mosquitto_pub)
+    #[command(mut_arg("debug", |a| a.help("Report connecting and disconnecting on stderr")))]
     Pub(pymqtt::tools::PubArgs),
     /// Print the messages published to topics (like mosquitto_sub)
     Sub(pymqtt::tools::SubArgs),
@@ -157,7 +150,7 @@ fn main() -> ExitCode {
         Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
     };
     let status = match &cli.command {
-        Some(Command::Broker { port, ws_port }) => imp::run_broker(*port, *ws_port),
+        Some(Command::Broker(args)) => imp::run_broker(args),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(
@@ -182,7 +175,7 @@ fn main() -> ExitCode {
 /// The script (or prompt) the command line names, with its broker redirect.
 fn run_script(cli: &Cli) -> ExitStatus {
     if let Some(message) = misplaced_option(cli) {
-        eprintln!("pymqtt: {message}");
+        pymqtt::terminal_style::report_error("pymqtt", message);
         return ExitStatus::USAGE;
     }
     let mut broker = cli.broker.clone();
@@ -190,7 +183,7 @@ fn run_script(cli: &Cli) -> ExitStatus {
         match imp::start_local_broker(port) {
             Ok(address) => broker = Some(address),
             Err(message) => {
-                eprintln!("pymqtt: {message}");
+                pymqtt::terminal_style::report_error("pymqtt", message);
                 return ExitStatus::USAGE;
             }
         }
@@ -208,7 +201,7 @@ fn run_script(cli: &Cli) -> ExitStatus {
     let board = match board_config(cli.board.as_deref(), &program) {
         Ok(board) => board,
         Err(message) => {
-            eprintln!("pymqtt: {message}");
+            pymqtt::terminal_style::report_error("pymqtt", message);
             return ExitStatus::USAGE;
         }
     };
@@ -227,7 +220,7 @@ fn run_script(cli: &Cli) -> ExitStatus {
             .clone()
             .unwrap_or_else(|| BrokerAddress::tcp("localhost", 1883));
         if let Err(message) = pymqtt::board::bridge::start(Arc::clone(&board), &to, prefix) {
-            eprintln!("pymqtt: {message}");
+            pymqtt::terminal_style::report_error("pymqtt", message);
             return ExitStatus::USAGE;
         }
         eprintln!("pymqtt: the board is on {to} under {prefix}/ (inputs: {prefix}/pin/NAME/set)");
@@ -347,30 +340,8 @@ mod imp {
         )
     }
 
-    pub fn run_broker(port: u16, ws_port: Option<u16>) -> ExitStatus {
-        let listeners = pymqtt::broker::Listeners {
-            mqtt: port,
-            websocket: ws_port,
-        };
-        match pymqtt::broker::EmbeddedBroker::start_with(listeners) {
-            Ok(broker) => {
-                let websocket = broker
-                    .websocket_addr()
-                    .map(|addr| format!(" and ws://{addr}/mqtt"))
-                    .unwrap_or_default();
-                eprintln!(
-                    "pymqtt: MQTT broker listening on {}{websocket} (Ctrl-C stops it)",
-                    broker.addr()
-                );
-                loop {
-                    std::thread::park();
-                }
-            }
-            Err(e) => {
-                eprintln!("pymqtt: {e}");
-                ExitStatus::USAGE
-            }
-        }
+    pub fn run_broker(args: &pymqtt::tools::BrokerArgs) -> ExitStatus {
+        pymqtt::tools::broker::run(args)
     }
 }
 
@@ -400,7 +371,7 @@ mod imp {
         ExitStatus::USAGE
     }
 
-    pub fn run_broker(_port: u16, _ws_port: Option<u16>) -> ExitStatus {
+    pub fn run_broker(_args: &pymqtt::tools::BrokerArgs) -> ExitStatus {
         eprintln!(
             "pymqtt: this pymqtt was built without the embedded broker (feature `local-broker`)"
         );

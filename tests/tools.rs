@@ -580,8 +580,26 @@ fn help_teaches_the_seed_workflow() {
             r.describe()
         );
     }
+    // pub subscribes to nothing: its -d says what it does report.
+    let debug = |help: &str| {
+        help.lines()
+            .find(|l| l.trim_start().starts_with("-d, --debug"))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    assert!(
+        debug(&r.stdout).contains("connecting and disconnecting")
+            && !debug(&r.stdout).contains("subscri"),
+        "{}",
+        debug(&r.stdout)
+    );
     let r = Pymqtt::new().args(["sub", "--help"]).run(WAIT);
     r.assert_code(0);
+    assert!(
+        debug(&r.stdout).contains("subscriptions"),
+        "{}",
+        debug(&r.stdout)
+    );
     for needle in [
         "pymqtt sub -t raspberry/mqtt -v",
         "pymqtt broker",

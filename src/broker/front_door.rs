@@ -1,55 +1,110 @@
 //! The embedded broker's MQTT listener: it takes each connection, reads its CONNECT, and
 //! passes the connection on to rumqttd, which listens on a private loopback port behind it.
 //!
-//! It exists for what rumqttd refuses and MQTT allows: a keepalive of 0 ("no keepalive"),
-//! which is umqtt's default and many MicroPython clients' (micropython-lib's umqtt.simple,
-//! mqtt_async). rumqttd closes such a connection before its CONNACK. Here the CONNECT goes on
-//! with the longest keepalive MQTT can say (65535 s, rumqttd then waits 1.5 times that,
-//! about 27 hours, for a sign of life), and the rest of the connection is copied unchanged
-//! in both directions.
+//! It exists for what rumqttd does not do and a broker for boards must:
+//! - a keepalive of 0 ("no keepalive"), umqtt's default and many MicroPython clients'
+//!   (micropython-lib's umqtt.simple, mqtt_async), which rumqttd refuses before its CONNACK:
+//!   here the CONNECT goes on with the longest keepalive MQTT can say (65535 s; rumqttd then
+//!   waits 1.5 times that, about 27 hours, for a sign of life);
+//! - credentials ([`Access`]): a CONNECT they refuse is answered with CONNACK 5 here and
+//!   never reaches rumqttd, which accepts anyone;
+//! - `pymqtt broker -v`: what each client sends is read packet by packet and described
+//!   ([`activity`](super::activity)) on its way through.
+//!
+//! Everything else is copied unchanged in both directions.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::thread;
+
+use bytes::BytesMut;
+use rumqttc::mqttbytes::{self, check};
+use rumqttc::{Connect, Packet};
+
+use super::access::Access;
+use super::{BrokerLog, activity};
 
 /// What a CONNECT asking for no keepalive is given instead: MQTT's largest.
 const LONGEST_KEEPALIVE: u16 = u16::MAX;
 
 /// A CONNECT larger than this is not read whole before passing it on (its will message may
-/// be large); it is passed on as it is.
+/// be large); it is passed on as it is, unchecked, to a broker open to anyone.
 const CONNECT_READ_LIMIT: usize = 64 * 1024;
+
+/// The largest packet the log reads whole (rumqttd's own limit on payloads).
+const PACKET_LIMIT: usize = 256 * 1024 * 1024;
+
+/// CONNACK, return code 5: not authorized.
+const NOT_AUTHORIZED: [u8; 4] = [0x20, 0x02, 0x00, 0x05];
+
+/// Who may come in, and where the log goes.
+pub(super) struct Door {
+    pub access: Access,
+    pub log: Option<BrokerLog>,
+}
 
 /// Accepts connections on `listener` for as long as the process runs, each passed to
 /// `broker` on threads of its own.
-pub(super) fn serve(listener: TcpListener, broker: SocketAddr) -> io::Result<()> {
+pub(super) fn serve(listener: TcpListener, broker: SocketAddr, door: Door) -> io::Result<()> {
+    let door = Arc::new(door);
     thread::Builder::new()
         .name("pymqtt-broker-door".into())
         .spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
+                let door = Arc::clone(&door);
                 let _ = thread::Builder::new()
                     .name("pymqtt-broker-link".into())
-                    .spawn(move || pass_on(client, broker));
+                    .spawn(move || pass_on(client, broker, &door));
             }
         })?;
     Ok(())
 }
 
-/// Connects `client` to the broker: its first packet with the keepalive made acceptable,
-/// then everything both ways until either side closes.
-fn pass_on(mut client: TcpStream, broker: SocketAddr) {
+/// Connects `client` to the broker, if the door lets it in: its first packet with the
+/// keepalive made acceptable, then everything both ways until either side closes.
+fn pass_on(mut client: TcpStream, broker: SocketAddr, door: &Door) {
+    // MQTT packets are small and answered one by one: no Nagle delay on either leg.
+    let _ = client.set_nodelay(true);
+    let Ok(first) = read_first_packet(&mut client) else {
+        return;
+    };
+    let from = client
+        .peer_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let connect = parse_connect(&first);
+    let login = connect
+        .as_ref()
+        .and_then(|c| c.login.as_ref())
+        .map(|l| (l.username.as_str(), l.password.as_str()));
+    let admitted = match &connect {
+        Some(_) => door.access.allows(login),
+        // Not a CONNECT this can read: rumqttd judges it, when anyone may come in at all.
+        None => door.access.is_open(),
+    };
+    if !admitted {
+        if let (Some(log), Some(connect)) = (&door.log, &connect) {
+            log(&activity::refused(connect, from));
+        }
+        if connect.is_some() {
+            let _ = client.write_all(&NOT_AUTHORIZED);
+        }
+        let _ = client.shutdown(Shutdown::Write);
+        // What the client still sends is read and dropped, so that closing sends no reset
+        // that could overtake the CONNACK.
+        let _ = io::copy(&mut client, &mut io::sink());
+        return;
+    }
     let Ok(mut upstream) = TcpStream::connect(broker) else {
         return;
     };
-    // MQTT packets are small and answered one by one: no Nagle delay on either leg.
-    let _ = client.set_nodelay(true);
     let _ = upstream.set_nodelay(true);
-    let first = match read_first_packet(&mut client) {
-        Ok(first) => first,
-        Err(_) => return,
-    };
     if upstream.write_all(&with_keepalive(first)).is_err() {
         return;
+    }
+    if let (Some(log), Some(connect)) = (&door.log, &connect) {
+        log(&activity::connected(connect, from));
     }
     let (Ok(client_back), Ok(upstream_back)) = (client.try_clone(), upstream.try_clone()) else {
         return;
@@ -57,7 +112,10 @@ fn pass_on(mut client: TcpStream, broker: SocketAddr) {
     let answers = thread::Builder::new()
         .name("pymqtt-broker-link".into())
         .spawn(move || copy_then_close(upstream_back, client_back));
-    copy_then_close(client, upstream);
+    match (&door.log, connect) {
+        (Some(log), Some(connect)) => relay_logged(client, upstream, &connect, log),
+        _ => copy_then_close(client, upstream),
+    }
     if let Ok(answers) = answers {
         let _ = answers.join();
     }
@@ -66,14 +124,72 @@ fn pass_on(mut client: TcpStream, broker: SocketAddr) {
 /// Copies `from` to `to` until `from` ends, then passes the end on: a FIN as a FIN, so that
 /// what was in flight is still read, and an error as a closed connection both ways.
 fn copy_then_close(mut from: TcpStream, mut to: TcpStream) {
-    match io::copy(&mut from, &mut to) {
-        Ok(_) => {
-            let _ = to.shutdown(Shutdown::Write);
+    let copied = io::copy(&mut from, &mut to);
+    end(&from, &to, copied.err().as_ref());
+}
+
+fn end(from: &TcpStream, to: &TcpStream, error: Option<&io::Error>) {
+    if error.is_some() {
+        let _ = to.shutdown(Shutdown::Both);
+        let _ = from.shutdown(Shutdown::Both);
+    } else {
+        let _ = to.shutdown(Shutdown::Write);
+    }
+}
+
+/// [`copy_then_close`] for what a client sends, a packet at a time, each described in the
+/// log; and how the connection ended.
+fn relay_logged(
+    mut client: TcpStream,
+    mut upstream: TcpStream,
+    connect: &Connect,
+    log: &BrokerLog,
+) {
+    let mut pending = BytesMut::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    let mut disconnected = false;
+    let failure = loop {
+        let n = match client.read(&mut chunk) {
+            Ok(0) => break None,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => break Some(e),
+        };
+        pending.extend_from_slice(&chunk[..n]);
+        loop {
+            let frame = match check(pending.iter(), PACKET_LIMIT) {
+                Ok(header) => pending.split_to(header.frame_length()),
+                Err(mqttbytes::Error::InsufficientBytes(_)) => break,
+                // Not MQTT the log can follow: passed on whole, for rumqttd to judge.
+                Err(_) => pending.split(),
+            };
+            if let Ok(packet) = Packet::read(&mut frame.clone(), PACKET_LIMIT) {
+                disconnected |= matches!(packet, Packet::Disconnect);
+                if let Some(line) = activity::received(&connect.client_id, &packet) {
+                    log(&line);
+                }
+            }
+            if let Err(e) = upstream.write_all(&frame) {
+                end(&client, &upstream, Some(&e));
+                return;
+            }
         }
-        Err(_) => {
-            let _ = to.shutdown(Shutdown::Both);
-            let _ = from.shutdown(Shutdown::Both);
-        }
+    };
+    if !disconnected {
+        log(&activity::lost(
+            &connect.client_id,
+            connect.last_will.as_ref(),
+            failure.as_ref(),
+        ));
+    }
+    end(&client, &upstream, failure.as_ref());
+}
+
+/// The CONNECT in `first`, if it is one this can read.
+fn parse_connect(first: &[u8]) -> Option<Connect> {
+    match Packet::read(&mut BytesMut::from(first), PACKET_LIMIT) {
+        Ok(Packet::Connect(connect)) => Some(connect),
+        _ => None,
     }
 }
 

@@ -2,14 +2,20 @@
 //!
 //! It is rumqttd running in-process on 127.0.0.1, so a script can be tried with no network and
 //! nothing installed. rumqttd has no shutdown API: the broker lives until the process exits,
-//! which is what both uses want. Its MQTT port is [`front_door`]'s, which passes connections
-//! on to rumqttd's private one.
+//! which is what both uses want. Its MQTT port is [`front_door`]'s, which checks credentials
+//! ([`Access`]), describes what clients send ([`activity`], `pymqtt broker -v`) and passes
+//! connections on to rumqttd's private port.
 
+mod access;
+mod activity;
 mod front_door;
+
+pub use access::Access;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -25,7 +31,10 @@ const READY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub enum BrokerError {
     /// Something else already listens on the port (or it cannot be bound).
-    PortUnavailable { port: u16, reason: std::io::Error },
+    PortUnavailable {
+        addr: SocketAddr,
+        reason: std::io::Error,
+    },
     /// The broker thread started but never accepted a connection.
     NotReady { port: u16 },
     /// A WebSocket listener was asked of a build without the `websocket` feature.
@@ -35,9 +44,9 @@ pub enum BrokerError {
 impl fmt::Display for BrokerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BrokerError::PortUnavailable { port, reason } => write!(
+            BrokerError::PortUnavailable { addr, reason } => write!(
                 f,
-                "cannot start the embedded broker on 127.0.0.1:{port}: {} \
+                "cannot start the embedded broker on {addr}: {} \
                  (is another broker running? choose another port, or 0 for any free one)",
                 crate::mqtt::error::io_detail(reason)
             ),
@@ -55,6 +64,32 @@ impl fmt::Display for BrokerError {
 
 impl std::error::Error for BrokerError {}
 
+/// Where the broker's log lines go (`pymqtt broker -v`): one call per line, no newline.
+pub type BrokerLog = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// How to run a broker: its listeners, the address they bind, who may connect, and a log.
+#[derive(Clone)]
+pub struct BrokerSetup {
+    pub listeners: Listeners,
+    /// The address the MQTT listener binds: 127.0.0.1 unless other machines (a board on
+    /// the LAN) must reach it. The WebSocket listener stays on 127.0.0.1.
+    pub bind: IpAddr,
+    pub access: Access,
+    pub log: Option<BrokerLog>,
+}
+
+impl BrokerSetup {
+    /// On 127.0.0.1, open to anyone, silent.
+    pub fn loopback(listeners: Listeners) -> BrokerSetup {
+        BrokerSetup {
+            listeners,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            access: Access::anyone(),
+            log: None,
+        }
+    }
+}
+
 /// A running embedded broker.
 #[derive(Debug, Clone, Copy)]
 pub struct EmbeddedBroker {
@@ -71,10 +106,6 @@ pub struct Listeners {
     pub websocket: Option<u16>,
 }
 
-fn loopback(port: u16) -> SocketAddr {
-    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
-}
-
 impl EmbeddedBroker {
     /// Starts the broker on 127.0.0.1:`port` (0: a free port the system picks; [`Self::addr`]
     /// says which) and returns once it accepts connections.
@@ -88,6 +119,17 @@ impl EmbeddedBroker {
     /// Starts the broker with these listeners and returns once they accept connections. A
     /// port of 0 is a free port the system picks.
     pub fn start_with(listeners: Listeners) -> Result<EmbeddedBroker, BrokerError> {
+        EmbeddedBroker::start_setup(BrokerSetup::loopback(listeners))
+    }
+
+    /// Starts the broker as `setup` says and returns once it accepts connections.
+    pub fn start_setup(setup: BrokerSetup) -> Result<EmbeddedBroker, BrokerError> {
+        let BrokerSetup {
+            listeners,
+            bind,
+            access,
+            log,
+        } = setup;
         if listeners.websocket.is_some() && cfg!(not(feature = "websocket")) {
             return Err(BrokerError::NoWebSocket);
         }
@@ -95,7 +137,7 @@ impl EmbeddedBroker {
         // sees (rumqttd reports a failed bind only in its own log, from its own thread), and
         // port 0 into the port the system picked. The MQTT listener stays ours (the front
         // door); rumqttd gets a private port behind it.
-        let (addr, door) = probe(listeners.mqtt)?;
+        let (addr, door) = probe_on(bind, listeners.mqtt)?;
         // Held until the WebSocket probe is bound too, so that the two get different ports.
         let (private, private_probe) = probe(0)?;
         // rumqttd binds the WebSocket port itself (it has no call to take a listener, nor to
@@ -105,7 +147,6 @@ impl EmbeddedBroker {
         let websocket = listeners.websocket.map(probe).transpose()?;
         let websocket_addr = websocket.as_ref().map(|(addr, _)| *addr);
         drop((private_probe, websocket));
-        let port = addr.port();
 
         let config = broker_config(private, websocket_addr);
         thread::Builder::new()
@@ -116,13 +157,13 @@ impl EmbeddedBroker {
                     eprintln!("pymqtt: embedded broker stopped: {e}");
                 }
             })
-            .map_err(|reason| BrokerError::PortUnavailable { port, reason })?;
+            .map_err(|reason| BrokerError::PortUnavailable { addr, reason })?;
 
         for addr in std::iter::once(private).chain(websocket_addr) {
             wait_accepting(addr)?;
         }
-        front_door::serve(door, private)
-            .map_err(|reason| BrokerError::PortUnavailable { port, reason })?;
+        front_door::serve(door, private, front_door::Door { access, log })
+            .map_err(|reason| BrokerError::PortUnavailable { addr, reason })?;
         Ok(EmbeddedBroker {
             addr,
             websocket_addr,
@@ -148,9 +189,16 @@ impl EmbeddedBroker {
 /// Binds 127.0.0.1:`port` to see that it is free (0: to have the system pick a free one), and
 /// says which address that was.
 fn probe(port: u16) -> Result<(SocketAddr, TcpListener), BrokerError> {
-    TcpListener::bind(loopback(port))
+    probe_on(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+}
+
+fn probe_on(ip: IpAddr, port: u16) -> Result<(SocketAddr, TcpListener), BrokerError> {
+    TcpListener::bind(SocketAddr::new(ip, port))
         .and_then(|listener| Ok((listener.local_addr()?, listener)))
-        .map_err(|reason| BrokerError::PortUnavailable { port, reason })
+        .map_err(|reason| BrokerError::PortUnavailable {
+            addr: SocketAddr::new(ip, port),
+            reason,
+        })
 }
 
 /// Returns once `addr` accepts connections, or fails after [`READY_TIMEOUT`].

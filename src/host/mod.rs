@@ -172,7 +172,7 @@ impl Host {
         let source = match load(program) {
             Ok(source) => source,
             Err(message) => {
-                eprintln!("pymqtt: {message}");
+                crate::terminal_style::report_error("pymqtt", message);
                 return ExitStatus::CANNOT_OPEN;
             }
         };
@@ -313,7 +313,7 @@ fn load(program: &Program) -> Result<Option<String>, String> {
     match program {
         Program::File(path) => std::fs::read_to_string(path)
             .map(Some)
-            .map_err(|e| format!("can't open file '{}': {e}", path.display())),
+            .map_err(|e| format!("can't open file '{}': {}", path.display(), errno_words(&e))),
         Program::Stdin => {
             let mut source = String::new();
             std::io::stdin()
@@ -377,7 +377,11 @@ fn run_program(
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).map_err(|e| {
-                    vm.new_os_error(format!("can't open file '{}': {e}", path.display()))
+                    vm.new_os_error(format!(
+                        "can't open file '{}': {}",
+                        path.display(),
+                        errno_words(&e)
+                    ))
                 })?;
                 run_file(vm, &path, &text, scope)?;
             }
@@ -426,6 +430,14 @@ fn script_dir(path: &Path) -> String {
 /// The interactive prompt, in `scope` (`__main__`, shared with the program run before it).
 fn repl(vm: &VirtualMachine, scope: Scope) -> PyResult<()> {
     crate::repl::run(vm, scope)
+}
+
+/// `[Errno 2] No such file or directory`, as CPython says it (Rust's text repeats the number).
+fn errno_words(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(errno) => format!("[Errno {errno}] {}", crate::mqtt::error::strerror(errno)),
+        None => e.to_string(),
+    }
 }
 
 /// What the interpreter's own `finalize` does that a script can observe: wait for its

@@ -26,8 +26,7 @@ impl Console {
             finished: 0,
             running: Vec::new(),
             progress: std::io::stderr().is_terminal(),
-            colour: std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            colour: crate::terminal_style::colour_for(std::io::stdout().is_terminal()),
         }
     }
 
@@ -157,7 +156,7 @@ fn coloured(text: &str, verdict: Verdict) -> String {
     };
     let label = verdict.label();
     match text.strip_prefix(label) {
-        Some(rest) => format!("\x1b[{code};1m{label}\x1b[0m{rest}"),
+        Some(rest) => format!("{}{rest}", crate::terminal_style::paint(label, code)),
         None => text.to_owned(),
     }
 }

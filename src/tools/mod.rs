@@ -1,23 +1,26 @@
 //! `pymqtt pub` and `pymqtt sub`: command-line MQTT clients in the manner of mosquitto_pub and
 //! mosquitto_sub, so the EMQX article's test steps (done there with the MQTTX GUI) need nothing
-//! else installed.
+//! else installed; and `pymqtt broker`, the embedded broker in the foreground.
 //!
 //! Each tool is a [`clap::Args`] struct (the binary puts it under its subcommand) and a `run`
-//! function that returns how it ended. Both are plain Rust clients over [`crate::mqtt`]; no
-//! Python is involved.
+//! function that returns how it ended. pub and sub are plain Rust clients over
+//! [`crate::mqtt`], the broker is [`crate::broker`]; no Python is involved.
 //!
+//! - [`broker`]: `pymqtt broker`, [`BrokerArgs`] (running it needs feature `local-broker`)
 //! - [`publish`]: `pymqtt pub`, [`PubArgs`]
 //! - [`subscribe`]: `pymqtt sub`, [`SubArgs`]
 //! - [`connect`]: the broker and client options both share, and the connection itself
 //! - [`parse`]: value parsers whose errors say what to type instead
 //! - [`interrupt`]: Ctrl-C as a flag the waits check
 
+pub mod broker;
 pub mod connect;
 pub mod interrupt;
 pub mod parse;
 pub mod publish;
 pub mod subscribe;
 
+pub use broker::BrokerArgs;
 pub use connect::ConnectArgs;
 pub use publish::PubArgs;
 pub use subscribe::SubArgs;
@@ -64,7 +67,7 @@ pub(crate) fn finish(tool: &str, result: Result<(), Failure>) -> Outcome {
         Ok(()) => Outcome::Success,
         Err(Failure::Interrupted) => Outcome::Interrupted,
         Err(Failure::Message(message)) => {
-            eprintln!("pymqtt {tool}: {message}");
+            crate::terminal_style::report_error(&format!("pymqtt {tool}"), message);
             Outcome::Failed
         }
     }

@@ -195,6 +195,20 @@ impl Tty {
         lines.join("\n")
     }
 
+    /// The screen with its colours and attributes as escape sequences (`capture-pane -e`).
+    pub fn screen_with_escapes(&self) -> String {
+        self.tmux_output(&[
+            "capture-pane",
+            "-p",
+            "-e",
+            "-J",
+            "-S",
+            "-",
+            "-t",
+            &self.session,
+        ])
+    }
+
     /// The line the cursor is on, trailing spaces kept (they show the auto-indent).
     pub fn cursor_line(&self) -> String {
         let y = self.tmux_output(&["display-message", "-p", "-t", &self.session, "#{cursor_y}"]);
