@@ -234,6 +234,48 @@ fn the_scripts_messages_are_checked_in_order_and_count() {
 }
 
 #[test]
+fn json_regex_qos_and_unordered_expectations_pass_and_fail_readably() {
+    let dir = TempDir::new("runner-content");
+    // Telemetry now and then, a JSON reading with a changing timestamp, a retained status.
+    let script = |temp: &str, status_qos: u8| {
+        format!(
+            "import json, time\n\
+             from umqtt.simple import MQTTClient\n\
+             c = MQTTClient('p', 'broker.example.com')\n\
+             c.connect()\n\
+             c.publish(b'telemetry/up', b'1')\n\
+             c.publish(b'sensor/room', json.dumps({{'temp': {temp}, 'at': time.time(), 'unit': 'C'}}))\n\
+             c.publish(b'telemetry/rssi', b'-55')\n\
+             c.publish(b'status', b'online since 12:00', retain=True, qos={status_qos})\n\
+             c.disconnect()\n"
+        )
+    };
+    let wire = "expect sensor/room json {\"temp\": 21.5, \"unit\": \"C\"}\n\
+                expect status /^online since \\d\\d:\\d\\d$/ qos=1 retain\n\
+                unordered expect telemetry/+ * x2\n";
+    for (name, source) in [
+        ("right.py", script("21.50", 1)),
+        ("warm.py", script("23", 1)),
+        ("qos0.py", script("21.5", 0)),
+    ] {
+        dir.write(name, source);
+        dir.write(&format!("{name}.wire"), wire);
+    }
+    let run = pymqtt_test(dir.path(), &[]);
+    run.assert_code(1);
+    assert_eq!(verdict(&run, "right.py"), "PASS", "{}", run.describe());
+    assert_eq!(verdict(&run, "warm.py"), "FAIL");
+    assert_block_has(
+        &run,
+        "warm.py",
+        r#"line 1: expected message 1 of 2, `sensor/room json {"temp":21.5,"unit":"C"}`, but the script published sensor/room"#,
+    );
+    assert_block_has(&run, "warm.py", "(`temp` is 23, not 21.5)");
+    assert_eq!(verdict(&run, "qos0.py"), "FAIL");
+    assert_block_has(&run, "qos0.py", "(at QoS 0, not 1)");
+}
+
+#[test]
 fn update_writes_the_expected_output_which_then_passes() {
     let dir = TempDir::new("runner-update");
     let script = dir.write(

@@ -23,7 +23,7 @@ use rumqttc::mqttbytes::{self, check};
 use rumqttc::{Connect, Packet};
 
 use super::access::Access;
-use super::{BrokerLog, activity};
+use super::{BrokerLog, PacketWatch, activity};
 
 /// What a CONNECT asking for no keepalive is given instead: MQTT's largest.
 const LONGEST_KEEPALIVE: u16 = u16::MAX;
@@ -42,6 +42,7 @@ const NOT_AUTHORIZED: [u8; 4] = [0x20, 0x02, 0x00, 0x05];
 pub(super) struct Door {
     pub access: Access,
     pub log: Option<BrokerLog>,
+    pub watch: Option<PacketWatch>,
 }
 
 /// Accepts connections on `listener` for as long as the process runs, each passed to
@@ -112,8 +113,10 @@ fn pass_on(mut client: TcpStream, broker: SocketAddr, door: &Door) {
     let answers = thread::Builder::new()
         .name("pymqtt-broker-link".into())
         .spawn(move || copy_then_close(upstream_back, client_back));
-    match (&door.log, connect) {
-        (Some(log), Some(connect)) => relay_logged(client, upstream, &connect, log),
+    match connect {
+        Some(connect) if door.log.is_some() || door.watch.is_some() => {
+            relay_watched(client, upstream, &connect, door);
+        }
         _ => copy_then_close(client, upstream),
     }
     if let Ok(answers) = answers {
@@ -137,14 +140,9 @@ fn end(from: &TcpStream, to: &TcpStream, error: Option<&io::Error>) {
     }
 }
 
-/// [`copy_then_close`] for what a client sends, a packet at a time, each described in the
-/// log; and how the connection ended.
-fn relay_logged(
-    mut client: TcpStream,
-    mut upstream: TcpStream,
-    connect: &Connect,
-    log: &BrokerLog,
-) {
+/// [`copy_then_close`] for what a client sends, a packet at a time, each shown to the watch
+/// and described in the log; and, in the log, how the connection ended.
+fn relay_watched(mut client: TcpStream, mut upstream: TcpStream, connect: &Connect, door: &Door) {
     let mut pending = BytesMut::new();
     let mut chunk = vec![0u8; 16 * 1024];
     let mut disconnected = false;
@@ -165,7 +163,12 @@ fn relay_logged(
             };
             if let Ok(packet) = Packet::read(&mut frame.clone(), PACKET_LIMIT) {
                 disconnected |= matches!(packet, Packet::Disconnect);
-                if let Some(line) = activity::received(&connect.client_id, &packet) {
+                if let Some(watch) = &door.watch {
+                    watch(&connect.client_id, &packet);
+                }
+                if let Some(log) = &door.log
+                    && let Some(line) = activity::received(&connect.client_id, &packet)
+                {
                     log(&line);
                 }
             }
@@ -175,7 +178,9 @@ fn relay_logged(
             }
         }
     };
-    if !disconnected {
+    if let Some(log) = &door.log
+        && !disconnected
+    {
         log(&activity::lost(
             &connect.client_id,
             connect.last_will.as_ref(),

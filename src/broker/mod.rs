@@ -67,7 +67,12 @@ impl std::error::Error for BrokerError {}
 /// Where the broker's log lines go (`pymqtt broker -v`): one call per line, no newline.
 pub type BrokerLog = Arc<dyn Fn(&str) + Send + Sync>;
 
-/// How to run a broker: its listeners, the address they bind, who may connect, and a log.
+/// Sees each packet a client sends, with the client's id, before the broker does (`pymqtt
+/// test` learns from it the QoS and retain flag a script published with).
+pub type PacketWatch = Arc<dyn Fn(&str, &rumqttc::Packet) + Send + Sync>;
+
+/// How to run a broker: its listeners, the address they bind, who may connect, a log, and a
+/// watch on what clients send.
 #[derive(Clone)]
 pub struct BrokerSetup {
     pub listeners: Listeners,
@@ -76,6 +81,7 @@ pub struct BrokerSetup {
     pub bind: IpAddr,
     pub access: Access,
     pub log: Option<BrokerLog>,
+    pub watch: Option<PacketWatch>,
 }
 
 impl BrokerSetup {
@@ -86,6 +92,7 @@ impl BrokerSetup {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             access: Access::anyone(),
             log: None,
+            watch: None,
         }
     }
 }
@@ -129,6 +136,7 @@ impl EmbeddedBroker {
             bind,
             access,
             log,
+            watch,
         } = setup;
         if listeners.websocket.is_some() && cfg!(not(feature = "websocket")) {
             return Err(BrokerError::NoWebSocket);
@@ -162,7 +170,7 @@ impl EmbeddedBroker {
         for addr in std::iter::once(private).chain(websocket_addr) {
             wait_accepting(addr)?;
         }
-        front_door::serve(door, private, front_door::Door { access, log })
+        front_door::serve(door, private, front_door::Door { access, log, watch })
             .map_err(|reason| BrokerError::PortUnavailable { addr, reason })?;
         Ok(EmbeddedBroker {
             addr,

@@ -5,7 +5,13 @@
 //! its changes of pins an `expect pin` line names, must be exactly that sequence, in that
 //! order; messages on other topics and changes of other pins are recorded (for the report)
 //! but not judged. The order is the script's ([`super::script_order`] makes it so).
+//!
+//! `unordered expect` lines stand apart: each is met once that many of the script's messages
+//! matched it, whenever they came and whatever came between ("one ack, plus telemetry
+//! whenever"). A message one of them takes is not judged by the sequence; more than it asks
+//! for, and messages on its topic that do not match it, are recorded but not judged.
 
+use super::payload_match::PayloadMatch;
 use super::wire_spec::{Expectation, Expected};
 
 /// A message the script published, as the test broker saw it.
@@ -13,6 +19,8 @@ use super::wire_spec::{Expectation, Expected};
 pub struct Published {
     pub topic: String,
     pub payload: Vec<u8>,
+    /// The QoS and retain flag the script published it with.
+    pub qos: u8,
     pub retain: bool,
 }
 
@@ -60,6 +68,8 @@ pub struct ExpectationCheck {
     /// The expected sequence: each `expect` line, repeated its count.
     sequence: Vec<Expectation>,
     matched: usize,
+    /// The `unordered expect` lines, with how many messages each has taken.
+    unordered: Vec<(Expectation, usize)>,
     problems: Vec<String>,
     observed: Vec<Observed>,
 }
@@ -70,11 +80,18 @@ impl ExpectationCheck {
     pub fn new(expects: &[Expectation]) -> ExpectationCheck {
         let sequence = expects
             .iter()
+            .filter(|e| !e.unordered)
             .flat_map(|e| std::iter::repeat_n(e.clone(), e.count))
+            .collect();
+        let unordered = expects
+            .iter()
+            .filter(|e| e.unordered)
+            .map(|e| (e.clone(), 0))
             .collect();
         ExpectationCheck {
             sequence,
             matched: 0,
+            unordered,
             problems: Vec::new(),
             observed: Vec::new(),
         }
@@ -82,19 +99,31 @@ impl ExpectationCheck {
 
     /// Takes the next thing the script did.
     pub fn observe(&mut self, observed: Observed) {
+        if let Some((_, taken)) = self
+            .unordered
+            .iter_mut()
+            .find(|(e, taken)| *taken < e.count && mismatch(e, &observed).is_none())
+        {
+            *taken += 1;
+            self.observed.push(observed);
+            return;
+        }
         let judged = self.sequence.iter().any(|e| concerns(e, &observed));
         if judged && self.problems.is_empty() {
             match self.sequence.get(self.matched) {
-                Some(expected) if accepts(expected, &observed) => self.matched += 1,
-                Some(expected) => self.problems.push(format!(
-                    "line {}: expected {} {} of {}, `{}`, but {}",
-                    expected.line,
-                    noun(expected),
-                    self.matched + 1,
-                    self.sequence.len(),
-                    describe_expected(expected),
-                    observed.as_deed()
-                )),
+                Some(expected) => match mismatch(expected, &observed) {
+                    None => self.matched += 1,
+                    Some(why) => self.problems.push(format!(
+                        "line {}: expected {} {} of {}, `{}`, but {}{}",
+                        expected.line,
+                        noun(expected),
+                        self.matched + 1,
+                        self.sequence.len(),
+                        describe_expected(expected),
+                        observed.as_deed(),
+                        why.map(|why| format!(" ({why})")).unwrap_or_default()
+                    )),
+                },
                 None => self.problems.push(format!(
                     "{} after all {} expected {}",
                     observed.as_deed(),
@@ -108,7 +137,9 @@ impl ExpectationCheck {
 
     /// Everything expected happened, and nothing judged went wrong.
     pub fn met(&self) -> bool {
-        self.matched == self.sequence.len() && self.problems.is_empty()
+        self.matched == self.sequence.len()
+            && self.problems.is_empty()
+            && self.unordered.iter().all(|(e, taken)| *taken >= e.count)
     }
 
     /// Something wrong or extra happened: the test has failed, whatever comes next.
@@ -123,18 +154,32 @@ impl ExpectationCheck {
 
     /// The next expected step that has not come (while nothing went wrong).
     pub fn missing(&self) -> Option<String> {
-        let next = self.sequence.get(self.matched).filter(|_| !self.failed())?;
-        let verb = match next.what {
+        if self.failed() {
+            return None;
+        }
+        let verb = |e: &Expectation| match e.what {
             Expected::Message { .. } => "published",
             Expected::Output { .. } => "made",
         };
+        if let Some(next) = self.sequence.get(self.matched) {
+            return Some(format!(
+                "line {}: the script has not {} {} {} of {}, `{}`",
+                next.line,
+                verb(next),
+                noun(next),
+                self.matched + 1,
+                self.sequence.len(),
+                describe_expected(next)
+            ));
+        }
+        let (e, taken) = self.unordered.iter().find(|(e, taken)| *taken < e.count)?;
         Some(format!(
-            "line {}: the script has not {verb} {} {} of {}, `{}`",
-            next.line,
-            noun(next),
-            self.matched + 1,
-            self.sequence.len(),
-            describe_expected(next)
+            "line {}: the script has {} only {taken} of {} {}, `{}` (unordered)",
+            e.line,
+            verb(e),
+            e.count,
+            if e.count == 1 { noun(e) } else { plural(e) },
+            describe_expected(e)
         ))
     }
 
@@ -172,15 +217,40 @@ fn concerns(expected: &Expectation, observed: &Observed) -> bool {
     }
 }
 
-fn accepts(expected: &Expectation, observed: &Observed) -> bool {
-    concerns(expected, observed)
-        && match (&expected.what, observed) {
-            (Expected::Message { payload, .. }, Observed::Message(message)) => payload
-                .as_ref()
-                .is_none_or(|payload| *payload == message.payload),
-            (Expected::Output { level, .. }, Observed::Output { level: set, .. }) => level == set,
-            _ => false,
+/// `None` when `expected` takes `observed`; else `Some` of why not, when that is worth saying
+/// (`Some(None)`: another topic, pin or level, which the deed itself shows).
+fn mismatch(expected: &Expectation, observed: &Observed) -> Option<Option<String>> {
+    if !concerns(expected, observed) {
+        return Some(None);
+    }
+    match (&expected.what, observed) {
+        (
+            Expected::Message {
+                payload,
+                qos,
+                retain,
+                ..
+            },
+            Observed::Message(message),
+        ) => {
+            if let Err(why) = payload.check(&message.payload) {
+                // "another payload" says nothing the two payloads side by side do not.
+                let worth_saying = !matches!(payload, PayloadMatch::Exact(_));
+                return Some(worth_saying.then_some(why));
+            }
+            if let Some(qos) = qos.filter(|q| *q != message.qos) {
+                return Some(Some(format!("at QoS {}, not {qos}", message.qos)));
+            }
+            if *retain && !message.retain {
+                return Some(Some("not retained".into()));
+            }
+            None
         }
+        (Expected::Output { level, .. }, Observed::Output { level: set, .. }) if level == set => {
+            None
+        }
+        _ => Some(None),
+    }
 }
 
 fn noun(e: &Expectation) -> &'static str {
@@ -190,16 +260,30 @@ fn noun(e: &Expectation) -> &'static str {
     }
 }
 
+fn plural(e: &Expectation) -> &'static str {
+    match e.what {
+        Expected::Message { .. } => "messages",
+        Expected::Output { .. } => "pin changes",
+    }
+}
+
 fn describe_expected(e: &Expectation) -> String {
     match &e.what {
         Expected::Message {
             topic,
-            payload: Some(payload),
-        } => format!("{topic} {}", show_payload(payload)),
-        Expected::Message {
-            topic,
-            payload: None,
-        } => format!("{topic} *"),
+            payload,
+            qos,
+            retain,
+        } => {
+            let mut text = format!("{topic} {payload}");
+            if let Some(qos) = qos {
+                text.push_str(&format!(" qos={qos}"));
+            }
+            if *retain {
+                text.push_str(" retain");
+            }
+            text
+        }
         Expected::Output { pin, level } => format!("pin {pin} = {level}"),
     }
 }
@@ -249,6 +333,7 @@ mod tests {
         Observed::Message(Published {
             topic: topic.into(),
             payload: payload.as_bytes().to_vec(),
+            qos: 0,
             retain: false,
         })
     }
@@ -294,6 +379,83 @@ mod tests {
         c.observe(published("t", "one"));
         assert!(c.failed());
         assert!(c.problems()[0].contains("after all 1 expected messages"));
+    }
+
+    fn published_with(topic: &str, payload: &str, qos: u8, retain: bool) -> Observed {
+        Observed::Message(Published {
+            topic: topic.into(),
+            payload: payload.as_bytes().to_vec(),
+            qos,
+            retain,
+        })
+    }
+
+    #[test]
+    fn json_regex_qos_and_retain_judge_the_message_and_say_why_not() {
+        let spec = "expect t/json json {\"temp\": 21.5}\nexpect t/re /^ok \\d+$/ qos=1 retain\n";
+        let mut c = check(spec);
+        c.observe(published("t/json", r#"{"temp": 21.50, "hum": 40}"#));
+        c.observe(published_with("t/re", "ok 42", 1, true));
+        assert!(c.met(), "{:?}", c.problems());
+
+        let mut c = check(spec);
+        c.observe(published("t/json", r#"{"temp": 22}"#));
+        assert_eq!(
+            c.problems(),
+            [
+                r#"line 1: expected message 1 of 2, `t/json json {"temp":21.5}`, but the script published t/json "{\"temp\": 22}" (`temp` is 22, not 21.5)"#
+            ]
+        );
+        let mut c = check(spec);
+        c.observe(published("t/json", r#"{"temp": 21.5}"#));
+        c.observe(published_with("t/re", "ok 42", 0, true));
+        assert!(
+            c.problems()[0].ends_with("(at QoS 0, not 1)"),
+            "{:?}",
+            c.problems()
+        );
+        let mut c = check(spec);
+        c.observe(published("t/json", r#"{"temp": 21.5}"#));
+        c.observe(published_with("t/re", "ok 42", 1, false));
+        assert!(
+            c.problems()[0].ends_with("(not retained)"),
+            "{:?}",
+            c.problems()
+        );
+        let mut c = check(spec);
+        c.observe(published("t/json", r#"{"temp": 21.5}"#));
+        c.observe(published_with("t/re", "nope", 1, true));
+        assert!(
+            c.problems()[0].ends_with(r"(no match for /^ok \d+$/)"),
+            "{:?}",
+            c.problems()
+        );
+    }
+
+    #[test]
+    fn unordered_lines_take_their_messages_whenever_they_come() {
+        let spec = "expect cmd/ack ok\nunordered expect telemetry/+ * x2\n";
+        // Telemetry before, around and after the ack; more than asked for is not judged.
+        let mut c = check(spec);
+        c.observe(published("telemetry/t", "1"));
+        assert!(!c.met());
+        assert_eq!(
+            c.missing().unwrap(),
+            "line 1: the script has not published message 1 of 1, `cmd/ack ok`"
+        );
+        c.observe(published("cmd/ack", "ok"));
+        assert_eq!(
+            c.missing().unwrap(),
+            "line 2: the script has published only 1 of 2 messages, `telemetry/+ *` (unordered)"
+        );
+        c.observe(published("telemetry/h", "2"));
+        c.observe(published("telemetry/t", "3"));
+        assert!(c.met(), "{:?}", c.problems());
+        // The sequence is still judged: a wrong ack fails.
+        let mut c = check(spec);
+        c.observe(published("telemetry/t", "1"));
+        c.observe(published("cmd/ack", "no"));
+        assert!(c.failed());
     }
 
     #[test]

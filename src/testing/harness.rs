@@ -7,8 +7,8 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ use super::schedule::Schedule;
 use super::script_order::ScriptOrder;
 use super::wire_spec::{Action, Stimulus, WireSpec};
 use crate::board::{Board, BoardConfig, BoardEvent};
-use crate::broker::EmbeddedBroker;
+use crate::broker::{BrokerSetup, EmbeddedBroker, Listeners, PacketWatch};
 use crate::host::{Hooks, ScriptEvent};
 use crate::{BrokerAddress, ExitStatus, Host, Program};
 
@@ -223,13 +223,36 @@ pub fn run(
 
 /// Starts the private broker and the watching client, subscribed to everything.
 fn set_up(inputs: Sender<Input>) -> Result<(EmbeddedBroker, Client), String> {
-    let broker = EmbeddedBroker::start_on_free_port().map_err(|e| e.to_string())?;
+    let watcher_id = format!("pymqtt-test-harness-{}", std::process::id());
+    // What clients publish, as they send it: the watcher's copies carry the QoS of its
+    // subscription and the broker's retain flag, not the script's.
+    let sent: Arc<Mutex<VecDeque<Published>>> = Arc::default();
+    let watch: PacketWatch = {
+        let sent = Arc::clone(&sent);
+        let watcher_id = watcher_id.clone();
+        Arc::new(move |client: &str, packet: &rumqttc::Packet| {
+            if let rumqttc::Packet::Publish(p) = packet
+                && client != watcher_id
+            {
+                sent.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push_back(Published {
+                        topic: p.topic.clone(),
+                        payload: p.payload.to_vec(),
+                        qos: p.qos as u8,
+                        retain: p.retain,
+                    });
+            }
+        })
+    };
+    let mut setup = BrokerSetup::loopback(Listeners {
+        mqtt: 0,
+        websocket: None,
+    });
+    setup.watch = Some(watch);
+    let broker = EmbeddedBroker::start_setup(setup).map_err(|e| e.to_string())?;
     let addr = broker.addr();
-    let mut options = MqttOptions::new(
-        format!("pymqtt-test-harness-{}", std::process::id()),
-        addr.ip().to_string(),
-        addr.port(),
-    );
+    let mut options = MqttOptions::new(watcher_id, addr.ip().to_string(), addr.port());
     options.set_keep_alive(Duration::from_secs(30));
     options.set_max_packet_size(
         crate::mqtt::limits::MAX_PACKET_SIZE,
@@ -246,11 +269,20 @@ fn set_up(inputs: Sender<Input>) -> Result<(EmbeddedBroker, Client), String> {
                         let _ = ready_tx.send(());
                     }
                     Ok(Event::Incoming(Incoming::Publish(p))) => {
-                        let message = Published {
-                            topic: p.topic,
-                            payload: p.payload.to_vec(),
-                            retain: p.retain,
+                        let mut sent = sent.lock().unwrap_or_else(|e| e.into_inner());
+                        let as_sent = sent
+                            .iter()
+                            .position(|m| m.topic == p.topic && m.payload == p.payload);
+                        let message = match as_sent.and_then(|at| sent.remove(at)) {
+                            Some(message) => message,
+                            None => Published {
+                                topic: p.topic,
+                                payload: p.payload.to_vec(),
+                                qos: p.qos as u8,
+                                retain: p.retain,
+                            },
                         };
+                        drop(sent);
                         if inputs.send(Input::Wire(message)).is_err() {
                             return;
                         }

@@ -7,7 +7,8 @@
 //! per test; inside it, the [`harness`] starts a private embedded broker, redirects the
 //! script's clients to it, runs the script on its board (the `board.toml` beside it, or the
 //! default one), plays the stimuli, watches the script's messages and pin changes (put back in
-//! the script's order by `script_order`), and ends a script that would loop forever once the
+//! the script's order by `script_order`, judged by [`expectations`], payloads as
+//! `payload_match` says), and ends a script that would loop forever once the
 //! test is over, through the hooks the host offers ([`crate::host::hooks`]).
 
 #[cfg(feature = "local-broker")]
@@ -22,6 +23,7 @@ pub mod harness;
 mod junit;
 #[cfg(feature = "local-broker")]
 pub mod outcome;
+mod payload_match;
 #[cfg(feature = "local-broker")]
 pub mod report_file;
 #[cfg(feature = "local-broker")]
@@ -52,6 +54,9 @@ The .wire file, one line each (# comments; \"quote\" words with blanks):
   on +3s: wifi drop 3s                     no network for 3 s
   expect sensors/temp 21.5                 the script must publish this (filters; * any)
   expect sensors/+ * x3                    ... three times; the expect lines are in order
+  expect room json {\"temp\": 21.5}          JSON holding at least these keys and values
+  expect status /^online/ qos=1 retain     a regular expression; published so
+  unordered expect telemetry/+ * x2        two of these whenever, apart from the order
   expect pin LED = 1                       the script drives LED to 1
 
 Examples:

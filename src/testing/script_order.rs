@@ -119,6 +119,7 @@ mod tests {
         Published {
             topic: topic.into(),
             payload: payload.as_bytes().to_vec(),
+            qos: 0,
             retain: false,
         }
     }

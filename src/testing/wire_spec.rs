@@ -27,6 +27,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::payload_match::PayloadMatch;
 use crate::board::BoardKind;
 use crate::board::file::SENSOR_DRIVERS;
 
@@ -122,20 +123,26 @@ pub struct Message {
 }
 
 /// Something the script must do, `count` times in a row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Expectation {
     pub line: usize,
     pub what: Expected,
     pub count: usize,
+    /// `unordered expect ...`: judged apart from the sequence of the other `expect` lines,
+    /// its `count` messages may come whenever.
+    pub unordered: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Expected {
-    /// `expect TOPIC PAYLOAD`: a message on a topic matching `topic` (a filter), with this
-    /// payload (`None`: any).
+    /// `expect TOPIC PAYLOAD [qos=N] [retain]`: a message on a topic matching `topic` (a
+    /// filter), its payload as `payload` says, published with that QoS and retain flag when
+    /// the line names them.
     Message {
         topic: String,
-        payload: Option<Vec<u8>>,
+        payload: PayloadMatch,
+        qos: Option<u8>,
+        retain: bool,
     },
     /// `expect pin NAME = 0|1`: the script drives output `pin` to `level` (one change).
     Output { pin: String, level: u8 },
@@ -255,10 +262,14 @@ fn parse_line(spec: &mut WireSpec, line: usize, raw: &str) -> Result<(), String>
             spec.limit = Some(limit);
         }
         Some("on") => spec.stimuli.push(stimulus(line, &words[1..])?),
-        Some("expect") => spec.expects.push(expectation(line, &words[1..])?),
+        Some("expect") => spec.expects.push(expectation(line, &words[1..], false)?),
+        Some("unordered") if words.get(1).and_then(Word::as_bare) == Some("expect") => {
+            spec.expects.push(expectation(line, &words[2..], true)?);
+        }
+        Some("unordered") => return Err("expected `unordered expect ...`".into()),
         _ => {
             return Err(format!(
-                "unknown directive {}: expected `limit`, `on` or `expect`",
+                "unknown directive {}: expected `limit`, `on`, `expect` or `unordered expect`",
                 first.show()
             ));
         }
@@ -436,46 +447,65 @@ fn sensor(words: &[Word]) -> Result<Action, String> {
     })
 }
 
-/// `TOPIC PAYLOAD [xN]`, PAYLOAD `*` meaning any; or `pin NAME = 0|1 [xN]`.
-fn expectation(line: usize, words: &[Word]) -> Result<Expectation, String> {
-    const FORM: &str =
-        "expected `expect TOPIC PAYLOAD [xN]` (PAYLOAD * for any) or `expect pin NAME = 0|1 [xN]`";
+/// `TOPIC PAYLOAD [qos=N] [retain] [xN]` (PAYLOAD `*`, `json ...` or `/REGEX/`); or
+/// `pin NAME = 0|1 [xN]`.
+fn expectation(line: usize, words: &[Word], unordered: bool) -> Result<Expectation, String> {
+    const FORM: &str = "expected `expect TOPIC PAYLOAD [qos=N] [retain] [xN]` (PAYLOAD * for \
+                        any, json {...} or /REGEX/) or `expect pin NAME = 0|1 [xN]`";
     // `pin` followed by `NAME =` is a pin; a topic named `pin` has a payload after it.
     let is_pin = words.first().and_then(Word::as_bare) == Some("pin")
         && words.get(2).and_then(Word::as_bare) == Some("=");
-    let (what, count) = if is_pin {
-        let (assigned, count) = match words.len() {
-            4 => (&words[1..4], None),
-            5 => (&words[1..4], Some(&words[4])),
-            _ => return Err(FORM.into()),
-        };
-        let (pin, level) = assignment(assigned, "expect pin NAME = 0|1")?;
+    let (what, options) = if is_pin {
+        if !(4..=5).contains(&words.len()) {
+            return Err(FORM.into());
+        }
+        let (pin, level) = assignment(&words[1..4], "expect pin NAME = 0|1")?;
         let level = pin_level(level)?;
-        (Expected::Output { pin, level }, count)
+        (Expected::Output { pin, level }, &words[4..])
     } else {
-        let (topic, payload, count) = match words {
-            [topic, payload] => (topic, payload, None),
-            [topic, payload, count] => (topic, payload, Some(count)),
-            _ => return Err(FORM.into()),
+        let [topic, payload, options @ ..] = words else {
+            return Err(FORM.into());
         };
         let topic = topic.text()?;
         check_filter(&topic)?;
-        let payload = match payload {
-            Word::Bare(star) if star == "*" => None,
-            other => Some(other.bytes()),
+        let payload = PayloadMatch::parse(&payload.bytes(), matches!(payload, Word::Quoted(_)))?;
+        let message = Expected::Message {
+            topic,
+            payload,
+            qos: None,
+            retain: false,
         };
-        (Expected::Message { topic, payload }, count)
+        (message, options)
     };
-    let count = match count {
-        None => 1,
-        Some(count) => count
-            .as_bare()
-            .and_then(|c| c.strip_prefix('x'))
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("bad count {}: {FORM}, N from 1", count.show()))?,
+    let mut expectation = Expectation {
+        line,
+        what,
+        count: 1,
+        unordered,
     };
-    Ok(Expectation { line, what, count })
+    for option in options {
+        let text = option.as_bare().unwrap_or_default();
+        match (&mut expectation.what, text) {
+            (_, count) if count.starts_with('x') => {
+                expectation.count = count[1..]
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("bad count {}: {FORM}, N from 1", option.show()))?;
+            }
+            (Expected::Message { retain, .. }, "retain") => *retain = true,
+            (Expected::Message { qos, .. }, level) if level.starts_with("qos=") => {
+                *qos = Some(match &level[4..] {
+                    "0" => 0,
+                    "1" => 1,
+                    "2" => 2,
+                    _ => return Err(format!("bad option {}: qos is 0, 1 or 2", option.show())),
+                });
+            }
+            _ => return Err(format!("unknown option {}: {FORM}", option.show())),
+        }
+    }
+    Ok(expectation)
 }
 
 fn check_filter(filter: &str) -> Result<(), String> {
@@ -613,6 +643,9 @@ fn with_raw_payload(line: &str, words: Vec<(Word, usize)>) -> Vec<Word> {
     let bare = |i: usize| words.get(i).and_then(|(w, _)| w.as_bare());
     let payload_at = match bare(0) {
         Some("expect") if bare(1).is_some_and(|w| w != "pin") => Some(2),
+        Some("unordered") if bare(1) == Some("expect") && bare(2).is_some_and(|w| w != "pin") => {
+            Some(3)
+        }
         Some("on") => words
             .iter()
             .position(|(w, _)| *w == Word::Colon)
@@ -626,12 +659,10 @@ fn with_raw_payload(line: &str, words: Vec<(Word, usize)>) -> Vec<Word> {
     };
     let is_option = |w: &Word| {
         w.as_bare().is_some_and(|w| {
-            if bare(0) == Some("expect") {
-                w.strip_prefix('x')
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            } else {
-                w == "retain" || w.starts_with("qos=")
-            }
+            let count = w
+                .strip_prefix('x')
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+            w == "retain" || w.starts_with("qos=") || (count && bare(0) != Some("on"))
         })
     };
     // The options at the end of the line, after the payload's first word.
@@ -707,7 +738,11 @@ mod tests {
 
     fn expected_message(e: &Expectation) -> (&str, Option<&[u8]>) {
         match &e.what {
-            Expected::Message { topic, payload } => (topic, payload.as_deref()),
+            Expected::Message { topic, payload, .. } => match payload {
+                PayloadMatch::Exact(bytes) => (topic, Some(bytes.as_slice())),
+                PayloadMatch::Any => (topic, None),
+                other => panic!("not an exact payload: {other:?}"),
+            },
             other => panic!("not a message: {other:?}"),
         }
     }
@@ -743,6 +778,51 @@ mod tests {
         assert_eq!(expected_message(&spec.expects[1]), ("sensors/+", None));
         assert_eq!(spec.expects[1].count, 3);
         assert_eq!(spec.expects[1].line, 7);
+    }
+
+    #[test]
+    fn expectations_on_content_parse_with_their_options() {
+        let spec = parse(
+            "expect t json {\"a\": [1, 2]} qos=1 retain x2\n\
+             unordered expect s/+ /^\\d+$/ x3   # any number\n\
+             expect q \"/literal/\"\n",
+        )
+        .unwrap();
+        let Expected::Message {
+            payload,
+            qos,
+            retain,
+            ..
+        } = &spec.expects[0].what
+        else {
+            panic!("{:?}", spec.expects[0]);
+        };
+        assert_eq!(payload.to_string(), "json {\"a\":[1,2]}");
+        assert_eq!((*qos, *retain, spec.expects[0].count), (Some(1), true, 2));
+        assert!(!spec.expects[0].unordered);
+        assert!(spec.expects[1].unordered);
+        assert_eq!(spec.expects[1].count, 3);
+        assert!(
+            matches!(&spec.expects[1].what, Expected::Message { payload: PayloadMatch::Regex(re), .. } if re.as_str() == r"^\d+$")
+        );
+        assert_eq!(
+            expected_message(&spec.expects[2]),
+            ("q", Some(&b"/literal/"[..]))
+        );
+
+        for (line, says) in [
+            (
+                "expect t json {nope",
+                "the JSON after `json` does not parse",
+            ),
+            ("expect t /(/", "bad regular expression"),
+            ("expect t x qos=3", "qos is 0, 1 or 2"),
+            ("expect pin LED = 1 retain", "unknown option `retain`"),
+            ("unordered t x", "expected `unordered expect ...`"),
+        ] {
+            let err = parse(line).unwrap_err();
+            assert!(err.message.contains(says), "{line}: {err}");
+        }
     }
 
     #[test]

@@ -84,6 +84,7 @@ mod running {
             bind: args.bind,
             access: access.clone(),
             log,
+            watch: None,
         };
         crate::tools::interrupt::install();
         match EmbeddedBroker::start_setup(setup) {
