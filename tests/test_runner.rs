@@ -275,6 +275,89 @@ fn json_regex_qos_and_unordered_expectations_pass_and_fail_readably() {
     assert_block_has(&run, "qos0.py", "(at QoS 0, not 1)");
 }
 
+/// Cut, restarted, down, slow: what each does to a session and a reconnect, as a real
+/// broker without persistence shows it.
+const FAULTS: &str = r#"import time
+from umqtt.simple import MQTTClient
+
+c = MQTTClient("keeper", "broker.example.com", keepalive=30)
+c.set_callback(print)
+print("first connect, session kept:", c.connect(clean_session=False))
+c.subscribe(b"cmd", 1)
+
+def until_cut():
+    try:
+        while True:
+            c.wait_msg()
+    except OSError:
+        pass
+
+def reconnect():
+    refused = False
+    while True:
+        try:
+            return c.connect(clean_session=False), refused
+        except OSError:
+            refused = True
+            time.sleep(0.1)
+
+for fault in ("drop", "restart", "down"):
+    until_cut()
+    kept, refused = reconnect()
+    print("after", fault, "session kept:", kept, "refused for a while:", refused)
+time.sleep(1.5)
+start = time.time()
+c.publish(b"slow/ack", b"x", qos=1)
+print("publish waited for its ack:", time.time() - start > 0.8)
+c.disconnect()
+"#;
+
+#[test]
+fn broker_faults_cut_restart_take_down_and_slow_the_broker() {
+    let dir = TempDir::new("runner-faults");
+    dir.write("faults.py", FAULTS);
+    dir.write(
+        "faults.py.wire",
+        "limit 15s\n\
+         on subscribe cmd +200ms: drop\n\
+         on subscribe cmd +800ms: broker restart\n\
+         on subscribe cmd +1500ms: broker down 1s\n\
+         on subscribe cmd +3500ms: withhold acks 2s\n\
+         expect slow/ack x qos=1\n",
+    );
+    dir.write(
+        "faults.py.exp",
+        "first connect, session kept: 0\n\
+         after drop session kept: 1 refused for a while: False\n\
+         after restart session kept: 0 refused for a while: False\n\
+         after down session kept: 1 refused for a while: True\n\
+         publish waited for its ack: True\n",
+    );
+    // umqtt.robust comes back after a restart and subscribes again: the second command
+    // reaches it only through the new subscription (the restart forgot the old one).
+    dir.write(
+        "robust.py",
+        "from umqtt.robust import MQTTClient\n\
+         c = MQTTClient('robust-sub', 'broker.example.com', keepalive=30)\n\
+         c.set_callback(lambda t, m: print(t.decode(), m.decode()))\n\
+         c.connect(clean_session=False)\n\
+         c.subscribe(b'cmd', 1)\n\
+         while True:\n    c.wait_msg()\n",
+    );
+    dir.write(
+        "robust.py.wire",
+        "limit 8s\n\
+         on subscribe cmd: send cmd first qos=1\n\
+         on subscribe cmd +300ms: broker restart\n\
+         on subscribe cmd +2s: send cmd second qos=1\n",
+    );
+    dir.write("robust.py.exp", "cmd first\ncmd second\n");
+    let run = pymqtt_test(dir.path(), &[]);
+    run.assert_code(0);
+    assert_eq!(verdict(&run, "faults.py"), "PASS", "{}", run.describe());
+    assert_eq!(verdict(&run, "robust.py"), "PASS", "{}", run.describe());
+}
+
 #[test]
 fn update_writes_the_expected_output_which_then_passes() {
     let dir = TempDir::new("runner-update");

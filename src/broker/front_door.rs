@@ -23,6 +23,7 @@ use rumqttc::mqttbytes::{self, check};
 use rumqttc::{Connect, Packet};
 
 use super::access::Access;
+use super::faults::Faults;
 use super::{BrokerLog, PacketWatch, activity};
 
 /// What a CONNECT asking for no keepalive is given instead: MQTT's largest.
@@ -43,6 +44,7 @@ pub(super) struct Door {
     pub access: Access,
     pub log: Option<BrokerLog>,
     pub watch: Option<PacketWatch>,
+    pub faults: Arc<Faults>,
 }
 
 /// Accepts connections on `listener` for as long as the process runs, each passed to
@@ -54,6 +56,10 @@ pub(super) fn serve(listener: TcpListener, broker: SocketAddr, door: Door) -> io
         .spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
+                if door.faults.is_down() {
+                    // A broker that is down: the connection ends before any CONNACK.
+                    continue;
+                }
                 let door = Arc::clone(&door);
                 let _ = thread::Builder::new()
                     .name("pymqtt-broker-link".into())
@@ -97,6 +103,9 @@ fn pass_on(mut client: TcpStream, broker: SocketAddr, door: &Door) {
         let _ = io::copy(&mut client, &mut io::sink());
         return;
     }
+    if let Some(connect) = &connect {
+        door.faults.note_connect(connect);
+    }
     let Ok(mut upstream) = TcpStream::connect(broker) else {
         return;
     };
@@ -104,15 +113,22 @@ fn pass_on(mut client: TcpStream, broker: SocketAddr, door: &Door) {
     if upstream.write_all(&with_keepalive(first)).is_err() {
         return;
     }
+    let client_id = connect.as_ref().map_or("", |c| c.client_id.as_str());
+    let link = door.faults.register(client_id, &client, &upstream);
     if let (Some(log), Some(connect)) = (&door.log, &connect) {
         log(&activity::connected(connect, from));
     }
     let (Ok(client_back), Ok(upstream_back)) = (client.try_clone(), upstream.try_clone()) else {
         return;
     };
+    // A test's broker may hold its acks back; any other copies them as they come.
+    let faults = door.watch.is_some().then(|| Arc::clone(&door.faults));
     let answers = thread::Builder::new()
         .name("pymqtt-broker-link".into())
-        .spawn(move || copy_then_close(upstream_back, client_back));
+        .spawn(move || match faults {
+            Some(faults) => relay_answers(upstream_back, client_back, &faults),
+            None => copy_then_close(upstream_back, client_back),
+        });
     match connect {
         Some(connect) if door.log.is_some() || door.watch.is_some() => {
             relay_watched(client, upstream, &connect, door);
@@ -122,6 +138,67 @@ fn pass_on(mut client: TcpStream, broker: SocketAddr, door: &Door) {
     if let Ok(answers) = answers {
         let _ = answers.join();
     }
+    if let Some(link) = link {
+        door.faults.unregister(link);
+    }
+}
+
+/// [`copy_then_close`] for what the broker sends a client, a packet at a time, its acks
+/// held back while the test says so ([`Faults::withhold_acks`]) and then sent in order.
+fn relay_answers(mut upstream: TcpStream, mut client: TcpStream, faults: &Faults) {
+    // Held acks go out on time even when nothing else comes.
+    let _ = upstream.set_read_timeout(Some(ACK_RECHECK));
+    let mut pending = BytesMut::new();
+    let mut held: Vec<BytesMut> = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    let failure = loop {
+        if !held.is_empty()
+            && !faults.acks_held()
+            && let Some(e) = held.drain(..).find_map(|ack| client.write_all(&ack).err())
+        {
+            break Some(e);
+        }
+        let n = match upstream.read(&mut chunk) {
+            Ok(0) => break None,
+            Ok(n) => n,
+            Err(e) if is_timeout(&e) => continue,
+            Err(e) => break Some(e),
+        };
+        pending.extend_from_slice(&chunk[..n]);
+        let mut failed = None;
+        loop {
+            let frame = match check(pending.iter(), PACKET_LIMIT) {
+                Ok(header) => pending.split_to(header.frame_length()),
+                Err(mqttbytes::Error::InsufficientBytes(_)) => break,
+                Err(_) => pending.split(),
+            };
+            if is_ack(frame[0]) && faults.acks_held() {
+                held.push(frame);
+            } else if let Err(e) = client.write_all(&frame) {
+                failed = Some(e);
+                break;
+            }
+        }
+        if failed.is_some() {
+            break failed;
+        }
+    };
+    end(&upstream, &client, failure.as_ref());
+}
+
+/// How often a held ack is looked at while the broker sends nothing.
+const ACK_RECHECK: std::time::Duration = std::time::Duration::from_millis(20);
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
+/// PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK: what `withhold acks` holds back.
+fn is_ack(first_byte: u8) -> bool {
+    matches!(first_byte >> 4, 4 | 5 | 7 | 9 | 11)
 }
 
 /// Copies `from` to `to` until `from` ends, then passes the end on: a FIN as a FIN, so that
@@ -163,6 +240,9 @@ fn relay_watched(mut client: TcpStream, mut upstream: TcpStream, connect: &Conne
             };
             if let Ok(packet) = Packet::read(&mut frame.clone(), PACKET_LIMIT) {
                 disconnected |= matches!(packet, Packet::Disconnect);
+                if let Packet::Publish(publish) = &packet {
+                    door.faults.note_publish(publish);
+                }
                 if let Some(watch) = &door.watch {
                     watch(&connect.client_id, &packet);
                 }

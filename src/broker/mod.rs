@@ -8,9 +8,11 @@
 
 mod access;
 mod activity;
+mod faults;
 mod front_door;
 
 pub use access::Access;
+pub use faults::Faults;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -98,10 +100,13 @@ impl BrokerSetup {
 }
 
 /// A running embedded broker.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EmbeddedBroker {
     addr: SocketAddr,
     websocket_addr: Option<SocketAddr>,
+    /// rumqttd's own address, behind the front door.
+    private: SocketAddr,
+    faults: Arc<Faults>,
 }
 
 /// The ports an embedded broker listens on (127.0.0.1).
@@ -170,11 +175,20 @@ impl EmbeddedBroker {
         for addr in std::iter::once(private).chain(websocket_addr) {
             wait_accepting(addr)?;
         }
-        front_door::serve(door, private, front_door::Door { access, log, watch })
+        let faults = Arc::new(Faults::default());
+        let door_state = front_door::Door {
+            access,
+            log,
+            watch,
+            faults: Arc::clone(&faults),
+        };
+        front_door::serve(door, private, door_state)
             .map_err(|reason| BrokerError::PortUnavailable { addr, reason })?;
         Ok(EmbeddedBroker {
             addr,
             websocket_addr,
+            private,
+            faults,
         })
     }
 
@@ -191,6 +205,18 @@ impl EmbeddedBroker {
     /// The address of the WebSocket listener, if it has one.
     pub fn websocket_addr(&self) -> Option<SocketAddr> {
         self.websocket_addr
+    }
+
+    /// The faults a test can put on the broker's MQTT listener (connections over WebSocket
+    /// do not pass through it).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Restarts the broker as one without persistence would (see [`Faults::restart`]),
+    /// leaving `keep`'s connection alone.
+    pub fn restart(&self, keep: &str) {
+        self.faults.restart(self.private, keep);
     }
 }
 

@@ -18,7 +18,7 @@ use super::expectations::{ExpectationCheck, Observed, Published};
 use super::report_file::{HarnessReport, HowItEnded};
 use super::schedule::Schedule;
 use super::script_order::ScriptOrder;
-use super::wire_spec::{Action, Stimulus, WireSpec};
+use super::wire_spec::{Action, BrokerFault, Stimulus, WireSpec};
 use crate::board::{Board, BoardConfig, BoardEvent};
 use crate::broker::{BrokerSetup, EmbeddedBroker, Listeners, PacketWatch};
 use crate::host::{Hooks, ScriptEvent};
@@ -150,7 +150,7 @@ pub fn run(
 ) -> ExitStatus {
     let (inputs, input_rx) = mpsc::channel();
     let setup = set_up(inputs.clone());
-    let (broker, watcher) = match setup {
+    let (broker, watcher, watcher_id) = match setup {
         Ok(ready) => ready,
         Err(message) => {
             HarnessReport::error(message).write(report);
@@ -180,6 +180,8 @@ pub fn run(
         check: ExpectationCheck::new(&spec.expects),
         ends_when_done: spec.has_wire_activity(),
         watcher,
+        watcher_id,
+        broker: broker.clone(),
         board: Arc::clone(&board),
         echoes: VecDeque::new(),
         announced: 0,
@@ -222,7 +224,7 @@ pub fn run(
 }
 
 /// Starts the private broker and the watching client, subscribed to everything.
-fn set_up(inputs: Sender<Input>) -> Result<(EmbeddedBroker, Client), String> {
+fn set_up(inputs: Sender<Input>) -> Result<(EmbeddedBroker, Client, String), String> {
     let watcher_id = format!("pymqtt-test-harness-{}", std::process::id());
     // What clients publish, as they send it: the watcher's copies carry the QoS of its
     // subscription and the broker's retain flag, not the script's.
@@ -252,7 +254,7 @@ fn set_up(inputs: Sender<Input>) -> Result<(EmbeddedBroker, Client), String> {
     setup.watch = Some(watch);
     let broker = EmbeddedBroker::start_setup(setup).map_err(|e| e.to_string())?;
     let addr = broker.addr();
-    let mut options = MqttOptions::new(watcher_id, addr.ip().to_string(), addr.port());
+    let mut options = MqttOptions::new(watcher_id.clone(), addr.ip().to_string(), addr.port());
     options.set_keep_alive(Duration::from_secs(30));
     options.set_max_packet_size(
         crate::mqtt::limits::MAX_PACKET_SIZE,
@@ -303,7 +305,7 @@ fn set_up(inputs: Sender<Input>) -> Result<(EmbeddedBroker, Client), String> {
     ready_rx
         .recv_timeout(SETUP_TIMEOUT)
         .map_err(|_| format!("the test broker on {addr} did not accept the watching client"))?;
-    Ok((broker, client))
+    Ok((broker, client, watcher_id))
 }
 
 struct Session {
@@ -314,6 +316,10 @@ struct Session {
     /// Stop the script once everything happened (only tests that declared something).
     ends_when_done: bool,
     watcher: Client,
+    /// The watcher's client id: broker faults leave its connection alone.
+    watcher_id: String,
+    /// The test broker, for `broker restart`, `broker down`, `drop` and `withhold acks`.
+    broker: EmbeddedBroker,
     /// The script's board: where `pin`, `adc`, `sensor` and `wifi` stimuli go.
     board: Arc<Board>,
     /// Stimuli sent whose copy has not come back to the watcher yet (it sees everything,
@@ -385,6 +391,16 @@ impl Session {
                     }
                 }
                 Action::WifiDrop(length) => self.board.wifi_drop(*length),
+                Action::Broker(fault) => match fault {
+                    BrokerFault::Restart => self.broker.restart(&self.watcher_id),
+                    BrokerFault::Down(length) => {
+                        self.broker.faults().down(*length, &self.watcher_id);
+                    }
+                    BrokerFault::Drop => self.broker.faults().drop_clients(&self.watcher_id),
+                    BrokerFault::WithholdAcks(length) => {
+                        self.broker.faults().withhold_acks(*length);
+                    }
+                },
             }
         }
     }

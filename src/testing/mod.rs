@@ -52,6 +52,10 @@ The .wire file, one line each (# comments; \"quote\" words with blanks):
   on +1s: adc 26 = 1000                    what ADC(26).read_u16() reads from then on
   on +2s: sensor dht 4 temperature=30      what a sensor reads from then on
   on +3s: wifi drop 3s                     no network for 3 s
+  on connect +1s: broker restart           connections cut, sessions and retained gone
+  on +1s: broker down 3s                   connections cut and refused for 3 s
+  on +1s: drop                             the script's connections cut (a NAT timeout)
+  on +1s: withhold acks 2s                 PUBACK, SUBACK and the other acks wait 2 s
   expect sensors/temp 21.5                 the script must publish this (filters; * any)
   expect sensors/+ * x3                    ... three times; the expect lines are in order
   expect room json {\"temp\": 21.5}          JSON holding at least these keys and values

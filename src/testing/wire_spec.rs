@@ -88,6 +88,21 @@ pub enum Action {
     },
     /// `wifi drop DURATION`: every network is out of reach that long.
     WifiDrop(Duration),
+    /// `broker restart`, `broker down DURATION`, `drop`, `withhold acks DURATION`.
+    Broker(BrokerFault),
+}
+
+/// What the test broker does to the script's connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokerFault {
+    /// It restarts without persistence: connections cut, sessions and retained messages gone.
+    Restart,
+    /// It is gone that long: connections cut, new ones closed at once.
+    Down(Duration),
+    /// It closes the script's connections, as a NAT timeout would.
+    Drop,
+    /// Its PUBACKs, SUBACKs (all its acks) wait that long.
+    WithholdAcks(Duration),
 }
 
 impl fmt::Display for Action {
@@ -109,6 +124,12 @@ impl fmt::Display for Action {
                 Ok(())
             }
             Action::WifiDrop(duration) => write!(f, "wifi drop {}s", duration.as_secs_f64()),
+            Action::Broker(BrokerFault::Restart) => f.write_str("broker restart"),
+            Action::Broker(BrokerFault::Down(d)) => write!(f, "broker down {}s", d.as_secs_f64()),
+            Action::Broker(BrokerFault::Drop) => f.write_str("drop"),
+            Action::Broker(BrokerFault::WithholdAcks(d)) => {
+                write!(f, "withhold acks {}s", d.as_secs_f64())
+            }
         }
     }
 }
@@ -180,7 +201,7 @@ impl WireSpec {
                 Action::Pin { pin, .. } | Action::Adc { pin, .. } | Action::Sensor { pin, .. } => {
                     pins.push((stimulus.line, pin));
                 }
-                Action::Send(_) | Action::WifiDrop(_) => {}
+                Action::Send(_) | Action::WifiDrop(_) | Action::Broker(_) => {}
             }
         }
         for expectation in &mut self.expects {
@@ -282,7 +303,8 @@ fn stimulus(line: usize, words: &[Word]) -> Result<Stimulus, String> {
     const FORM: &str = "expected `on start|connect|subscribe FILTER [+DELAY]: ACTION`, ACTION \
                         one of `send TOPIC PAYLOAD [qos=N] [retain]`, `pin NAME = 0|1`, \
                         `adc NAME = N`, `sensor DRIVER PIN QUANTITY=VALUE...`, \
-                        `wifi drop DURATION`";
+                        `wifi drop DURATION`, `broker restart`, `broker down DURATION`, \
+                        `drop`, `withhold acks DURATION`";
     let colon = words
         .iter()
         .position(|w| *w == Word::Colon)
@@ -342,6 +364,27 @@ fn stimulus(line: usize, words: &[Word]) -> Result<Stimulus, String> {
                 Action::WifiDrop(length)
             }
             _ => return Err("expected `wifi drop DURATION`, e.g. `wifi drop 3s`".into()),
+        },
+        Some("broker") => match rest {
+            [restart] if restart.as_bare() == Some("restart") => {
+                Action::Broker(BrokerFault::Restart)
+            }
+            [down, length] if down.as_bare() == Some("down") => {
+                Action::Broker(BrokerFault::Down(lasting(length, "the broker's outage")?))
+            }
+            _ => {
+                return Err(
+                    "expected `broker restart` or `broker down DURATION`, e.g. `broker down 3s`"
+                        .into(),
+                );
+            }
+        },
+        Some("drop") if rest.is_empty() => Action::Broker(BrokerFault::Drop),
+        Some("withhold") => match rest {
+            [acks, length] if acks.as_bare() == Some("acks") => Action::Broker(
+                BrokerFault::WithholdAcks(lasting(length, "withholding acks")?),
+            ),
+            _ => return Err("expected `withhold acks DURATION`, e.g. `withhold acks 2s`".into()),
         },
         _ => {
             return Err(format!("unknown action {} after ':'; {FORM}", verb.show()));
@@ -506,6 +549,15 @@ fn expectation(line: usize, words: &[Word], unordered: bool) -> Result<Expectati
         }
     }
     Ok(expectation)
+}
+
+/// A duration that must be more than 0.
+fn lasting(word: &Word, what: &str) -> Result<Duration, String> {
+    let length = duration(word)?;
+    if length.is_zero() {
+        return Err(format!("{what} must last more than 0"));
+    }
+    Ok(length)
 }
 
 fn check_filter(filter: &str) -> Result<(), String> {
@@ -778,6 +830,40 @@ mod tests {
         assert_eq!(expected_message(&spec.expects[1]), ("sensors/+", None));
         assert_eq!(spec.expects[1].count, 3);
         assert_eq!(spec.expects[1].line, 7);
+    }
+
+    #[test]
+    fn broker_faults_parse_and_their_mistakes_are_named() {
+        let spec = parse(
+            "on connect +1s: broker restart\non +2s: broker down 3s\non +1s: drop\n\
+             on subscribe a: withhold acks 500ms\n",
+        )
+        .unwrap();
+        let actions: Vec<Action> = spec.stimuli.iter().map(|s| s.action.clone()).collect();
+        assert_eq!(
+            actions,
+            [
+                Action::Broker(BrokerFault::Restart),
+                Action::Broker(BrokerFault::Down(Duration::from_secs(3))),
+                Action::Broker(BrokerFault::Drop),
+                Action::Broker(BrokerFault::WithholdAcks(Duration::from_millis(500))),
+            ]
+        );
+        for (line, says) in [
+            (
+                "on +1s: broker stop",
+                "expected `broker restart` or `broker down DURATION`",
+            ),
+            (
+                "on +1s: broker down 0s",
+                "the broker's outage must last more than 0",
+            ),
+            ("on +1s: withhold acks", "expected `withhold acks DURATION`"),
+            ("on +1s: drop everything", "unknown action `drop`"),
+        ] {
+            let err = parse(line).unwrap_err();
+            assert!(err.message.contains(says), "{line}: {err}");
+        }
     }
 
     #[test]
