@@ -359,6 +359,51 @@ fn broker_faults_cut_restart_take_down_and_slow_the_broker() {
 }
 
 #[test]
+fn run_lines_start_other_scripts_against_the_same_broker_and_report_their_failures() {
+    let dir = TempDir::new("runner-run");
+    let listener = "from umqtt.simple import MQTTClient\n\
+                    c = MQTTClient('listener', 'broker.example.com')\n\
+                    c.set_callback(lambda t, m: print('got', m.decode()))\n\
+                    c.connect()\n\
+                    c.subscribe(b'ping')\n\
+                    while True:\n    c.wait_msg()\n";
+    // Its arguments are its own sys.argv; it names its broker, and reaches the test's.
+    dir.write(
+        "pinger.py",
+        "import sys\n\
+         from umqtt.simple import MQTTClient\n\
+         c = MQTTClient('pinger', 'other.example.com')\n\
+         c.connect()\n\
+         c.publish(b'ping', sys.argv[1].encode())\n\
+         c.disconnect()\n",
+    );
+    dir.write("broken.py", "print('starting')\nraise ValueError('boom')\n");
+    dir.write("listener.py", listener);
+    dir.write(
+        "listener.py.wire",
+        "on subscribe ping: run pinger.py ping-1\nexpect ping ping-1\n",
+    );
+    dir.write("listener.py.exp", "got ping-1\n");
+    dir.write("waiting.py", listener);
+    dir.write(
+        "waiting.py.wire",
+        "limit 3s\non subscribe ping: run broken.py\nexpect ping *\n",
+    );
+    dir.write("waiting.py.exp", "");
+    let run = pymqtt_test(dir.path(), &["listener.py", "waiting.py"]);
+    run.assert_code(1);
+    assert_eq!(verdict(&run, "listener.py"), "PASS", "{}", run.describe());
+    assert_eq!(verdict(&run, "waiting.py"), "FAIL", "{}", run.describe());
+    assert_block_has(
+        &run,
+        "waiting.py",
+        "broken.py ended with status 1 before the test did",
+    );
+    assert_block_has(&run, "waiting.py", "broken.py | starting");
+    assert_block_has(&run, "waiting.py", "broken.py | ValueError: boom");
+}
+
+#[test]
 fn update_writes_the_expected_output_which_then_passes() {
     let dir = TempDir::new("runner-update");
     let script = dir.write(

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use rumqttc::{Client, Event, Incoming, MqttOptions, QoS};
 
+use super::companions::Companion;
 use super::expectations::{ExpectationCheck, Observed, Published};
 use super::report_file::{HarnessReport, HowItEnded};
 use super::schedule::Schedule;
@@ -182,6 +183,11 @@ pub fn run(
         watcher,
         watcher_id,
         broker: broker.clone(),
+        folder: match script.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() => folder.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+        companions: Vec::new(),
         board: Arc::clone(&board),
         echoes: VecDeque::new(),
         announced: 0,
@@ -320,6 +326,10 @@ struct Session {
     watcher_id: String,
     /// The test broker, for `broker restart`, `broker down`, `drop` and `withhold acks`.
     broker: EmbeddedBroker,
+    /// The test's folder, where `run` finds the other scripts.
+    folder: PathBuf,
+    /// The other scripts `run` lines started.
+    companions: Vec<Companion>,
     /// The script's board: where `pin`, `adc`, `sensor` and `wifi` stimuli go.
     board: Arc<Board>,
     /// Stimuli sent whose copy has not come back to the watcher yet (it sees everything,
@@ -401,6 +411,13 @@ impl Session {
                         self.broker.faults().withhold_acks(*length);
                     }
                 },
+                Action::Run { script, args } => {
+                    let addr = self.broker.addr();
+                    match Companion::start(&self.folder, script, args, &addr.to_string()) {
+                        Ok(companion) => self.companions.push(companion),
+                        Err(e) => self.failures.push(format!("line {}: {e}", stimulus.line)),
+                    }
+                }
             }
         }
     }
@@ -471,7 +488,8 @@ impl Session {
                     self.hooks.request_stop();
                     // Written now too: if the script never stops, the runner kills it and
                     // still learns what the test was waiting for.
-                    self.report(HowItEnded::Limit).write(&self.report);
+                    let report = self.report(HowItEnded::Limit);
+                    report.write(&self.report);
                 }
             }
             if let Some(at) = script_ended_at {
@@ -505,12 +523,16 @@ impl Session {
         for observed in self.order.finish() {
             self.check.observe(observed);
         }
-        self.report(ended.unwrap_or(HowItEnded::Exited))
-            .write(&self.report);
+        let mut report = self.report(ended.unwrap_or(HowItEnded::Exited));
+        for companion in std::mem::take(&mut self.companions) {
+            report.others.extend(companion.finish());
+        }
+        report.write(&self.report);
     }
 
-    fn report(&self, ended: HowItEnded) -> HarnessReport {
+    fn report(&mut self, ended: HowItEnded) -> HarnessReport {
         let mut failures = self.failures.clone();
+        failures.extend(self.companions.iter_mut().filter_map(Companion::failure));
         failures.extend(self.check.problems().iter().cloned());
         let mut pending = self.schedule.pending();
         pending.extend(self.check.missing());
@@ -527,6 +549,7 @@ impl Session {
                     Observed::Output { .. } => format!("board: {}", observed.describe()),
                 })
                 .collect(),
+            others: Vec::new(),
         }
     }
 }

@@ -12,6 +12,8 @@
 //! test is over, through the hooks the host offers ([`crate::host::hooks`]).
 
 #[cfg(feature = "local-broker")]
+mod companions;
+#[cfg(feature = "local-broker")]
 mod console;
 #[cfg(feature = "local-broker")]
 pub mod discover;
@@ -56,6 +58,7 @@ The .wire file, one line each (# comments; \"quote\" words with blanks):
   on +1s: broker down 3s                   connections cut and refused for 3 s
   on +1s: drop                             the script's connections cut (a NAT timeout)
   on +1s: withhold acks 2s                 PUBACK, SUBACK and the other acks wait 2 s
+  on subscribe t/#: run pub.py ARG         another script of the test, same broker
   expect sensors/temp 21.5                 the script must publish this (filters; * any)
   expect sensors/+ * x3                    ... three times; the expect lines are in order
   expect room json {\"temp\": 21.5}          JSON holding at least these keys and values

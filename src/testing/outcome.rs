@@ -84,6 +84,8 @@ pub fn judge(e: &Evidence) -> (Verdict, String, Vec<String>) {
                 details.push("published: nothing".into());
             }
         }
+        // Shown only under a failure, as all details are.
+        details.extend(report.others.iter().cloned());
     }
     let limit = format!("{}s", e.limit.as_secs_f64());
     if e.end == ProcessEnd::Killed {
@@ -209,6 +211,7 @@ mod tests {
             failures: vec![],
             pending: vec![],
             observed: vec![],
+            others: vec![],
         }
     }
 

@@ -37,6 +37,8 @@ pub struct HarnessReport {
     /// What the script did, in order, described: `published: TOPIC PAYLOAD` for a message,
     /// `board: pin LED = 1` for a change of an output.
     pub observed: Vec<String>,
+    /// What the test's other scripts (`run` lines) printed: `NAME | line`.
+    pub others: Vec<String>,
 }
 
 impl HarnessReport {
@@ -46,6 +48,7 @@ impl HarnessReport {
             failures: vec![message],
             pending: Vec::new(),
             observed: Vec::new(),
+            others: Vec::new(),
         }
     }
 
@@ -55,6 +58,7 @@ impl HarnessReport {
             ("failure", &self.failures),
             ("pending", &self.pending),
             ("observed", &self.observed),
+            ("other", &self.others),
         ];
         for (key, values) in lists {
             for value in values {
@@ -75,6 +79,7 @@ impl HarnessReport {
             failures: Vec::new(),
             pending: Vec::new(),
             observed: Vec::new(),
+            others: Vec::new(),
         };
         for line in text.lines() {
             let (key, value) = line.split_once(": ")?;
@@ -91,6 +96,7 @@ impl HarnessReport {
                 "failure" => report.failures.push(value),
                 "pending" => report.pending.push(value),
                 "observed" => report.observed.push(value),
+                "other" => report.others.push(value),
                 _ => {}
             }
         }
@@ -112,6 +118,7 @@ mod tests {
             failures: vec!["a: b".into()],
             pending: vec!["two\nlines".into()],
             observed: vec!["published: t x".into(), "board: pin LED = 1".into()],
+            others: vec!["pub.py | hello".into()],
         };
         report.write(&path);
         let back = HarnessReport::read(&path).unwrap();
@@ -119,6 +126,7 @@ mod tests {
         assert_eq!(back.failures, ["a: b"]);
         assert_eq!(back.pending, ["two lines"]);
         assert_eq!(back.observed, ["published: t x", "board: pin LED = 1"]);
+        assert_eq!(back.others, ["pub.py | hello"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

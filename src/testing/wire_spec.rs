@@ -90,6 +90,8 @@ pub enum Action {
     WifiDrop(Duration),
     /// `broker restart`, `broker down DURATION`, `drop`, `withhold acks DURATION`.
     Broker(BrokerFault),
+    /// `run OTHER.py [ARGS]`: another script of the test, against the same broker.
+    Run { script: String, args: Vec<String> },
 }
 
 /// What the test broker does to the script's connections.
@@ -129,6 +131,10 @@ impl fmt::Display for Action {
             Action::Broker(BrokerFault::Drop) => f.write_str("drop"),
             Action::Broker(BrokerFault::WithholdAcks(d)) => {
                 write!(f, "withhold acks {}s", d.as_secs_f64())
+            }
+            Action::Run { script, args } => {
+                write!(f, "run {script}")?;
+                args.iter().try_for_each(|a| write!(f, " {a}"))
             }
         }
     }
@@ -201,7 +207,7 @@ impl WireSpec {
                 Action::Pin { pin, .. } | Action::Adc { pin, .. } | Action::Sensor { pin, .. } => {
                     pins.push((stimulus.line, pin));
                 }
-                Action::Send(_) | Action::WifiDrop(_) | Action::Broker(_) => {}
+                Action::Send(_) | Action::WifiDrop(_) | Action::Broker(_) | Action::Run { .. } => {}
             }
         }
         for expectation in &mut self.expects {
@@ -283,6 +289,13 @@ fn parse_line(spec: &mut WireSpec, line: usize, raw: &str) -> Result<(), String>
             spec.limit = Some(limit);
         }
         Some("on") => spec.stimuli.push(stimulus(line, &words[1..])?),
+        // `run OTHER.py` alone: as the test starts.
+        Some("run") => spec.stimuli.push(Stimulus {
+            line,
+            trigger: Trigger::Start,
+            delay: Duration::ZERO,
+            action: run(&words[1..])?,
+        }),
         Some("expect") => spec.expects.push(expectation(line, &words[1..], false)?),
         Some("unordered") if words.get(1).and_then(Word::as_bare) == Some("expect") => {
             spec.expects.push(expectation(line, &words[2..], true)?);
@@ -290,7 +303,8 @@ fn parse_line(spec: &mut WireSpec, line: usize, raw: &str) -> Result<(), String>
         Some("unordered") => return Err("expected `unordered expect ...`".into()),
         _ => {
             return Err(format!(
-                "unknown directive {}: expected `limit`, `on`, `expect` or `unordered expect`",
+                "unknown directive {}: expected `limit`, `on`, `run`, `expect` or `unordered \
+                 expect`",
                 first.show()
             ));
         }
@@ -304,7 +318,7 @@ fn stimulus(line: usize, words: &[Word]) -> Result<Stimulus, String> {
                         one of `send TOPIC PAYLOAD [qos=N] [retain]`, `pin NAME = 0|1`, \
                         `adc NAME = N`, `sensor DRIVER PIN QUANTITY=VALUE...`, \
                         `wifi drop DURATION`, `broker restart`, `broker down DURATION`, \
-                        `drop`, `withhold acks DURATION`";
+                        `drop`, `withhold acks DURATION`, `run OTHER.py [ARGS]`";
     let colon = words
         .iter()
         .position(|w| *w == Word::Colon)
@@ -380,6 +394,7 @@ fn stimulus(line: usize, words: &[Word]) -> Result<Stimulus, String> {
             }
         },
         Some("drop") if rest.is_empty() => Action::Broker(BrokerFault::Drop),
+        Some("run") => run(rest)?,
         Some("withhold") => match rest {
             [acks, length] if acks.as_bare() == Some("acks") => Action::Broker(
                 BrokerFault::WithholdAcks(lasting(length, "withholding acks")?),
@@ -549,6 +564,23 @@ fn expectation(line: usize, words: &[Word], unordered: bool) -> Result<Expectati
         }
     }
     Ok(expectation)
+}
+
+/// `OTHER.py [ARGS]`, after `run`.
+fn run(words: &[Word]) -> Result<Action, String> {
+    let [script, args @ ..] = words else {
+        return Err("expected `run OTHER.py [ARGS]`".into());
+    };
+    let script = script.text()?;
+    if std::path::Path::new(&script).is_absolute() || script.split('/').any(|p| p == "..") {
+        return Err(format!(
+            "cannot run {script:?}: name a script in the test's folder (or below it)"
+        ));
+    }
+    Ok(Action::Run {
+        script,
+        args: args.iter().map(Word::text).collect::<Result<_, _>>()?,
+    })
 }
 
 /// A duration that must be more than 0.
