@@ -108,9 +108,18 @@ struct Cli {
     #[arg(long, hide = true, value_name = "FILE", requires = "harness_report")]
     harness_wire: Option<PathBuf>,
 
-    /// The test's time limit in seconds (with --harness-report)
-    #[arg(long, hide = true, value_name = "SECONDS", requires = "harness_report")]
+    /// The test's time limit in seconds (with --harness-report or --harness-record)
+    #[arg(long, hide = true, value_name = "SECONDS")]
     harness_limit: Option<f64>,
+
+    /// Run the script for `pymqtt test --record`, writing the .wire text to FILE
+    #[arg(
+        long,
+        hide = true,
+        value_name = "FILE",
+        conflicts_with = "harness_report"
+    )]
+    harness_record: Option<PathBuf>,
 
     /// The script to run, then its arguments (sys.argv[1:])
     #[arg(
@@ -164,9 +173,10 @@ fn main() -> ExitCode {
         Some(Command::Pub(args)) => pymqtt::tools::publish::run(args).into(),
         Some(Command::Sub(args)) => pymqtt::tools::subscribe::run(args).into(),
         Some(Command::Test(args)) => imp::run_tests(args),
-        None => match &cli.harness_report {
-            Some(report) => imp::run_as_test(&cli, report),
-            None => run_script(&cli),
+        None => match (&cli.harness_report, &cli.harness_record) {
+            (Some(report), _) => imp::run_as_test(&cli, report),
+            (None, Some(out)) => imp::record_as_test(&cli, out),
+            (None, None) => run_script(&cli),
         },
     };
     status.into()
@@ -343,6 +353,15 @@ mod imp {
     pub fn run_broker(args: &pymqtt::tools::BrokerArgs) -> ExitStatus {
         pymqtt::tools::broker::run(args)
     }
+
+    pub fn record_as_test(cli: &Cli, out: &Path) -> ExitStatus {
+        pymqtt::testing::recorder::record_from_command_line(
+            &cli.rest,
+            out,
+            cli.harness_limit,
+            cli.broker.clone(),
+        )
+    }
 }
 
 #[cfg(not(feature = "local-broker"))]
@@ -369,6 +388,10 @@ mod imp {
     pub fn run_as_test(_cli: &Cli, _report: &Path) -> ExitStatus {
         eprintln!("pymqtt: running as a test needs the embedded broker (feature `local-broker`)");
         ExitStatus::USAGE
+    }
+
+    pub fn record_as_test(cli: &Cli, report: &Path) -> ExitStatus {
+        run_as_test(cli, report)
     }
 
     pub fn run_broker(_args: &pymqtt::tools::BrokerArgs) -> ExitStatus {

@@ -17,7 +17,17 @@ pub enum ScriptEvent {
     /// `unsubscribe(filter)` got its UNSUBACK.
     Unsubscribed(String),
     /// `publish()` returned: the message is on its way to the broker.
-    Published { topic: String },
+    Published {
+        topic: String,
+        payload: bytes::Bytes,
+        qos: u8,
+        retain: bool,
+    },
+    /// `wait_msg()`/`check_msg()` is about to pass a message to the callback.
+    Received {
+        topic: String,
+        payload: bytes::Bytes,
+    },
     /// `wait_msg()`/`check_msg()` passed a message to the callback and the callback returned.
     Handled,
 }

@@ -38,8 +38,11 @@ mod native {
     /// How long `ping()` waits for PINGRESP.
     const PING_TIMEOUT: Duration = Duration::from_secs(10);
 
-    /// pylib/_umqtt_exception.py's class, which words the broker's codes.
-    #[pyattr(name = "MQTTException", once)]
+    /// pylib/_umqtt_exception.py's class, which words the broker's codes: this interpreter's
+    /// (not `once`: a class cached for the whole process would be the first interpreter's,
+    /// and its first creation, running Python, would hold every other interpreter's import
+    /// of this module waiting, across a garbage collection that waits for them in turn).
+    #[pyattr(name = "MQTTException")]
     fn mqtt_exception(vm: &VirtualMachine) -> PyTypeRef {
         vm.import("_umqtt_exception", 0)
             .and_then(|module| module.get_attr("MQTTException", vm))
@@ -507,12 +510,17 @@ mod native {
             let retain = args.retain(vm)?;
             limits::publish_size(&topic, message.len(), qos).map_err(|m| vm.new_value_error(m))?;
             let hooks = zelf.host(vm).hooks.clone();
-            let published = hooks.attached().then(|| topic.clone());
+            let published = hooks.attached().then(|| ScriptEvent::Published {
+                topic: topic.clone(),
+                payload: message.clone(),
+                qos: qos as u8,
+                retain,
+            });
             zelf.request(vm, "publishing", |engine| {
                 engine.publish(topic, message, qos, retain)
             })?;
-            if let Some(topic) = published {
-                hooks.emit(ScriptEvent::Published { topic });
+            if let Some(published) = published {
+                hooks.emit(published);
             }
             Ok(())
         }
@@ -611,6 +619,13 @@ mod native {
                 }
             }
             let callback = self.state.lock().callback.clone();
+            let hooks = &self.host(vm).hooks;
+            if hooks.attached() {
+                hooks.emit(ScriptEvent::Received {
+                    topic: message.topic.clone(),
+                    payload: message.payload.clone(),
+                });
+            }
             if let Some(callback) = callback {
                 // The topic moves into the callback's bytes; the ack needs only the packet id.
                 let topic = vm

@@ -87,7 +87,7 @@ pub fn run_from_command_line(
 
 /// What a test's script is run as: a `main.py` with a `boot.py` beside it is a board's
 /// folder, run as the board powers up (boot.py, then main.py); anything else is a script.
-fn program_of(script: &Path) -> Program {
+pub(super) fn program_of(script: &Path) -> Program {
     let folder = script.parent().unwrap_or(Path::new(""));
     let is_main = script.file_name().is_some_and(|name| name == "main.py");
     if is_main && folder.join("boot.py").is_file() {
@@ -104,7 +104,7 @@ fn program_of(script: &Path) -> Program {
 
 /// The board `script` runs on (the `board.toml` beside it, else the default board), and
 /// `spec` with its pins named as that board names them. The errors name the file and line.
-fn on_its_board(
+pub(super) fn on_its_board(
     script: &Path,
     mut spec: WireSpec,
     wire: Option<&Path>,
@@ -402,11 +402,18 @@ impl Session {
                 }
                 Action::WifiDrop(length) => self.board.wifi_drop(*length),
                 Action::Broker(fault) => match fault {
-                    BrokerFault::Restart => self.broker.restart(&self.watcher_id),
+                    BrokerFault::Restart => {
+                        self.broker.restart(&self.watcher_id);
+                        self.schedule.connections_cut(true);
+                    }
                     BrokerFault::Down(length) => {
                         self.broker.faults().down(*length, &self.watcher_id);
+                        self.schedule.connections_cut(false);
                     }
-                    BrokerFault::Drop => self.broker.faults().drop_clients(&self.watcher_id),
+                    BrokerFault::Drop => {
+                        self.broker.faults().drop_clients(&self.watcher_id);
+                        self.schedule.connections_cut(false);
+                    }
                     BrokerFault::WithholdAcks(length) => {
                         self.broker.faults().withhold_acks(*length);
                     }
@@ -425,7 +432,7 @@ impl Session {
     fn take(&mut self, input: Input, now: Instant) {
         match input {
             Input::Script(event) => {
-                if let ScriptEvent::Published { topic } = &event {
+                if let ScriptEvent::Published { topic, .. } = &event {
                     self.announced += 1;
                     self.order.announced(topic, now);
                 }

@@ -27,6 +27,10 @@ mod junit;
 pub mod outcome;
 mod payload_match;
 #[cfg(feature = "local-broker")]
+pub mod recorder;
+#[cfg(feature = "local-broker")]
+mod recording;
+#[cfg(feature = "local-broker")]
 pub mod report_file;
 #[cfg(feature = "local-broker")]
 pub mod runner;
@@ -70,7 +74,9 @@ Examples:
   pymqtt test                        run the tests under the current folder
   pymqtt test tests/mqtt sub.py      run these folders' tests and this script
   pymqtt test --update sub.py        write sub.py.exp from what sub.py prints now
-  pymqtt test -j 1 --junit out.xml   one at a time, with a JUnit report for CI";
+  pymqtt test -j 1 --junit out.xml   one at a time, with a JUnit report for CI
+  pymqtt test --record lamp.py       run lamp.py for real (drive it with pymqtt pub) and
+                                     write lamp.py.wire and lamp.py.exp from what it did";
 
 /// `pymqtt test`'s options.
 #[derive(clap::Args, Debug, Clone)]
@@ -92,10 +98,21 @@ pub struct TestArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
-    /// Time limit of a test whose .wire file sets none: 5s, 500ms, 1m, or seconds
+    /// Time limit of a test whose .wire file sets none: 5s, 500ms, 1m, or seconds (with
+    /// --record: how long to record)
     #[arg(long, value_name = "DURATION", default_value = "10s",
           value_parser = wire_spec::limit_argument)]
     pub limit: std::time::Duration,
+
+    /// Run SCRIPT for real and write SCRIPT.wire (what it received and published) and
+    /// SCRIPT.exp (what it printed): a test of what it did
+    #[arg(long, value_name = "SCRIPT", conflicts_with_all = ["paths", "update", "junit"])]
+    pub record: Option<PathBuf>,
+
+    /// With --record: the broker the script talks to (default: a test broker, whose
+    /// address is printed for `pymqtt pub` to drive the script)
+    #[arg(long, value_name = "HOST[:PORT]", requires = "record")]
+    pub broker: Option<crate::BrokerAddress>,
 }
 
 /// Runs `pymqtt test`; returns its exit status: 0 when every test passed, 1 when one did
@@ -103,6 +120,17 @@ pub struct TestArgs {
 #[cfg(feature = "local-broker")]
 pub fn run(args: &TestArgs) -> ExitStatus {
     use std::time::Instant;
+
+    if let Some(script) = &args.record {
+        let pymqtt = match std::env::current_exe() {
+            Ok(exe) => exe,
+            Err(e) => {
+                eprintln!("pymqtt test: cannot find this pymqtt: {e}");
+                return ExitStatus::CANNOT_OPEN;
+            }
+        };
+        return recorder::record(&pymqtt, script, args.limit, args.broker.as_ref());
+    }
 
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]

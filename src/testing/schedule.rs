@@ -51,6 +51,8 @@ impl Schedule {
             ScriptEvent::Handled => self.handled += 1,
             // Counted when the broker passes it on (see `on_script_published`).
             ScriptEvent::Published { .. } => {}
+            // Counted once handled.
+            ScriptEvent::Received { .. } => {}
         }
     }
 
@@ -63,6 +65,17 @@ impl Schedule {
             .any(|f| rumqttc::matches(topic, f))
         {
             self.deliveries_due += 1;
+        }
+    }
+
+    /// The broker cut the script's connections (`drop`, `broker down`, `broker restart`):
+    /// what is sent from now on reaches it only through a subscription it makes again (a
+    /// session kept may bring more, which is no harm: the count is a minimum). A restart
+    /// also forgets the retained messages.
+    pub fn connections_cut(&mut self, restarted: bool) {
+        self.subscriptions.clear();
+        if restarted {
+            self.retained.clear();
         }
     }
 
@@ -190,6 +203,26 @@ mod tests {
                 None => s.action.to_string(),
             })
             .collect()
+    }
+
+    #[test]
+    fn after_a_cut_only_a_new_subscription_brings_messages_and_a_retained_one_counts_once() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut s = schedule(
+            "on subscribe cmd +1s: send cmd later retain\non subscribe cmd +2s: send cmd live\n",
+            t0,
+        );
+        s.on_event(&ScriptEvent::Subscribed("cmd".into()), t0);
+        s.connections_cut(true);
+        // Sent while the script is away: it gets it when it subscribes again, once.
+        assert_eq!(topics(s.take_due(t0 + ms(1000))), ["cmd"]);
+        s.on_event(&ScriptEvent::Subscribed("cmd".into()), t0 + ms(1500));
+        assert_eq!(topics(s.take_due(t0 + ms(2000))), ["cmd"]);
+        s.on_event(&ScriptEvent::Handled, t0 + ms(1500));
+        assert!(!s.finished());
+        s.on_event(&ScriptEvent::Handled, t0 + ms(2000));
+        assert!(s.finished());
     }
 
     #[test]
