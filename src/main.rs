@@ -112,6 +112,10 @@ struct Cli {
     #[arg(long, hide = true, value_name = "SECONDS")]
     harness_limit: Option<f64>,
 
+    /// The test runs on the virtual clock (with --harness-report)
+    #[arg(long, hide = true, requires = "harness_report")]
+    harness_virtual_clock: bool,
+
     /// Run the script for `pymqtt test --record`, writing the .wire text to FILE
     #[arg(
         long,
@@ -347,6 +351,7 @@ mod imp {
             report,
             cli.harness_wire.as_deref(),
             cli.harness_limit,
+            cli.harness_virtual_clock,
         )
     }
 

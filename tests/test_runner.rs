@@ -502,6 +502,89 @@ fn a_run_against_a_real_broker_is_recorded_too() {
     });
 }
 
+/// Publishes a reading every minute, saying how many minutes of its life have passed by
+/// time.time(), ticks and localtime().
+const EVERY_MINUTE: &str = "import time\n\
+    from umqtt.simple import MQTTClient\n\
+    c = MQTTClient('meter', 'broker.example.com', keepalive=60)\n\
+    c.connect()\n\
+    start, t0, first = time.time(), time.ticks_ms(), time.localtime()\n\
+    n = 0\n\
+    while True:\n\
+    \x20   n += 1\n\
+    \x20   minutes = round((time.time() - start) / 60)\n\
+    \x20   ticks = time.ticks_diff(time.ticks_ms(), t0) // 60000\n\
+    \x20   hour = (time.localtime()[3] - first[3]) % 24\n\
+    \x20   c.publish(b'meter/reading', b'%d at %d min (%d by ticks, +%d h)' % (n, minutes, ticks, hour))\n\
+    \x20   time.sleep(60)\n";
+
+#[test]
+fn on_a_virtual_clock_an_hour_of_a_scripts_life_takes_a_moment() {
+    let dir = TempDir::new("runner-virtual");
+    dir.write("meter.py", EVERY_MINUTE);
+    let mut wire = String::from("clock virtual\nlimit 2h\n");
+    for n in 0..=60 {
+        wire.push_str(&format!(
+            "expect meter/reading /^{} at {n} min \\({n} by ticks, \\+[01] h\\)$/\n",
+            n + 1
+        ));
+    }
+    dir.write("meter.py.wire", &wire);
+    dir.write("meter.py.exp", "");
+    // A subscriber: its messages come at their virtual times, wherever it waits.
+    dir.write(
+        "listener.py",
+        "import time\n\
+         from umqtt.simple import MQTTClient\n\
+         start = time.time()\n\
+         c = MQTTClient('listener', 'broker.example.com')\n\
+         c.set_callback(lambda t, m: print(m.decode(), 'at', round(time.time() - start), 's'))\n\
+         c.connect()\n\
+         c.subscribe(b'cmd')\n\
+         c.wait_msg()\n\
+         time.sleep(3600)\n\
+         c.check_msg()\n\
+         while True:\n    c.wait_msg()\n",
+    );
+    dir.write(
+        "listener.py.wire",
+        "clock virtual\nlimit 3h\n\
+         on subscribe cmd +10m: send cmd first\n\
+         on subscribe cmd +30m: send cmd second\n\
+         on subscribe cmd +2h: send cmd third\n",
+    );
+    // The second comes while it sleeps an hour, and is read when it wakes.
+    dir.write(
+        "listener.py.exp",
+        "first at 600 s\nsecond at 4200 s\nthird at 7200 s\n",
+    );
+    let started = std::time::Instant::now();
+    let run = pymqtt_test(dir.path(), &["meter.py", "listener.py"]);
+    run.assert_code(0);
+    assert_eq!(verdict(&run, "meter.py"), "PASS", "{}", run.describe());
+    assert_eq!(verdict(&run, "listener.py"), "PASS", "{}", run.describe());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "an hour of virtual time took {:?}\n{}",
+        started.elapsed(),
+        run.describe()
+    );
+
+    // Without `clock virtual`, the same test takes real minutes: its 2 s limit ends it
+    // after one reading. `--clock virtual` puts every test on the virtual clock.
+    dir.write(
+        "meter.py.wire",
+        wire.replace("clock virtual\nlimit 2h\n", ""),
+    );
+    let run = pymqtt_test(dir.path(), &["--limit", "2s", "meter.py"]);
+    assert_eq!(verdict(&run, "meter.py"), "TIMEOUT", "{}", run.describe());
+    let run = pymqtt_test(
+        dir.path(),
+        &["--clock", "virtual", "--limit", "2h", "meter.py"],
+    );
+    assert_eq!(verdict(&run, "meter.py"), "PASS", "{}", run.describe());
+}
+
 #[test]
 fn update_writes_the_expected_output_which_then_passes() {
     let dir = TempDir::new("runner-update");

@@ -48,7 +48,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Faults {
-    /// Remembers a connection passed on, so a fault can cut it; the id unregisters it.
+    /// Remembers a connection about to be passed on, so a fault can cut it; the id
+    /// unregisters it. None while the broker is down: the connection is not to be made.
     pub(super) fn register(
         &self,
         client_id: &str,
@@ -61,7 +62,12 @@ impl Faults {
             *next += 1;
             *next
         };
-        lock(&self.links).push(Link {
+        // Under the links' lock, which a fault holds while it sets `down_until` and cuts.
+        let mut links = lock(&self.links);
+        if self.is_down() {
+            return None;
+        }
+        links.push(Link {
             id,
             client_id: client_id.to_string(),
             client,
@@ -109,24 +115,27 @@ impl Faults {
     /// Cuts every client's connection but `keep`'s (the test's own client), as a broker
     /// that closes them: the clients see their connection end, the broker publishes wills.
     pub fn drop_clients(&self, keep: &str) {
-        for link in lock(&self.links).iter().filter(|l| l.client_id != keep) {
-            let _ = link.client.shutdown(Shutdown::Both);
-            let _ = link.upstream.shutdown(Shutdown::Both);
-        }
+        cut(&lock(&self.links), keep);
+    }
+
+    /// Sets when the broker is back and cuts the connections, at once for connections being
+    /// made (see [`Faults::register`]).
+    fn go_down(&self, until: Instant, keep: &str) {
+        let links = lock(&self.links);
+        *lock(&self.down_until) = Some(until);
+        cut(&links, keep);
     }
 
     /// The broker goes away for `duration`: connections cut, new ones closed at once.
     pub fn down(&self, duration: Duration, keep: &str) {
-        *lock(&self.down_until) = Some(Instant::now() + duration);
-        self.drop_clients(keep);
+        self.go_down(Instant::now() + duration, keep);
     }
 
     /// The broker restarts without persistence: connections cut, then every persistent
     /// session and retained message it had forgotten, then it takes connections again.
     /// `broker` is rumqttd's private address; `keep` as for [`Faults::drop_clients`].
     pub fn restart(&self, broker: SocketAddr, keep: &str) {
-        *lock(&self.down_until) = Some(Instant::now() + Duration::from_secs(3600));
-        self.drop_clients(keep);
+        self.go_down(Instant::now() + Duration::from_secs(3600), keep);
         let sessions = std::mem::take(&mut *lock(&self.persistent));
         for client_id in sessions {
             let _ = forget_session(broker, &client_id);
@@ -141,6 +150,13 @@ impl Faults {
     /// Acks to clients (PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK) wait for `duration`.
     pub fn withhold_acks(&self, duration: Duration) {
         *lock(&self.acks_held_until) = Some(Instant::now() + duration);
+    }
+}
+
+fn cut(links: &[Link], keep: &str) {
+    for link in links.iter().filter(|l| l.client_id != keep) {
+        let _ = link.client.shutdown(Shutdown::Both);
+        let _ = link.upstream.shutdown(Shutdown::Both);
     }
 }
 

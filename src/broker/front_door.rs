@@ -110,11 +110,16 @@ fn pass_on(mut client: TcpStream, broker: SocketAddr, door: &Door) {
         return;
     };
     let _ = upstream.set_nodelay(true);
+    // Registered before the CONNECT goes on, and refused if the broker went down meanwhile:
+    // a restart then finds every connection that could resume a session, and cuts it.
+    let client_id = connect.as_ref().map_or("", |c| c.client_id.as_str());
+    let Some(link) = door.faults.register(client_id, &client, &upstream) else {
+        return;
+    };
     if upstream.write_all(&with_keepalive(first)).is_err() {
+        door.faults.unregister(link);
         return;
     }
-    let client_id = connect.as_ref().map_or("", |c| c.client_id.as_str());
-    let link = door.faults.register(client_id, &client, &upstream);
     if let (Some(log), Some(connect)) = (&door.log, &connect) {
         log(&activity::connected(connect, from));
     }
@@ -138,9 +143,7 @@ fn pass_on(mut client: TcpStream, broker: SocketAddr, door: &Door) {
     if let Ok(answers) = answers {
         let _ = answers.join();
     }
-    if let Some(link) = link {
-        door.faults.unregister(link);
-    }
+    door.faults.unregister(link);
 }
 
 /// [`copy_then_close`] for what the broker sends a client, a packet at a time, its acks

@@ -7,6 +7,7 @@
 //!
 //! - [`state`]: that state, and how native code finds it in the interpreter
 //! - [`hooks`]: what a test harness hears from a script, and its stop request
+//! - [`clock`]: the virtual clock of `pymqtt test`'s `clock virtual`
 //! - [`redirect`]: `--broker`, applied to a client's settings
 //! - [`micropython_path`]: `sys.path` as MicroPython's unix port sets it
 //! - [`source`]: program text as MicroPython's lexer reads it (tabs in indentation, CRLF)
@@ -35,6 +36,7 @@ use rustpython_vm::{
     AsObject, Interpreter, InterpreterBuilder, PyResult, Settings, VirtualMachine, py_freeze,
 };
 
+pub mod clock;
 mod frozen;
 pub mod hooks;
 pub(crate) mod micropython_path;
@@ -107,6 +109,7 @@ pub struct HostBuilder {
     hooks: Hooks,
     board: Arc<Board>,
     board_trace: bool,
+    clock: Option<Arc<clock::VirtualClock>>,
 }
 
 impl HostBuilder {
@@ -132,6 +135,12 @@ impl HostBuilder {
     /// W). The caller may keep a handle to drive its inputs and watch it.
     pub fn board(mut self, board: Arc<Board>) -> Self {
         self.board = board;
+        self
+    }
+
+    /// Runs the script on a virtual clock: its time jumps while it waits (`clock virtual`).
+    pub fn virtual_clock(mut self, clock: Arc<clock::VirtualClock>) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -184,6 +193,7 @@ impl Host {
             board,
             soft_irq_queue: Some(soft_irq),
             folder: matches!(program, Program::Folder(_)),
+            clock: self.config.clock.clone(),
             ..HostState::default()
         });
         // Input edges become calls of the script's handlers, on its thread; a lost link

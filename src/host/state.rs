@@ -44,6 +44,9 @@ pub(crate) struct HostState {
     /// loop waits in `select()`, where nothing checks the queue, so without the byte a timer's
     /// callback that sets a `ThreadSafeFlag` would run only once something else woke it.
     pub wakeup_fd: Mutex<Option<i32>>,
+    /// The virtual clock the script's time follows (`pymqtt test`'s `clock virtual`); None:
+    /// the system's.
+    pub clock: Option<Arc<crate::host::clock::VirtualClock>>,
 }
 
 impl HostState {

@@ -569,11 +569,17 @@ mod native {
         #[pymethod]
         fn wait_msg(zelf: &Py<Self>, vm: &VirtualMachine) -> PyResult<u8> {
             let connection = zelf.connection(vm)?;
-            // Under `pymqtt test`, a script waiting here may be asked to end (see host::hooks).
-            let hooks = zelf.host(vm).hooks.clone();
+            // Under `pymqtt test`, a script waiting here may be asked to end (see host::hooks),
+            // and on a virtual clock, the clock moves on to the harness's next event.
+            let host = zelf.host(vm);
+            let hooks = host.hooks.clone();
+            let clock = host.clock.clone();
             let message = connection
                 .wait_message(&mut || {
                     vm.check_signals()?;
+                    if let Some(clock) = &clock {
+                        clock.wait(None, Duration::ZERO);
+                    }
                     hooks.stop_point(vm)
                 })
                 .map_err(|e| wait_error(vm, e))?;

@@ -22,6 +22,7 @@ use super::script_order::ScriptOrder;
 use super::wire_spec::{Action, BrokerFault, Stimulus, WireSpec};
 use crate::board::{Board, BoardConfig, BoardEvent};
 use crate::broker::{BrokerSetup, EmbeddedBroker, Listeners, PacketWatch};
+use crate::host::clock::VirtualClock;
 use crate::host::{Hooks, ScriptEvent};
 use crate::{BrokerAddress, ExitStatus, Host, Program};
 
@@ -32,9 +33,13 @@ const SETUP_TIMEOUT: Duration = Duration::from_secs(10);
 /// The board file a test's script runs on, beside it (else the default board).
 use crate::board::file::BOARD_FILE;
 
+/// How often the harness looks at a virtual clock's time (real time).
+const VIRTUAL_TURN: Duration = Duration::from_millis(2);
+
 /// What the harness thread hears about.
 enum Input {
-    Script(ScriptEvent),
+    /// With the virtual clock's time when the script emitted it.
+    Script(ScriptEvent, Option<Duration>),
     /// A message the watching client received.
     Wire(Published),
     /// The script changed an output pin's level (the board's event).
@@ -53,14 +58,16 @@ pub fn run_from_command_line(
     report: &Path,
     wire: Option<&Path>,
     limit: Option<f64>,
+    virtual_clock: bool,
 ) -> ExitStatus {
-    let spec = match wire.map(super::wire_spec::read).transpose() {
+    let mut spec = match wire.map(super::wire_spec::read).transpose() {
         Ok(spec) => spec.unwrap_or_default(),
         Err(message) => {
             HarnessReport::error(message).write(report);
             return ExitStatus::CANNOT_OPEN;
         }
     };
+    spec.virtual_clock |= virtual_clock;
     let Some(script) = script_and_args.first() else {
         HarnessReport::error("no script to run".into()).write(report);
         return ExitStatus::CANNOT_OPEN;
@@ -158,9 +165,16 @@ pub fn run(
             return ExitStatus::CANNOT_OPEN;
         }
     };
+    let clock = spec.virtual_clock.then(|| Arc::new(VirtualClock::new()));
     let script_events = inputs.clone();
+    let event_clock = clock.clone();
     let hooks = Hooks::new(move |event| {
-        let _ = script_events.send(Input::Script(event));
+        // Counted before it is sent: the clock waits until the harness has taken it in.
+        let at = event_clock.as_ref().map(|clock| {
+            clock.event_sent();
+            clock.now()
+        });
+        let _ = script_events.send(Input::Script(event, at));
     });
     // Through the same channel as the script's events, which come from the same thread: the
     // harness hears of its pin changes and its publishes in the order it made them.
@@ -195,6 +209,10 @@ pub fn run(
         failures: Vec::new(),
         report: report.to_path_buf(),
         hooks: hooks.clone(),
+        clock: clock.clone(),
+        holding_since: None,
+        released: 0,
+        start,
     };
     // What is due at the start (retained messages, say) is at the broker before the
     // script runs, so the script finds it whatever it does first.
@@ -212,15 +230,18 @@ pub fn run(
         return ExitStatus::CANNOT_OPEN;
     };
 
-    let host = Host::builder()
+    let mut host = Host::builder()
         .argv(argv)
         .broker(BrokerAddress::tcp(
             broker.addr().ip().to_string(),
             broker.addr().port(),
         ))
         .hooks(hooks)
-        .board(board)
-        .build();
+        .board(board);
+    if let Some(clock) = clock {
+        host = host.virtual_clock(clock);
+    }
+    let host = host.build();
     let status = host.run(&program_of(script));
     let _ = inputs.send(Input::ScriptEnded);
     if referee.join().is_err() {
@@ -342,6 +363,14 @@ struct Session {
     report: PathBuf,
     /// The script's host's hooks: how the test asks the script to stop.
     hooks: Hooks,
+    /// The script's virtual clock (`clock virtual`): stimuli and the limit follow it.
+    clock: Option<Arc<VirtualClock>>,
+    /// With a virtual clock: since when the script's publishes hold it (their copies not come
+    /// or not judged yet).
+    holding_since: Option<Instant>,
+    /// How many of the script's publishes no longer hold the clock.
+    released: usize,
+    start: Instant,
 }
 
 impl Session {
@@ -429,14 +458,33 @@ impl Session {
         }
     }
 
+    /// The time stimuli and the limit follow: the virtual clock's, or the real one.
+    fn schedule_now(&self) -> Instant {
+        match &self.clock {
+            Some(clock) => self.start + clock.now(),
+            None => Instant::now(),
+        }
+    }
+
     fn take(&mut self, input: Input, now: Instant) {
         match input {
-            Input::Script(event) => {
+            Input::Script(event, at) => {
                 if let ScriptEvent::Published { topic, .. } = &event {
                     self.announced += 1;
                     self.order.announced(topic, now);
                 }
-                self.schedule.on_event(&event, now);
+                // A trigger's delay counts from when the script did it, on its clock.
+                let when = at.map_or(now, |at| self.start + at);
+                self.schedule.on_event(&event, when);
+                if let Some(clock) = &self.clock {
+                    if matches!(event, ScriptEvent::Published { .. }) {
+                        // The clock waits for its copy to be judged: the test may be over
+                        // (the referee lets it go, see `release_judged`).
+                        self.holding_since.get_or_insert(now);
+                    } else {
+                        clock.event_taken();
+                    }
+                }
             }
             Input::Output { pin, level } => self.order.output(&pin, level),
             Input::Wire(message) => {
@@ -462,6 +510,29 @@ impl Session {
         self.judge(now);
     }
 
+    /// Lets the virtual clock go on past the script's publishes whose copies came and were
+    /// judged (or, after [`super::script_order::LOST_AFTER`], that were given up as lost).
+    fn release_judged(&mut self, now: Instant) {
+        let Some(clock) = &self.clock else {
+            return;
+        };
+        let lost = self
+            .holding_since
+            .is_some_and(|since| now >= since + super::script_order::LOST_AFTER);
+        let judged = if lost {
+            self.announced
+        } else {
+            self.announced.min(self.seen)
+        };
+        for _ in self.released..judged {
+            clock.event_taken();
+        }
+        self.released = self.released.max(judged);
+        if self.released >= self.announced {
+            self.holding_since = None;
+        }
+    }
+
     /// Passes what the script did, in its order, to the check as soon as it can be judged.
     fn judge(&mut self, now: Instant) {
         for observed in self.order.release(now) {
@@ -480,7 +551,8 @@ impl Session {
         let mut script_ended_at = None;
         loop {
             let now = Instant::now();
-            let due = self.schedule.take_due(now);
+            let schedule_now = self.schedule_now();
+            let due = self.schedule.take_due(schedule_now);
             self.apply(due);
             // A message lost on its way stops holding back what the script did after it.
             self.judge(now);
@@ -490,7 +562,7 @@ impl Session {
                 if self.ends_when_done && (self.done() || failing) {
                     ended = Some(HowItEnded::Done);
                     self.hooks.request_stop();
-                } else if now >= deadline {
+                } else if schedule_now >= deadline {
                     ended = Some(HowItEnded::Limit);
                     self.hooks.request_stop();
                     // Written now too: if the script never stops, the runner kills it and
@@ -499,6 +571,8 @@ impl Session {
                     report.write(&self.report);
                 }
             }
+            // Judged, and the test's end decided: the clock may go on past those messages.
+            self.release_judged(now);
             if let Some(at) = script_ended_at {
                 // What the script published just before it ended may still be on its way
                 // to the watcher: judge it too (a message too many fails the test).
@@ -509,11 +583,32 @@ impl Session {
             }
 
             let mut wait = Duration::from_millis(100);
-            if let Some(next) = self.schedule.next_due(now) {
+            if let Some(next) = self.schedule.next_due(schedule_now) {
                 wait = wait.min(next);
             }
             if ended.is_none() {
-                wait = wait.min(deadline.saturating_duration_since(now));
+                wait = wait.min(deadline.saturating_duration_since(schedule_now));
+            }
+            if let Some(clock) = &self.clock {
+                // The clock may jump to what is due next: a stimulus, or the limit.
+                let since_start = schedule_now - self.start;
+                let mut next = self
+                    .schedule
+                    .next_due(schedule_now)
+                    .map(|left| since_start + left);
+                if ended.is_none() {
+                    let limit = deadline - self.start;
+                    next = Some(next.map_or(limit, |n| n.min(limit)));
+                }
+                if !self.echoes.is_empty() {
+                    // A message sent is on its way through the broker: it arrives now, not
+                    // after the clock's next jump.
+                    next = Some(since_start);
+                }
+                clock.set_next_due(next);
+                clock.set_undelivered(self.schedule.undelivered());
+                // Its time passes only while the script waits: look again soon.
+                wait = VIRTUAL_TURN;
             }
             match inputs.recv_timeout(wait) {
                 Ok(Input::ScriptEnded) => {

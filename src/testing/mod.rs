@@ -50,7 +50,8 @@ A test is a script NAME.py with, beside it, its expected output NAME.py.exp and/
 NAME.py.wire file saying what the test broker sends and expects (docs/testing.md).
 
 The .wire file, one line each (# comments; \"quote\" words with blanks):
-  limit 5s                                 end the test after 5 s (or 500ms, 1m, 5)
+  limit 5s                                 end the test after 5 s (or 500ms, 1m, 1h, 5)
+  clock virtual                            time jumps while the script waits (also --clock)
   on start: send cmd/led on                publish to the script before it starts
   on connect +200ms: send t \"x y\" qos=1    200 ms after its connect(); qos=0|1|2, retain
   on subscribe cmd/#: send cmd/led off     once it has subscribed to exactly cmd/#
@@ -78,6 +79,13 @@ Examples:
   pymqtt test --record lamp.py       run lamp.py for real (drive it with pymqtt pub) and
                                      write lamp.py.wire and lamp.py.exp from what it did";
 
+/// `pymqtt test --clock`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    Real,
+    Virtual,
+}
+
 /// `pymqtt test`'s options.
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = EXAMPLES)]
@@ -103,6 +111,11 @@ pub struct TestArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s",
           value_parser = wire_spec::limit_argument)]
     pub limit: std::time::Duration,
+
+    /// The clock of every test: `virtual` (time jumps while the script waits) as a .wire
+    /// file's `clock virtual` says, or `real` (each test as its .wire file says)
+    #[arg(long, value_enum, default_value = "real")]
+    pub clock: Clock,
 
     /// Run SCRIPT for real and write SCRIPT.wire (what it received and published) and
     /// SCRIPT.exp (what it printed): a test of what it did
@@ -169,13 +182,22 @@ pub fn run(args: &TestArgs) -> ExitStatus {
         jobs,
         update: args.update,
         limit,
+        virtual_clock: args.clock == Clock::Virtual,
     };
 
     let started = Instant::now();
     let mut console = console::Console::new(cases.len());
     let outcomes = runner::run_all(cases, &options, |event| console.on_event(event));
     let elapsed = started.elapsed();
-    println!("{}", console::Console::summary(&outcomes, elapsed));
+    {
+        use std::io::Write;
+        // A closed pipe (`pymqtt test | head`) is no reason to fail.
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}",
+            console::Console::summary(&outcomes, elapsed)
+        );
+    }
     if let Some(path) = &args.junit
         && let Err(e) = std::fs::write(path, junit::render(&outcomes, elapsed))
     {

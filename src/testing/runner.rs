@@ -28,7 +28,13 @@ pub struct RunOptions {
     pub update: bool,
     /// For tests whose `.wire` file sets no limit.
     pub limit: Duration,
+    /// `--clock virtual`: every test on the virtual clock, as if its `.wire` said so.
+    pub virtual_clock: bool,
 }
+
+/// How long a test on the virtual clock may take in real time before it is killed: its
+/// limit is in virtual time, which stands still while a script never waits.
+const VIRTUAL_REAL_LIMIT: Duration = Duration::from_secs(60);
 
 /// Runs `cases`, at most `jobs` at a time; `on_event` hears of each start and result, on
 /// the calling thread. The outcomes come back in the order of `cases`.
@@ -100,7 +106,13 @@ fn run_one(case: TestCase, options: &RunOptions, report_path: &Path) -> Outcome 
         Err(reason) => return error(case, reason),
     };
     let limit = spec.limit.unwrap_or(options.limit);
-    let (end, output) = match run_process(&case, options, limit, report_path) {
+    let virtual_clock = spec.virtual_clock || options.virtual_clock;
+    let real_limit = if virtual_clock {
+        VIRTUAL_REAL_LIMIT
+    } else {
+        limit
+    };
+    let (end, output) = match run_process(&case, options, limit, real_limit, report_path) {
         Ok(ran) => ran,
         Err(reason) => return error(case, reason),
     };
@@ -175,6 +187,7 @@ fn run_process(
     case: &TestCase,
     options: &RunOptions,
     limit: Duration,
+    real_limit: Duration,
     report_path: &Path,
 ) -> Result<(ProcessEnd, Vec<u8>), String> {
     // The script runs in its folder, by its file name: relative paths in it work, and a
@@ -191,6 +204,9 @@ fn run_process(
     if let Some(wire) = &case.wire {
         let wire = std::path::absolute(wire).unwrap_or(wire.clone());
         command.arg("--harness-wire").arg(wire);
+    }
+    if options.virtual_clock {
+        command.arg("--harness-virtual-clock");
     }
     command
         .arg(file)
@@ -216,7 +232,7 @@ fn run_process(
         output
     });
 
-    let deadline = Instant::now() + limit + KILL_GRACE;
+    let deadline = Instant::now() + real_limit + KILL_GRACE;
     let end = loop {
         match child.try_wait() {
             Ok(Some(status)) => {

@@ -139,6 +139,11 @@ impl Schedule {
             .map(|due| due.saturating_duration_since(now))
     }
 
+    /// Messages sent to the script that it has not handled yet.
+    pub fn undelivered(&self) -> usize {
+        self.deliveries_due.saturating_sub(self.handled)
+    }
+
     /// Everything is sent and the script has handled every message it was to receive.
     pub fn finished(&self) -> bool {
         self.waiting.is_empty() && self.handled >= self.deliveries_due

@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! limit 5s                                   # end the test after 5 s (default 10 s)
+//! clock virtual                              # time jumps while the script waits
 //! on subscribe raspberry/mqtt: send raspberry/mqtt {"msg":"hello"}
 //! on connect +200ms: send cmd/led "on" qos=1 retain
 //! on start +1s: send cmd/led off             # 1 s after the script started
@@ -178,6 +179,9 @@ pub enum Expected {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WireSpec {
     pub limit: Option<Duration>,
+    /// `clock virtual`: the script's time jumps while it waits (src/host/clock.rs); the
+    /// limit and every delay are in that time.
+    pub virtual_clock: bool,
     pub stimuli: Vec<Stimulus>,
     pub expects: Vec<Expectation>,
 }
@@ -288,6 +292,11 @@ fn parse_line(spec: &mut WireSpec, line: usize, raw: &str) -> Result<(), String>
             }
             spec.limit = Some(limit);
         }
+        Some("clock") => match words.get(1).and_then(Word::as_bare) {
+            Some("virtual") if words.len() == 2 => spec.virtual_clock = true,
+            Some("real") if words.len() == 2 => spec.virtual_clock = false,
+            _ => return Err("expected `clock virtual` or `clock real`".into()),
+        },
         Some("on") => spec.stimuli.push(stimulus(line, &words[1..])?),
         // `run OTHER.py` alone: as the test starts.
         Some("run") => spec.stimuli.push(Stimulus {
@@ -303,8 +312,8 @@ fn parse_line(spec: &mut WireSpec, line: usize, raw: &str) -> Result<(), String>
         Some("unordered") => return Err("expected `unordered expect ...`".into()),
         _ => {
             return Err(format!(
-                "unknown directive {}: expected `limit`, `on`, `run`, `expect` or `unordered \
-                 expect`",
+                "unknown directive {}: expected `limit`, `clock`, `on`, `run`, `expect` or \
+                 `unordered expect`",
                 first.show()
             ));
         }
@@ -625,7 +634,7 @@ fn duration(word: &Word) -> Result<Duration, String> {
     let text = word.as_bare().unwrap_or_default();
     let bad = || {
         format!(
-            "bad duration {}: write e.g. 500ms, 2s, 1.5s or 1m",
+            "bad duration {}: write e.g. 500ms, 2s, 1.5s, 1m or 1h",
             word.show()
         )
     };
@@ -638,6 +647,7 @@ fn duration(word: &Word) -> Result<Duration, String> {
         "ms" => number / 1000.0,
         "s" => number,
         "m" => number * 60.0,
+        "h" => number * 3600.0,
         _ => return Err(bad()),
     };
     Duration::try_from_secs_f64(seconds).map_err(|_| bad())

@@ -9,6 +9,8 @@
 //! - `const` as a built-in name, as MicroPython's parser knows it without an import;
 //! - `bytes.format()`, and bytes formatted with a spec as their contents ([`bytes_format`]);
 //! - `memoryview(str)`, a view of its UTF-8 bytes ([`memoryview_str`]);
+//! - under `pymqtt test`'s `clock virtual`, `time`'s clocks and sleeps on the virtual clock
+//!   ([`virtual_time`]);
 //! - `bytearray.extend()` with memoryviews of it alive ([`bytearray_extend`]);
 //! - modules imported from files read as MicroPython reads source, tabs in indentation and
 //!   CRLF line endings ([`source`], pylib/_micropython_source.py);
@@ -30,6 +32,7 @@ mod memoryview_str;
 mod source;
 mod ticks;
 mod traceback;
+mod virtual_time;
 
 use rustpython_vm::{AsObject, PyObject, PyResult, VirtualMachine, import};
 
@@ -46,7 +49,8 @@ pub(crate) use native::module_def;
         traceback::functions,
         source::functions,
         broker_redirect::functions,
-        harness::functions
+        harness::functions,
+        virtual_time::functions
     )
 )]
 mod native {
@@ -81,6 +85,14 @@ pub(crate) fn install(vm: &VirtualMachine) -> PyResult<()> {
     // Ours: it sleeps in slices (Ctrl-C, a stop request under `pymqtt test`) and raises
     // OverflowError for a length too large, where RustPython's panics.
     time.set_attr("sleep", native.get_attr("sleep", vm)?, vm)?;
+    if crate::host::state::of(vm).clock.is_some() {
+        for name in virtual_time::NAMES {
+            let virtual_name = vm.ctx.new_str(format!("virtual_{name}"));
+            let function = native.get_attr(&virtual_name, vm)?;
+            time.set_attr(*name, function, vm)?;
+        }
+        import::import_frozen(vm, "_virtual_time")?;
+    }
     bytes_format::install(vm);
     memoryview_str::install(vm);
     bytearray_extend::install(vm);

@@ -30,6 +30,11 @@ fn wrap(value: i64) -> i64 {
     value & TICKS_MASK
 }
 
+/// [`wrap`], for the virtual clock's ticks (super::virtual_time).
+pub(super) fn wrap_ticks(value: i64) -> i64 {
+    wrap(value)
+}
+
 /// MicroPython's `ticks_diff(end, start)` on wrapped values: the signed distance, in
 /// `-HALF_PERIOD..HALF_PERIOD`.
 pub(super) fn diff(end: i64, start: i64) -> i64 {

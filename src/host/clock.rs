@@ -1,0 +1,186 @@
+//! A virtual clock (`pymqtt test`'s `clock virtual`): the script's time stands still while it
+//! works and jumps while it waits, to the end of its sleep or to the harness's next event,
+//! whichever comes first. A script that publishes every 60 seconds is tested for an hour of
+//! its life in a fraction of a second.
+//!
+//! Two sides share it. The script's waits (`time.sleep()` and friends, `wait_msg()`) call
+//! [`VirtualClock::wait`]; the harness says when its next event is due
+//! ([`VirtualClock::set_next_due`]) and counts the script's events it has not taken in yet
+//! ([`VirtualClock::event_sent`], [`VirtualClock::event_taken`]). The clock never moves
+//! past a due event the harness has not handled, nor while an event of the script's waits
+//! to be taken in (it may start a trigger's delay from its own time).
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+#[derive(Debug)]
+pub struct VirtualClock {
+    state: Mutex<State>,
+    moved: Condvar,
+    /// The wall clock and the monotonic clock when the virtual one started.
+    wall_at_start: Duration,
+    monotonic_at_start: Duration,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    now: Duration,
+    next_due: Option<Duration>,
+    untaken_events: usize,
+    /// Messages sent to the script that it has not handled yet: a wait for a message (not a
+    /// sleep) does not move the clock past them.
+    undelivered: usize,
+}
+
+impl Default for VirtualClock {
+    fn default() -> VirtualClock {
+        VirtualClock::new()
+    }
+}
+
+impl VirtualClock {
+    /// A clock at 0, showing the wall time and monotonic time of now. It stands until the
+    /// harness first says what is due ([`VirtualClock::set_next_due`]).
+    pub fn new() -> VirtualClock {
+        VirtualClock {
+            state: Mutex::new(State {
+                next_due: Some(Duration::ZERO),
+                ..State::default()
+            }),
+            moved: Condvar::new(),
+            wall_at_start: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default(),
+            monotonic_at_start: monotonic(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Virtual time since the start.
+    pub fn now(&self) -> Duration {
+        self.lock().now
+    }
+
+    /// `time.time()`'s clock: the wall time at the start plus the virtual time since.
+    pub fn wall(&self) -> Duration {
+        self.wall_at_start + self.now()
+    }
+
+    /// `time.monotonic()`'s and ticks' clock.
+    pub fn monotonic(&self) -> Duration {
+        self.monotonic_at_start + self.now()
+    }
+
+    /// The harness's next event (a stimulus, the test's limit), in virtual time.
+    pub fn set_next_due(&self, due: Option<Duration>) {
+        self.lock().next_due = due;
+        self.moved.notify_all();
+    }
+
+    /// How many messages sent to the script it has yet to handle.
+    pub fn set_undelivered(&self, n: usize) {
+        self.lock().undelivered = n;
+        self.moved.notify_all();
+    }
+
+    /// The script emitted an event the harness has yet to take in.
+    pub fn event_sent(&self) {
+        self.lock().untaken_events += 1;
+    }
+
+    pub fn event_taken(&self) {
+        let mut state = self.lock();
+        state.untaken_events = state.untaken_events.saturating_sub(1);
+        drop(state);
+        self.moved.notify_all();
+    }
+
+    /// A script's thread waits until `until` (None: for something from outside, a message):
+    /// moves the clock on to `until` or to the harness's next event, whichever is first,
+    /// when the harness has caught up with the present; else waits (at most `slice` of real
+    /// time) for it to. Returns the time now.
+    pub fn wait(&self, until: Option<Duration>, slice: Duration) -> Duration {
+        let mut state = self.lock();
+        // A message on its way arrives before the clock moves on for a script waiting for
+        // one; a sleeping script finds it waiting when it wakes.
+        let caught_up = state.untaken_events == 0
+            && state.next_due.is_none_or(|due| due > state.now)
+            && (until.is_some() || state.undelivered == 0);
+        if caught_up {
+            let target = match (until, state.next_due) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(target) = target.filter(|t| *t > state.now) {
+                state.now = target;
+                drop(state);
+                self.moved.notify_all();
+                return target;
+            }
+        }
+        if !slice.is_zero() {
+            state = self
+                .moved
+                .wait_timeout(state, slice)
+                .map(|(s, _)| s)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+        state.now
+    }
+}
+
+fn monotonic() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid timespec to write to; CLOCK_MONOTONIC always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    Duration::new(
+        now.tv_sec.max(0) as u64,
+        now.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NO_WAIT: Duration = Duration::ZERO;
+
+    #[test]
+    fn a_wait_jumps_to_its_end_or_to_the_next_event_and_never_past_an_unhandled_one() {
+        let clock = VirtualClock::new();
+        let s = Duration::from_secs;
+        // Until the harness has said what is due, time stands.
+        assert_eq!(clock.wait(Some(s(60)), NO_WAIT), s(0));
+        clock.set_next_due(None);
+        assert_eq!(clock.wait(Some(s(60)), NO_WAIT), s(60));
+        clock.set_next_due(Some(s(90)));
+        assert_eq!(clock.wait(Some(s(120)), NO_WAIT), s(90));
+        // The harness has not handled the event due at 90 s yet: time stands.
+        assert_eq!(clock.wait(Some(s(120)), NO_WAIT), s(90));
+        clock.set_next_due(Some(s(200)));
+        assert_eq!(clock.wait(Some(s(120)), NO_WAIT), s(120));
+        // Waiting for a message: to the next event.
+        assert_eq!(clock.wait(None, NO_WAIT), s(200));
+        clock.set_next_due(None);
+        assert_eq!(clock.wait(None, NO_WAIT), s(200));
+        // An event of the script's not taken in holds the clock.
+        clock.event_sent();
+        assert_eq!(clock.wait(Some(s(300)), NO_WAIT), s(200));
+        clock.event_taken();
+        assert_eq!(clock.wait(Some(s(300)), NO_WAIT), s(300));
+        assert_eq!(clock.wall() - clock.wall_at_start, s(300));
+        // A message on its way holds a wait for messages, not a sleep.
+        clock.set_next_due(Some(s(400)));
+        clock.set_undelivered(1);
+        assert_eq!(clock.wait(None, NO_WAIT), s(300));
+        assert_eq!(clock.wait(Some(s(350)), NO_WAIT), s(350));
+        clock.set_undelivered(0);
+        assert_eq!(clock.wait(None, NO_WAIT), s(400));
+    }
+}
