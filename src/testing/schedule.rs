@@ -19,6 +19,13 @@ pub struct Schedule {
     /// subscribed to later), and its own messages on topics it is subscribed to.
     deliveries_due: usize,
     handled: usize,
+    /// The filters the script had when the broker cut its connections: a script that comes
+    /// back (umqtt.robust) subscribes to them again, and gets the retained messages sent
+    /// meanwhile.
+    lost_subscriptions: Vec<String>,
+    /// Retained messages sent while the script was away, counted already for the
+    /// subscription it is expected to make again.
+    counted_ahead: Vec<String>,
 }
 
 impl Schedule {
@@ -30,6 +37,8 @@ impl Schedule {
             retained: HashMap::new(),
             deliveries_due: 0,
             handled: 0,
+            lost_subscriptions: Vec::new(),
+            counted_ahead: Vec::new(),
         };
         schedule.trigger(|t| *t == Trigger::Start, start);
         schedule
@@ -39,11 +48,20 @@ impl Schedule {
         match event {
             ScriptEvent::Connected => self.trigger(|t| *t == Trigger::Connect, now),
             ScriptEvent::Subscribed(filter) => {
+                let ahead = &mut self.counted_ahead;
                 self.deliveries_due += self
                     .retained
                     .keys()
                     .filter(|topic| rumqttc::matches(topic, filter))
+                    .filter(|topic| match ahead.iter().position(|t| t == *topic) {
+                        Some(at) => {
+                            ahead.remove(at);
+                            false
+                        }
+                        None => true,
+                    })
                     .count();
+                self.lost_subscriptions.retain(|f| f != filter);
                 self.subscriptions.push(filter.clone());
                 self.trigger(|t| matches!(t, Trigger::Subscribe(f) if f == filter), now);
             }
@@ -73,7 +91,8 @@ impl Schedule {
     /// session kept may bring more, which is no harm: the count is a minimum). A restart
     /// also forgets the retained messages.
     pub fn connections_cut(&mut self, restarted: bool) {
-        self.subscriptions.clear();
+        let lost = std::mem::take(&mut self.subscriptions);
+        self.lost_subscriptions.extend(lost);
         if restarted {
             self.retained.clear();
         }
@@ -112,12 +131,14 @@ impl Schedule {
         let Some(stimulus) = stimulus.message() else {
             return;
         };
-        if self
-            .subscriptions
-            .iter()
-            .any(|f| rumqttc::matches(&stimulus.topic, f))
-        {
+        let matches =
+            |filters: &[String]| filters.iter().any(|f| rumqttc::matches(&stimulus.topic, f));
+        if matches(&self.subscriptions) {
             self.deliveries_due += 1;
+        } else if stimulus.retain && matches(&self.lost_subscriptions) {
+            // Waiting at the broker for the subscription the script will make again.
+            self.deliveries_due += 1;
+            self.counted_ahead.push(stimulus.topic.clone());
         }
         if stimulus.retain {
             // An empty retained message deletes the retained one, as MQTT says.
@@ -220,9 +241,12 @@ mod tests {
         );
         s.on_event(&ScriptEvent::Subscribed("cmd".into()), t0);
         s.connections_cut(true);
-        // Sent while the script is away: it gets it when it subscribes again, once.
+        // Sent while the script is away: it gets it when it subscribes again, once; the
+        // test waits for that.
         assert_eq!(topics(s.take_due(t0 + ms(1000))), ["cmd"]);
+        assert_eq!(s.undelivered(), 1);
         s.on_event(&ScriptEvent::Subscribed("cmd".into()), t0 + ms(1500));
+        assert_eq!(s.undelivered(), 1);
         assert_eq!(topics(s.take_due(t0 + ms(2000))), ["cmd"]);
         s.on_event(&ScriptEvent::Handled, t0 + ms(1500));
         assert!(!s.finished());
