@@ -558,11 +558,41 @@ fn on_a_virtual_clock_an_hour_of_a_scripts_life_takes_a_moment() {
         "listener.py.exp",
         "first at 600 s\nsecond at 4200 s\nthird at 7200 s\n",
     );
+    // machine.Timer and asyncio's sleeps follow it too.
+    dir.write(
+        "ticker.py",
+        "import time\n\
+         import uasyncio as asyncio\n\
+         from machine import Timer\n\
+         from umqtt.simple import MQTTClient\n\
+         c = MQTTClient('ticker', 'broker.example.com')\n\
+         c.connect()\n\
+         start = time.time()\n\
+         beats = []\n\
+         Timer(period=60000, mode=Timer.PERIODIC,\n\
+         \x20     callback=lambda t: beats.append(round((time.time() - start) / 60)))\n\
+         async def report():\n\
+         \x20   for n in range(3):\n\
+         \x20       await asyncio.sleep(600)\n\
+         \x20       minutes = round((time.time() - start) / 60)\n\
+         \x20       c.publish(b'tick', ('%d min, last beat %s' % (minutes, beats[-1])).encode())\n\
+         asyncio.run(report())\n\
+         time.sleep(1)\n",
+    );
+    dir.write(
+        "ticker.py.wire",
+        "clock virtual\nlimit 2h\n\
+         expect tick 10 min, last beat 10\n\
+         expect tick 20 min, last beat 20\n\
+         expect tick 30 min, last beat 30\n",
+    );
+    dir.write("ticker.py.exp", "");
     let started = std::time::Instant::now();
-    let run = pymqtt_test(dir.path(), &["meter.py", "listener.py"]);
+    let run = pymqtt_test(dir.path(), &["meter.py", "listener.py", "ticker.py"]);
     run.assert_code(0);
     assert_eq!(verdict(&run, "meter.py"), "PASS", "{}", run.describe());
     assert_eq!(verdict(&run, "listener.py"), "PASS", "{}", run.describe());
+    assert_eq!(verdict(&run, "ticker.py"), "PASS", "{}", run.describe());
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "an hour of virtual time took {:?}\n{}",

@@ -36,6 +36,10 @@ from .core import (  # noqa: E402
 from ._micropython_streams import Stream, open_connection, start_server  # noqa: E402
 from _micropython_native import harness_attached as _harness_attached  # noqa: E402
 from _micropython_native import stop_point as _stop_point  # noqa: E402
+from _micropython_native import virtual_wait as _virtual_wait  # noqa: E402
+
+# Whether this script runs on `pymqtt test`'s virtual clock (a wait of 0 answers it).
+_virtual_clock = _virtual_wait(0.0)
 
 # The standard library's own calls (StreamReader(), gather() and ensure_future() outside a
 # loop) find the loop as a script does.
@@ -114,7 +118,7 @@ def _wake_for_callbacks():
         if threading.current_thread() is threading.main_thread():
             self._pymqtt_wakeup = _board.set_wakeup_fd(self._csock.fileno())
         if _harness_attached() and not isinstance(self._selector, _StoppableSelector):
-            self._selector = _StoppableSelector(self._selector)
+            self._selector = _StoppableSelector(self._selector, self)
 
     def _run_forever_cleanup(self):
         previous = self.__dict__.pop("_pymqtt_wakeup", None)
@@ -136,15 +140,18 @@ class _StoppableSelector:
     reaches time.sleep() and wait_msg(). It is raised once: the loop then runs on to cancel
     its tasks, as asyncio.run() does on any exception."""
 
-    def __init__(self, selector):
+    def __init__(self, selector, loop):
         self._selector = selector
+        self._loop = loop
         self._stopping = False
 
     def __getattr__(self, name):
         return getattr(self._selector, name)
 
     def _stop_point(self):
-        if not self._stopping:
+        # Not while asyncio.run() closes the loop (its cleanup's coroutines would be left
+        # never awaited, and warned about): the script's next wait after it stops it.
+        if not self._stopping and not getattr(self._loop, "_pymqtt_closing", False):
             try:
                 _stop_point()
             except SystemExit:
@@ -155,6 +162,15 @@ class _StoppableSelector:
         self._stop_point()
         if self._stopping:
             return self._selector.select(timeout)
+        if _virtual_clock:
+            # On a virtual clock the wait is the clock's: what is ready now, else one turn
+            # of the clock (which may jump to the loop's next timer), then what is ready.
+            events = self._selector.select(0)
+            if events or timeout == 0:
+                return events
+            _virtual_wait(None if timeout is None else float(timeout))
+            self._stop_point()
+            return self._selector.select(0)
         # Woken early, the loop just waits again for what is left.
         wait = _STOP_CHECK if timeout is None else min(timeout, _STOP_CHECK)
         events = self._selector.select(wait)
@@ -164,6 +180,21 @@ class _StoppableSelector:
 
 _wake_for_callbacks()
 del _wake_for_callbacks
+
+
+def _mark_closing():
+    standard = runners.Runner.close  # noqa: F821
+
+    def close(self):
+        if self._loop is not None:
+            self._loop._pymqtt_closing = True
+        standard(self)
+
+    runners.Runner.close = close  # noqa: F821
+
+
+_mark_closing()
+del _mark_closing
 
 
 def _quiet_when_stopped():

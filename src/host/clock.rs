@@ -30,6 +30,9 @@ struct State {
     /// Messages sent to the script that it has not handled yet: a wait for a message (not a
     /// sleep) does not move the clock past them.
     undelivered: usize,
+    /// When each running `machine.Timer` fires next, by its token. The clock jumps to them as
+    /// to the harness's events, and stands at one until its thread has fired it.
+    timers: std::collections::BTreeMap<u64, Duration>,
 }
 
 impl Default for VirtualClock {
@@ -86,6 +89,33 @@ impl VirtualClock {
         self.moved.notify_all();
     }
 
+    /// A timer fires next at `at`.
+    pub fn timer_due(&self, token: u64, at: Duration) {
+        self.lock().timers.insert(token, at);
+        self.moved.notify_all();
+    }
+
+    /// A timer fired its last, or was stopped.
+    pub fn timer_done(&self, token: u64) {
+        self.lock().timers.remove(&token);
+        self.moved.notify_all();
+    }
+
+    /// For a timer's thread: waits (at most `slice` of real time) until the clock reaches
+    /// `at`, without moving it (only the script's waits do); whether it has.
+    pub fn reached(&self, at: Duration, slice: Duration) -> bool {
+        let state = self.lock();
+        if state.now >= at {
+            return true;
+        }
+        let state = self
+            .moved
+            .wait_timeout(state, slice)
+            .map(|(s, _)| s)
+            .unwrap_or_else(|p| p.into_inner().0);
+        state.now >= at
+    }
+
     /// The script emitted an event the harness has yet to take in.
     pub fn event_sent(&self) {
         self.lock().untaken_events += 1;
@@ -106,18 +136,30 @@ impl VirtualClock {
         let mut state = self.lock();
         // A message on its way arrives before the clock moves on for a script waiting for
         // one; a sleeping script finds it waiting when it wakes.
+        let timer = state.timers.values().min().copied();
         let caught_up = state.untaken_events == 0
             && state.next_due.is_none_or(|due| due > state.now)
+            && timer.is_none_or(|at| at > state.now)
             && (until.is_some() || state.undelivered == 0);
         if caught_up {
-            let target = match (until, state.next_due) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let target = [until, state.next_due, timer].into_iter().flatten().min();
             if let Some(target) = target.filter(|t| *t > state.now) {
                 state.now = target;
-                drop(state);
                 self.moved.notify_all();
+                // A timer due now fires before the wait ends: at one instant, the board's
+                // interrupt comes first, as it would a moment before on a real one.
+                let deadline = std::time::Instant::now() + slice;
+                while state.timers.values().any(|at| *at <= target) {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    state = self
+                        .moved
+                        .wait_timeout(state, left)
+                        .map(|(s, _)| s)
+                        .unwrap_or_else(|p| p.into_inner().0);
+                }
                 return target;
             }
         }
@@ -182,5 +224,15 @@ mod tests {
         assert_eq!(clock.wait(Some(s(350)), NO_WAIT), s(350));
         clock.set_undelivered(0);
         assert_eq!(clock.wait(None, NO_WAIT), s(400));
+        // A timer is a stop on the way, and the clock stands there until it has fired.
+        clock.set_next_due(None);
+        clock.timer_due(7, s(450));
+        assert_eq!(clock.wait(Some(s(500)), NO_WAIT), s(450));
+        assert!(clock.reached(s(450), NO_WAIT));
+        assert_eq!(clock.wait(Some(s(500)), NO_WAIT), s(450));
+        clock.timer_due(7, s(470));
+        assert_eq!(clock.wait(Some(s(500)), NO_WAIT), s(470));
+        clock.timer_done(7);
+        assert_eq!(clock.wait(Some(s(500)), NO_WAIT), s(500));
     }
 }

@@ -332,8 +332,12 @@ mod native {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(token, Arc::clone(&stop));
-        let host = Arc::downgrade(&host);
         let period = Duration::from_millis(period_ms.max(1));
+        if let Some(clock) = host.clock.clone() {
+            return virtual_timer(&host, clock, token, period, periodic, stop)
+                .map_err(|e| vm.new_os_error(format!("cannot start the timer: {e}")));
+        }
+        let host = Arc::downgrade(&host);
         std::thread::Builder::new()
             .name("pymqtt-timer".into())
             .spawn(move || {
@@ -364,8 +368,51 @@ mod native {
         std::mem::replace(&mut *registered, (fd >= 0).then_some(fd)).unwrap_or(-1)
     }
 
+    /// A timer on the virtual clock (`pymqtt test`'s `clock virtual`): its thread waits for the
+    /// clock to reach each firing, which the script's waits jump to.
+    fn virtual_timer(
+        host: &Arc<state::HostState>,
+        clock: Arc<crate::host::clock::VirtualClock>,
+        token: u64,
+        period: Duration,
+        periodic: bool,
+        stop: Arc<AtomicBool>,
+    ) -> std::io::Result<()> {
+        let mut next = clock.now() + period;
+        // Registered now, on the script's thread: no wait of the script's can pass it.
+        clock.timer_due(token, next);
+        let host = Arc::downgrade(host);
+        std::thread::Builder::new()
+            .name("pymqtt-timer".into())
+            .spawn(move || {
+                loop {
+                    while !clock.reached(next, Duration::from_millis(20)) {
+                        if stop.load(Ordering::SeqCst) {
+                            clock.timer_done(token);
+                            return;
+                        }
+                    }
+                    let Some(host) = host.upgrade().filter(|_| !stop.load(Ordering::SeqCst)) else {
+                        clock.timer_done(token);
+                        return;
+                    };
+                    host.soft_irq(move |vm| super::timer_fire(vm, token));
+                    if !periodic {
+                        clock.timer_done(token);
+                        return;
+                    }
+                    next += period;
+                    clock.timer_due(token, next);
+                }
+            })
+            .map(drop)
+    }
+
     #[pyfunction]
     fn timer_stop(token: u64, vm: &VirtualMachine) {
+        if let Some(clock) = &state::of(vm).clock {
+            clock.timer_done(token);
+        }
         if let Some(stop) = state::of(vm)
             .timers
             .lock()

@@ -14,6 +14,25 @@ pub(super) mod functions {
         host_state::of(vm).hooks.attached()
     }
 
+    /// On a virtual clock (`clock virtual`): waits as an event loop waits in its selector,
+    /// `seconds` at most (None: for I/O alone), moving the clock on as a sleep does; one turn
+    /// of it, after which the loop looks at its sockets and timers again. False (and no wait)
+    /// on the real clock.
+    #[pyfunction]
+    fn virtual_wait(seconds: Option<f64>, vm: &VirtualMachine) -> PyResult<bool> {
+        let Some(clock) = host_state::of(vm).clock.clone() else {
+            return Ok(false);
+        };
+        let length = seconds
+            .and_then(|s| std::time::Duration::try_from_secs_f64(s.max(0.0)).ok())
+            .unwrap_or(std::time::Duration::MAX);
+        let until = clock.now().saturating_add(length);
+        vm.allow_threads(|| clock.wait(Some(until), std::time::Duration::from_millis(2)));
+        // A timer that fired in the wait runs its callback now, before the loop's own.
+        vm.check_signals()?;
+        Ok(true)
+    }
+
     /// Raises SystemExit(0) if the harness asked the script to stop.
     #[pyfunction]
     fn stop_point(vm: &VirtualMachine) -> PyResult<()> {
