@@ -16,6 +16,7 @@ use rumqttc::{Connect, LastWill, Login, QoS};
 
 use support::brokers::free_port;
 use support::deadlines::WAIT;
+use support::mosquitto_clients::mosquitto_pub_status;
 use support::peers::{Peer, text};
 use support::processes::{Proc, Pymqtt};
 use support::scripts::TempDir;
@@ -48,25 +49,6 @@ fn raw_connect(port: u16, connect: &Connect) -> (u8, TcpStream) {
     s.read_exact(&mut connack).expect("a CONNACK");
     assert_eq!(connack[..2], [0x20, 0x02], "not a CONNACK: {connack:?}");
     (connack[3], s)
-}
-
-/// mosquitto_pub's exit status: 0, or the CONNACK code that refused it.
-fn mosquitto_pub(port: u16, extra: &[&str]) -> Option<i32> {
-    Command::new("mosquitto_pub")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-t",
-            "w/t",
-            "-m",
-            "x",
-        ])
-        .args(extra)
-        .status()
-        .expect("run mosquitto_pub")
-        .code()
 }
 
 #[test]
@@ -133,7 +115,7 @@ fn off_loopback_it_wants_credentials_or_an_explicit_allow_anonymous() {
         run.describe()
     );
     let (_open, port) = broker(&["--bind", "0.0.0.0", "--allow-anonymous"]);
-    assert_eq!(mosquitto_pub(port, &[]), Some(0));
+    assert_eq!(mosquitto_pub_status(port, &[]), Some(0));
 }
 
 #[test]
@@ -154,18 +136,18 @@ fn a_mosquitto_passwd_file_lets_its_users_in_and_a_wrong_login_gets_connack_5() 
     let file = file.to_str().unwrap();
     let (mut b, port) = broker(&["--bind", "0.0.0.0", "--password-file", file, "-v"]);
     assert_eq!(
-        mosquitto_pub(port, &["-u", "board", "-P", "s3cret"]),
+        mosquitto_pub_status(port, &["-u", "board", "-P", "s3cret"]),
         Some(0)
     );
     assert_eq!(
-        mosquitto_pub(port, &["-u", "phone", "-P", "other pass"]),
+        mosquitto_pub_status(port, &["-u", "phone", "-P", "other pass"]),
         Some(0)
     );
     assert_eq!(
-        mosquitto_pub(port, &["-u", "board", "-P", "wrong"]),
+        mosquitto_pub_status(port, &["-u", "board", "-P", "wrong"]),
         Some(5)
     );
-    assert_eq!(mosquitto_pub(port, &[]), Some(5));
+    assert_eq!(mosquitto_pub_status(port, &[]), Some(5));
     b.expect_stderr_contains("not authorized (user \"board\", wrong or unknown); sent CONNACK 5.");
     b.expect_stderr_contains("not authorized (no user name); sent CONNACK 5.");
 

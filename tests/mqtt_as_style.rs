@@ -17,7 +17,7 @@ use support::brokers::Mosquitto;
 use support::peers::{Peer, text};
 use support::processes::Pymqtt;
 use support::scripts::{TempDir, repo_root, unique_id};
-use support::test_report::{block, pymqtt_test, verdict};
+use support::test_report::{pymqtt_test, seconds, verdict};
 
 const PACKAGE: &str = "async_mqtt";
 
@@ -105,10 +105,7 @@ fn pymqtt_test_runs_the_mqtt_as_style_board_script_and_ends_it_in_its_loop() {
     let run = pymqtt_test(dir.path(), &["main.py"]);
     run.assert_code(0);
     assert_eq!(verdict(&run, "main.py"), "PASS", "{}", run.describe());
-    let took: f64 = block(&run, "main.py")[0]
-        .split(['(', 's'])
-        .find_map(|part| part.parse().ok())
-        .unwrap_or_else(|| panic!("no duration\n{}", run.describe()));
+    let took = seconds(&run, "main.py");
     assert!(
         took < Duration::from_secs(5).as_secs_f64(),
         "main.py took {took} s\n{}",

@@ -21,7 +21,7 @@ use support::brokers::Mosquitto;
 use support::peers::Peer;
 use support::processes::Pymqtt;
 use support::scripts::{TempDir, fill, repo_root, unique_id};
-use support::test_report::{block, pymqtt_test, verdict};
+use support::test_report::{block, pymqtt_test, seconds, verdict};
 
 const PACKAGE: &str = "micropython-mqtt";
 
@@ -216,10 +216,7 @@ fn pymqtt_test_runs_a_micropython_mqtt_script_against_its_broker_and_ends_it_in_
     run.assert_code(1);
     assert_eq!(verdict(&run, "board.py"), "PASS", "{}", run.describe());
     // Ended when its reading came, in its minute's sleep: well before its limit.
-    let took: f64 = block(&run, "board.py")[0]
-        .split(['(', 's'])
-        .find_map(|part| part.parse().ok())
-        .unwrap_or_else(|| panic!("no duration\n{}", run.describe()));
+    let took = seconds(&run, "board.py");
     assert!(took < 5.0, "board.py took {took} s\n{}", run.describe());
     assert_eq!(verdict(&run, "stuck.py"), "TIMEOUT", "{}", run.describe());
     assert!(

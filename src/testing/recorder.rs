@@ -131,8 +131,7 @@ pub fn record(
         command.current_dir(dir);
     }
     let run = || -> std::io::Result<(std::process::ExitStatus, Vec<u8>)> {
-        let (mut reader, writer) = std::io::pipe()?;
-        command.stdout(writer.try_clone()?).stderr(writer);
+        let mut reader = super::runner::output_pipe(&mut command)?;
         let mut child = command.spawn()?;
         drop(command);
         // Shown as it comes (the person driving the script watches it), and kept.

@@ -215,12 +215,8 @@ fn run_process(
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
-    let (mut reader, writer) =
-        std::io::pipe().map_err(|e| format!("cannot make a pipe for the test's output: {e}"))?;
-    let writer_copy = writer
-        .try_clone()
+    let mut reader = output_pipe(&mut command)
         .map_err(|e| format!("cannot make a pipe for the test's output: {e}"))?;
-    command.stdout(writer_copy).stderr(writer);
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", options.pymqtt.display()))?;
@@ -252,6 +248,15 @@ fn run_process(
     };
     let output = collector.join().unwrap_or_default();
     Ok((end, output))
+}
+
+/// Sends `command`'s stdout and stderr into one pipe, so that they interleave as printed;
+/// the reading end, which ends once the child (and `command`, which holds a writing end
+/// until dropped) is gone.
+pub(super) fn output_pipe(command: &mut Command) -> std::io::Result<std::io::PipeReader> {
+    let (reader, writer) = std::io::pipe()?;
+    command.stdout(writer.try_clone()?).stderr(writer);
+    Ok(reader)
 }
 
 fn unified_diff(case: &TestCase, expected: &str, output: &str) -> String {

@@ -79,3 +79,23 @@ pub fn mosquitto_pub(port: u16, topic: &str, msg: &str, qos: u8) {
         .expect("run mosquitto_pub");
     assert!(out.status.success(), "mosquitto_pub failed: {out:?}");
 }
+
+/// `mosquitto_pub -t w/t -m x EXTRA` against 127.0.0.1:`port`: its exit status, which is the
+/// CONNACK's return code when the broker refused it.
+pub fn mosquitto_pub_status(port: u16, extra: &[&str]) -> Option<i32> {
+    Command::new("mosquitto_pub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-t",
+            "w/t",
+            "-m",
+            "x",
+        ])
+        .args(extra)
+        .status()
+        .expect("run mosquitto_pub")
+        .code()
+}

@@ -47,3 +47,12 @@ pub fn assert_block_has(run: &Finished, name: &str, needle: &str) {
         run.describe()
     );
 }
+
+/// How long the test took, as its result line says (`PASS    name (0.4s)`).
+pub fn seconds(run: &Finished, name: &str) -> f64 {
+    block(run, name)[0]
+        .rsplit_once('(')
+        .and_then(|(_, rest)| rest.split('s').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no duration for {name}\n{}", run.describe()))
+}

@@ -179,11 +179,15 @@ pub(super) mod functions {
 
     /// Sleeps in slices of at most [`SIGNAL_CHECK`], running pending signal handlers between
     /// them: Ctrl-C raises KeyboardInterrupt within that time, whichever thread the signal
-    /// reached.
+    /// reached. On a virtual clock, the clock's sleep.
     fn sleep(duration: Duration, vm: &VirtualMachine) -> PyResult<()> {
         // Beyond a century is forever; the cap keeps the deadline representable.
+        let host = crate::host::state::of(vm);
+        if let Some(clock) = &host.clock {
+            return super::super::virtual_time::sleep(clock, duration, &host.hooks, vm);
+        }
         let deadline = Instant::now() + duration.min(Duration::from_secs(100 * 365 * 86_400));
-        let hooks = crate::host::state::of(vm).hooks.clone();
+        let hooks = host.hooks.clone();
         loop {
             vm.check_signals()?;
             hooks.stop_point(vm)?;
