@@ -36,6 +36,13 @@ const CONNECT_READ_LIMIT: usize = 64 * 1024;
 /// The largest packet the log reads whole (rumqttd's own limit on payloads).
 const PACKET_LIMIT: usize = 256 * 1024 * 1024;
 
+/// How long a new connection may take to send its CONNECT (rumqttd's own wait, as the
+/// broker is set up).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How long a refused client may take to close after its CONNACK.
+const REFUSED_LINGER: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// CONNACK, return code 5: not authorized.
 const NOT_AUTHORIZED: [u8; 4] = [0x20, 0x02, 0x00, 0x05];
 
@@ -74,9 +81,12 @@ pub(super) fn serve(listener: TcpListener, broker: SocketAddr, door: Door) -> io
 fn pass_on(mut client: TcpStream, broker: SocketAddr, door: &Door) {
     // MQTT packets are small and answered one by one: no Nagle delay on either leg.
     let _ = client.set_nodelay(true);
+    // A client that never sends its CONNECT is let go when rumqttd would let it go.
+    let _ = client.set_read_timeout(Some(CONNECT_TIMEOUT));
     let Ok(first) = read_first_packet(&mut client) else {
         return;
     };
+    let _ = client.set_read_timeout(None);
     let from = client
         .peer_addr()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
@@ -99,7 +109,8 @@ fn pass_on(mut client: TcpStream, broker: SocketAddr, door: &Door) {
         }
         let _ = client.shutdown(Shutdown::Write);
         // What the client still sends is read and dropped, so that closing sends no reset
-        // that could overtake the CONNACK.
+        // that could overtake the CONNACK; a client that does not close is let go.
+        let _ = client.set_read_timeout(Some(REFUSED_LINGER));
         let _ = io::copy(&mut client, &mut io::sink());
         return;
     }
@@ -124,6 +135,7 @@ fn pass_on(mut client: TcpStream, broker: SocketAddr, door: &Door) {
         log(&activity::connected(connect, from));
     }
     let (Ok(client_back), Ok(upstream_back)) = (client.try_clone(), upstream.try_clone()) else {
+        door.faults.unregister(link);
         return;
     };
     // A test's broker may hold its acks back; any other copies them as they come.
