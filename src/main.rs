@@ -68,6 +68,11 @@ struct Cli {
     #[arg(short = 'i')]
     inspect: bool,
 
+    /// MicroPython's implementation options (`-X emit=bytecode`, `-X heapsize=N`, ...), as
+    /// its unix port takes them: accepted, and ignored (they mean nothing here)
+    #[arg(short = 'X', value_name = "OPTION", action = clap::ArgAction::Append)]
+    implementation_options: Vec<String>,
+
     /// Connect every MQTTClient to this broker, whatever the script hard-codes: HOST[:PORT]
     /// (plain MQTT, even for a script that asks for TLS), mqtts://HOST[:PORT] (TLS), or
     /// ws://HOST[:PORT]/PATH, wss://HOST[:PORT]/PATH (WebSocket)

@@ -88,6 +88,17 @@ print("helper", helper_mod.VALUE)
 }
 
 #[test]
+fn micropythons_implementation_options_are_accepted_as_its_test_runner_passes_them() {
+    // MicroPython's tests/run-tests.py runs `micropython -X emit=bytecode TEST.py`.
+    let r = Pymqtt::new()
+        .args(["-X", "emit=bytecode", "-X", "heapsize=2M", "-c"])
+        .arg("import sys; print(sys.argv)")
+        .run(RUN);
+    r.assert_code(0);
+    assert_eq!(r.stdout, "['-c']\n", "{}", r.describe());
+}
+
+#[test]
 fn dash_c_runs_code_with_argv() {
     let r = Pymqtt::new()
         .args([
