@@ -2,8 +2,8 @@
 //!
 //! It is rumqttd running in-process on 127.0.0.1, so a script can be tried with no network and
 //! nothing installed. rumqttd has no shutdown API: the broker lives until the process exits,
-//! which is what both uses want. Its MQTT port is [`front_door`]'s, which checks credentials
-//! ([`Access`]), describes what clients send ([`activity`], `pymqtt broker -v`) and passes
+//! which is what both uses want. Its MQTT port is `front_door`'s, which checks credentials
+//! ([`Access`]), describes what clients send (`activity`, `pymqtt broker -v`) and passes
 //! connections on to rumqttd's private port.
 
 mod access;

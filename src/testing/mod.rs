@@ -9,7 +9,11 @@
 //! default one), plays the stimuli, watches the script's messages and pin changes (put back in
 //! the script's order by `script_order`, judged by [`expectations`], payloads as
 //! `payload_match` says), and ends a script that would loop forever once the
-//! test is over, through the hooks the host offers ([`crate::host::hooks`]).
+//! test is over, through the hooks the host offers ([`crate::host::hooks`]). It also starts
+//! the test's other scripts (`companions`), puts faults on its broker
+//! ([`crate::broker::Faults`]) and, with `clock virtual`, runs the script on a virtual clock
+//! ([`crate::host::clock`]). [`recorder`] (`--record`) runs a script for real and writes what
+//! it did as a test (`recording`).
 
 #[cfg(feature = "local-broker")]
 mod companions;

@@ -1,6 +1,6 @@
 //! `pymqtt test --record SCRIPT`: runs the script for real, against the test's broker (whose
 //! address it prints, for `pymqtt pub` or any client to drive the script) or the broker
-//! `--broker` names, and writes what happened as a test: `SCRIPT.wire` ([`Recording`]) and
+//! `--broker` names, and writes what happened as a test: `SCRIPT.wire` (`Recording`) and
 //! `SCRIPT.exp` (what it printed). The recording ends when the script does, or when the
 //! limit passes (`--limit`, default 10 s), where the script is stopped as a test stops it.
 //!
