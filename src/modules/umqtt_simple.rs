@@ -625,7 +625,9 @@ mod native {
                 }
             }
             let callback = self.state.lock().callback.clone();
-            let hooks = &self.host(vm).hooks;
+            // One look at the host a message: its hooks hear of the delivery and the handling.
+            let host = self.host(vm);
+            let hooks = &host.hooks;
             if hooks.attached() {
                 hooks.emit(ScriptEvent::Received {
                     topic: message.topic.clone(),
@@ -643,7 +645,7 @@ mod native {
             connection
                 .acknowledge(&message, &mut || vm.check_signals())
                 .map_err(|e| wait_error(vm, e))?;
-            self.host(vm).hooks.emit(ScriptEvent::Handled);
+            hooks.emit(ScriptEvent::Handled);
             Ok(first_byte)
         }
     }
