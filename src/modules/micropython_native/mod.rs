@@ -12,6 +12,7 @@
 //! - under `pymqtt test`'s `clock virtual`, `time`'s clocks and sleeps on the virtual clock
 //!   ([`virtual_time`]);
 //! - `bytearray.extend()` with memoryviews of it alive ([`bytearray_extend`]);
+//! - `exc.value` on every exception ([`exception_value`]);
 //! - modules imported from files read as MicroPython reads source, tabs in indentation and
 //!   CRLF line endings ([`source`], pylib/_micropython_source.py);
 //! - MicroPython's import rules (pylib/_micropython_imports.py): `utime`, `ujson`, ... are the
@@ -26,6 +27,7 @@
 mod broker_redirect;
 mod bytearray_extend;
 mod bytes_format;
+mod exception_value;
 mod harness;
 mod memory;
 mod memoryview_str;
@@ -96,6 +98,7 @@ pub(crate) fn install(vm: &VirtualMachine) -> PyResult<()> {
     bytes_format::install(vm);
     memoryview_str::install(vm);
     bytearray_extend::install(vm);
+    exception_value::install(vm);
     import::import_frozen(vm, "_micropython_imports")?;
     import::import_frozen(vm, "_micropython_source")?;
     Ok(())
