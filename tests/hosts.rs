@@ -88,3 +88,89 @@ fn every_host_in_a_process_has_micropythons_bytes_format() {
         assert_eq!(thread.join().unwrap(), ExitStatus::SUCCESS);
     }
 }
+
+/// What a spawned script prints, as its host's output callback hears it.
+#[derive(Default, Clone)]
+struct Printed(std::sync::Arc<std::sync::Mutex<Vec<(pymqtt::OutputStream, String)>>>);
+
+impl Printed {
+    fn of(&self, stream: pymqtt::OutputStream) -> String {
+        let pieces = self.0.lock().unwrap();
+        pieces
+            .iter()
+            .filter(|(s, _)| *s == stream)
+            .map(|(_, text)| text.as_str())
+            .collect()
+    }
+
+    fn wait_for(&self, needle: &str) {
+        let deadline = std::time::Instant::now() + support::deadlines::WAIT;
+        while !self.of(pymqtt::OutputStream::Stdout).contains(needle) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never printed {needle:?}"
+            );
+            thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+fn spawn(source: &str, printed: &Printed) -> pymqtt::ScriptHandle {
+    let sink = printed.clone();
+    Host::builder()
+        .output(move |stream, text| sink.0.lock().unwrap().push((stream, text.to_string())))
+        .build()
+        .spawn(Program::Source(source.into()))
+        .expect("spawn a script")
+}
+
+#[test]
+fn spawned_scripts_run_side_by_side_their_output_in_the_application_and_are_interrupted_or_stopped()
+{
+    use pymqtt::OutputStream::{Stderr, Stdout};
+    use std::time::Duration;
+
+    // One catches the interrupt and ends on its own; the other dies of it.
+    let (catcher_out, sleeper_out) = (Printed::default(), Printed::default());
+    let mut catcher = spawn(
+        "import time\n\
+         print('catcher up')\n\
+         try:\n    while True:\n        time.sleep(0.05)\n\
+         except KeyboardInterrupt:\n    print('caught it')\n",
+        &catcher_out,
+    );
+    let mut sleeper = spawn(
+        "import time\nprint('sleeper up')\ntime.sleep(3600)\nprint('never')\n",
+        &sleeper_out,
+    );
+    catcher_out.wait_for("catcher up");
+    sleeper_out.wait_for("sleeper up");
+    catcher.interrupt();
+    assert_eq!(catcher.join(), ExitStatus::SUCCESS);
+    assert_eq!(catcher_out.of(Stdout), "catcher up\ncaught it\n");
+    assert!(!sleeper.is_finished());
+    assert_eq!(
+        sleeper.stop(Duration::from_secs(5)),
+        Some(ExitStatus::INTERRUPTED)
+    );
+    assert_eq!(sleeper_out.of(Stdout), "sleeper up\n");
+    assert!(
+        sleeper_out.of(Stderr).contains("KeyboardInterrupt"),
+        "{}",
+        sleeper_out.of(Stderr)
+    );
+    // Neither script's output reached the other's callback.
+    assert!(!catcher_out.of(Stdout).contains("sleeper"));
+
+    // A script that catches every interrupt is still stopped at its next wait.
+    let stubborn_out = Printed::default();
+    let mut stubborn = spawn(
+        "import time\nprint('stubborn up')\nwhile True:\n    try:\n        time.sleep(0.05)\n    except KeyboardInterrupt:\n        pass\n",
+        &stubborn_out,
+    );
+    stubborn_out.wait_for("stubborn up");
+    assert_eq!(
+        stubborn.stop(Duration::from_secs(5)),
+        Some(ExitStatus::SUCCESS)
+    );
+}

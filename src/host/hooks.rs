@@ -45,6 +45,7 @@ pub struct Hooks {
 struct Inner {
     listener: Option<Listener>,
     stop_requested: AtomicBool,
+    interrupt_requested: AtomicBool,
 }
 
 impl std::fmt::Debug for Hooks {
@@ -66,6 +67,7 @@ impl Hooks {
             inner: Arc::new(Inner {
                 listener: Some(Box::new(listener)),
                 stop_requested: AtomicBool::new(false),
+                interrupt_requested: AtomicBool::new(false),
             }),
         }
     }
@@ -88,8 +90,19 @@ impl Hooks {
         self.inner.stop_requested.store(true, Ordering::SeqCst);
     }
 
-    /// Raises SystemExit(0) if a stop was requested. Called where the script waits.
+    /// Raises KeyboardInterrupt in the script, once, the next time it waits (an embedding
+    /// application's [`ScriptHandle::interrupt`](super::ScriptHandle::interrupt)). Signals
+    /// reach only a process's main thread; this reaches a script on any thread.
+    pub(crate) fn request_interrupt(&self) {
+        self.inner.interrupt_requested.store(true, Ordering::SeqCst);
+    }
+
+    /// Raises KeyboardInterrupt if an interrupt was requested (once), SystemExit(0) if a stop
+    /// was. Called where the script waits.
     pub(crate) fn stop_point(&self, vm: &VirtualMachine) -> PyResult<()> {
+        if self.inner.interrupt_requested.swap(false, Ordering::SeqCst) {
+            return Err(vm.new_exception_empty(vm.ctx.exceptions.keyboard_interrupt.to_owned()));
+        }
         if self.inner.stop_requested.load(Ordering::Relaxed) {
             return Err(vm.new_exception(
                 vm.ctx.exceptions.system_exit.to_owned(),

@@ -8,6 +8,8 @@
 //! - [`state`]: that state, and how native code finds it in the interpreter
 //! - [`hooks`]: what a test harness hears from a script, and its stop request
 //! - [`clock`]: the virtual clock of `pymqtt test`'s `clock virtual`
+//! - [`output`]: a program's stdout and stderr to the embedding application's callback
+//! - `script_handle`: a program on its own thread ([`Host::spawn`]), interrupted, stopped, joined
 //! - [`redirect`]: `--broker`, applied to a client's settings
 //! - [`micropython_path`]: `sys.path` as MicroPython's unix port sets it
 //! - [`source`]: program text as MicroPython's lexer reads it (tabs in indentation, CRLF)
@@ -40,8 +42,10 @@ pub mod clock;
 mod frozen;
 pub mod hooks;
 pub(crate) mod micropython_path;
+pub mod output;
 mod panics;
 pub mod redirect;
+mod script_handle;
 pub(crate) mod source;
 mod stack_guard;
 pub(crate) mod state;
@@ -49,6 +53,8 @@ pub(crate) mod state;
 use std::sync::Arc;
 
 pub use hooks::{Hooks, ScriptEvent};
+pub use output::{OutputCallback, OutputStream};
+pub use script_handle::ScriptHandle;
 
 use rustpython_vm::signal::UserSignalReceiver;
 
@@ -100,8 +106,11 @@ pub enum Program {
     Repl,
 }
 
+/// The stack of a spawned program's thread: the size a main thread gets on Linux.
+const SCRIPT_STACK: usize = 8 * 1024 * 1024;
+
 /// Configures a [`Host`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct HostBuilder {
     argv: Vec<String>,
     broker: Option<BrokerAddress>,
@@ -110,6 +119,20 @@ pub struct HostBuilder {
     board: Arc<Board>,
     board_trace: bool,
     clock: Option<Arc<clock::VirtualClock>>,
+    output: Option<OutputCallback>,
+}
+
+impl std::fmt::Debug for HostBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostBuilder")
+            .field("argv", &self.argv)
+            .field("broker", &self.broker)
+            .field("inspect", &self.inspect)
+            .field("hooks", &self.hooks)
+            .field("virtual_clock", &self.clock.is_some())
+            .field("output", &self.output.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl HostBuilder {
@@ -135,6 +158,26 @@ impl HostBuilder {
     /// W). The caller may keep a handle to drive its inputs and watch it.
     pub fn board(mut self, board: Arc<Board>) -> Self {
         self.board = board;
+        self
+    }
+
+    /// Sends what the program prints (`sys.stdout`, `sys.stderr`, tracebacks) to `callback`
+    /// instead of the process's streams, a piece of text at a time with the stream it went to.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use pymqtt::{Host, Program};
+    ///
+    /// let printed = Arc::new(Mutex::new(String::new()));
+    /// let sink = Arc::clone(&printed);
+    /// let host = Host::builder()
+    ///     .output(move |_stream, text| sink.lock().unwrap().push_str(text))
+    ///     .build();
+    /// host.run(&Program::Source("print('hello')".into()));
+    /// assert_eq!(*printed.lock().unwrap(), "hello\n");
+    /// ```
+    pub fn output(mut self, callback: impl Fn(OutputStream, &str) + Send + Sync + 'static) -> Self {
+        self.output = Some(Arc::new(callback));
         self
     }
 
@@ -178,6 +221,41 @@ impl Host {
     /// Runs `program` to completion and returns its exit status. Uncaught exceptions are
     /// printed to stderr; messages published by the program are flushed before returning.
     pub fn run(&self, program: &Program) -> ExitStatus {
+        self.run_reporting_state(program, None)
+    }
+
+    /// Runs `program` on a thread of its own, with this host's configuration; the handle
+    /// interrupts, stops and joins it. Each spawned program has its own host state.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let mut script = Host::builder()
+    ///     .output(|_, _| {})
+    ///     .build()
+    ///     .spawn(Program::Source("import time\nwhile True:\n    time.sleep(1)".into()))
+    ///     .unwrap();
+    /// std::thread::sleep(Duration::from_millis(300));
+    /// assert_eq!(script.stop(Duration::from_secs(5)), Some(ExitStatus::INTERRUPTED));
+    /// ```
+    pub fn spawn(self, program: Program) -> std::io::Result<ScriptHandle> {
+        let slot = script_handle::StateSlot::default();
+        let hooks = self.config.hooks.clone();
+        let reported = Arc::clone(&slot);
+        let thread = std::thread::Builder::new()
+            .name("pymqtt-script".into())
+            // The main thread's size: deep Python recursion needs what a script has there.
+            .stack_size(SCRIPT_STACK)
+            .spawn(move || self.run_reporting_state(&program, Some(&reported)))?;
+        Ok(ScriptHandle::new(thread, slot, hooks))
+    }
+
+    fn run_reporting_state(
+        &self,
+        program: &Program,
+        slot: Option<&script_handle::StateSlot>,
+    ) -> ExitStatus {
         let source = match load(program) {
             Ok(source) => source,
             Err(message) => {
@@ -196,6 +274,9 @@ impl Host {
             clock: self.config.clock.clone(),
             ..HostState::default()
         });
+        if let Some(slot) = slot {
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&state));
+        }
         // Input edges become calls of the script's handlers, on its thread; a lost link
         // fails its MQTT connections.
         let weak = Arc::downgrade(&state);
@@ -215,6 +296,11 @@ impl Host {
         let interpreter = self.interpreter(program, soft_irq_rx);
         interpreter.enter(|vm| {
             if let Err(exc) = state::install(vm, Arc::clone(&state)) {
+                return exit_status(vm, exc);
+            }
+            if let Some(callback) = &self.config.output
+                && let Err(exc) = output::install(vm, callback)
+            {
                 return exit_status(vm, exc);
             }
             // sys.path as MicroPython's unix port sets it; the program adds its folder below.
