@@ -39,5 +39,5 @@ pub mod terminal_style;
 pub mod testing;
 pub mod tools;
 
-pub use host::{ExitStatus, Host, HostBuilder, OutputStream, Program, ScriptHandle};
+pub use host::{ExitStatus, GlobalValue, Host, HostBuilder, OutputStream, Program, ScriptHandle};
 pub use mqtt::address::BrokerAddress;

@@ -174,3 +174,45 @@ fn spawned_scripts_run_side_by_side_their_output_in_the_application_and_are_inte
         Some(ExitStatus::SUCCESS)
     );
 }
+
+#[test]
+fn the_applications_functions_and_values_reach_its_scripts_and_bad_calls_are_type_errors() {
+    let readings = std::sync::Arc::new(std::sync::Mutex::new(21.5_f64));
+    let read = std::sync::Arc::clone(&readings);
+    let printed = Printed::default();
+    let sink = printed.clone();
+    let host = Host::builder()
+        .function("gateway.sensor", move |name: String| -> f64 {
+            if name == "temp" {
+                *read.lock().unwrap()
+            } else {
+                f64::NAN
+            }
+        })
+        .function("gateway.io.relay", |on: bool| -> String {
+            format!("relay {}", if on { "on" } else { "off" })
+        })
+        .function("double", |n: i64| n * 2)
+        .global("SITE", "greenhouse")
+        .global("LIMIT", 30)
+        .output(move |stream, text| sink.0.lock().unwrap().push((stream, text.to_string())))
+        .build();
+    let script = "import gateway, gateway.io\n\
+                  print(SITE, LIMIT, gateway.sensor('temp'), gateway.io.relay(True), double(21))\n\
+                  try:\n    gateway.sensor(5)\nexcept TypeError as e:\n    print('TypeError')\n";
+    assert_eq!(
+        host.run(&Program::Source(script.into())),
+        ExitStatus::SUCCESS
+    );
+    *readings.lock().unwrap() = 19.0;
+    assert_eq!(
+        host.run(&Program::Source(
+            "import gateway\nprint(gateway.sensor('temp'))".into()
+        )),
+        ExitStatus::SUCCESS
+    );
+    assert_eq!(
+        printed.of(pymqtt::OutputStream::Stdout),
+        "greenhouse 30 21.5 relay on 42\nTypeError\n19.0\n"
+    );
+}

@@ -9,6 +9,7 @@
 //! - [`hooks`]: what a test harness hears from a script, and its stop request
 //! - [`clock`]: the virtual clock of `pymqtt test`'s `clock virtual`
 //! - [`output`]: a program's stdout and stderr to the embedding application's callback
+//! - `application`: the application's own functions and `__main__` values for its scripts
 //! - `script_handle`: a program on its own thread ([`Host::spawn`]), interrupted, stopped, joined
 //! - [`redirect`]: `--broker`, applied to a client's settings
 //! - [`micropython_path`]: `sys.path` as MicroPython's unix port sets it
@@ -38,6 +39,7 @@ use rustpython_vm::{
     AsObject, Interpreter, InterpreterBuilder, PyResult, Settings, VirtualMachine, py_freeze,
 };
 
+mod application;
 pub mod clock;
 mod frozen;
 pub mod hooks;
@@ -52,6 +54,7 @@ pub(crate) mod state;
 
 use std::sync::Arc;
 
+pub use application::GlobalValue;
 pub use hooks::{Hooks, ScriptEvent};
 pub use output::{OutputCallback, OutputStream};
 pub use script_handle::ScriptHandle;
@@ -120,6 +123,7 @@ pub struct HostBuilder {
     board_trace: bool,
     clock: Option<Arc<clock::VirtualClock>>,
     output: Option<OutputCallback>,
+    application: application::Application,
 }
 
 impl std::fmt::Debug for HostBuilder {
@@ -178,6 +182,40 @@ impl HostBuilder {
     /// ```
     pub fn output(mut self, callback: impl Fn(OutputStream, &str) + Send + Sync + 'static) -> Self {
         self.output = Some(Arc::new(callback));
+        self
+    }
+
+    /// Gives scripts a function of the application's: `path` is `MODULE.NAME`, and the module
+    /// is importable (`import gateway`); without a module, the function is a global of
+    /// `__main__`. Arguments and results convert as RustPython's native functions convert
+    /// them (`String`, `f64`, `i64`, `bool`, `Vec<u8>`, ...).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let logged = Arc::new(Mutex::new(Vec::<String>::new()));
+    /// let log = Arc::clone(&logged);
+    /// let host = Host::builder()
+    ///     .function("gateway.sensor", |name: String| -> f64 { if name == "t" { 21.5 } else { 0.0 } })
+    ///     .function("gateway.log", move |line: String| log.lock().unwrap().push(line))
+    ///     .global("SITE", "lab")
+    ///     .build();
+    /// let script = "import gateway\ngateway.log('%s %s' % (SITE, gateway.sensor('t')))";
+    /// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+    /// assert_eq!(*logged.lock().unwrap(), ["lab 21.5"]);
+    /// ```
+    pub fn function<F, K>(mut self, path: &str, f: F) -> Self
+    where
+        F: rustpython_vm::function::IntoPyNativeFn<K> + Clone + Send + Sync + 'static,
+    {
+        self.application.add_function(path, f);
+        self
+    }
+
+    /// Sets a name in the script's `__main__` before it runs.
+    pub fn global(mut self, name: &str, value: impl Into<GlobalValue>) -> Self {
+        self.application.add_global(name, value.into());
         self
     }
 
@@ -316,6 +354,9 @@ impl Host {
                 Ok(scope) => scope,
                 Err(exc) => return exit_status(vm, exc),
             };
+            if let Err(exc) = self.config.application.install(vm, &scope) {
+                return exit_status(vm, exc);
+            }
             stack_guard::install(vm);
             let outcome = panics::as_exception(vm, "running the program", || {
                 run_program(vm, program, source, &scope)
