@@ -9,7 +9,7 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -112,8 +112,6 @@ pub fn record(
     let wire_path = PathBuf::from(format!("{}.wire", script.display()));
     let exp_path = PathBuf::from(format!("{}.exp", script.display()));
     let scratch = std::env::temp_dir().join(format!("pymqtt-record-{}.wire", std::process::id()));
-    let dir = script.parent().filter(|d| !d.as_os_str().is_empty());
-    let file = script.file_name().unwrap_or_default();
     let mut command = Command::new(pymqtt);
     command
         .arg("--harness-record")
@@ -123,13 +121,7 @@ pub fn record(
     if let Some(broker) = broker {
         command.arg("--broker").arg(broker.to_string());
     }
-    command
-        .arg(file)
-        .stdin(Stdio::null())
-        .env_remove("PYMQTT_BROKER");
-    if let Some(dir) = dir {
-        command.current_dir(dir);
-    }
+    super::runner::run_in_its_folder(&mut command, script);
     let run = || -> std::io::Result<(std::process::ExitStatus, Vec<u8>)> {
         let mut reader = super::runner::output_pipe(&mut command)?;
         let mut child = command.spawn()?;

@@ -190,10 +190,6 @@ fn run_process(
     real_limit: Duration,
     report_path: &Path,
 ) -> Result<(ProcessEnd, Vec<u8>), String> {
-    // The script runs in its folder, by its file name: relative paths in it work, and a
-    // traceback names the file the same way wherever the repository is checked out.
-    let dir = case.script.parent().filter(|d| !d.as_os_str().is_empty());
-    let file = case.script.file_name().unwrap_or_default();
     let report_path = std::path::absolute(report_path).unwrap_or(report_path.to_path_buf());
     let mut command = Command::new(&options.pymqtt);
     command
@@ -208,13 +204,7 @@ fn run_process(
     if options.virtual_clock {
         command.arg("--harness-virtual-clock");
     }
-    command
-        .arg(file)
-        .stdin(Stdio::null())
-        .env_remove("PYMQTT_BROKER");
-    if let Some(dir) = dir {
-        command.current_dir(dir);
-    }
+    run_in_its_folder(&mut command, &case.script);
     let mut reader = output_pipe(&mut command)
         .map_err(|e| format!("cannot make a pipe for the test's output: {e}"))?;
     let mut child = command
@@ -248,6 +238,19 @@ fn run_process(
     };
     let output = collector.join().unwrap_or_default();
     Ok((end, output))
+}
+
+/// Ends `command` (pymqtt with its harness options) with `script`, run in its folder by its
+/// file name: relative paths in it work, and a traceback names the file the same way wherever
+/// the repository is checked out. No stdin, and no PYMQTT_BROKER from the caller's shell.
+pub(super) fn run_in_its_folder(command: &mut Command, script: &Path) {
+    command
+        .arg(script.file_name().unwrap_or_default())
+        .stdin(Stdio::null())
+        .env_remove("PYMQTT_BROKER");
+    if let Some(dir) = script.parent().filter(|d| !d.as_os_str().is_empty()) {
+        command.current_dir(dir);
+    }
 }
 
 /// Sends `command`'s stdout and stderr into one pipe, so that they interleave as printed;

@@ -61,19 +61,25 @@ impl Drop for MosquittoSub {
     }
 }
 
+/// `mosquitto_pub -h 127.0.0.1 -p PORT -t TOPIC -m MSG`, to be given more and run.
+fn mosquitto_pub_command(port: u16, topic: &str, msg: &str) -> Command {
+    let mut command = Command::new("mosquitto_pub");
+    command.args([
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+        "-t",
+        topic,
+        "-m",
+        msg,
+    ]);
+    command
+}
+
 /// `mosquitto_pub -p PORT -t TOPIC -m MSG -q QOS`, run to completion; fails the test on error.
 pub fn mosquitto_pub(port: u16, topic: &str, msg: &str, qos: u8) {
-    let out = Command::new("mosquitto_pub")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-t",
-            topic,
-            "-m",
-            msg,
-        ])
+    let out = mosquitto_pub_command(port, topic, msg)
         .args(["-q", &qos.to_string()])
         .output()
         .expect("run mosquitto_pub");
@@ -83,17 +89,7 @@ pub fn mosquitto_pub(port: u16, topic: &str, msg: &str, qos: u8) {
 /// `mosquitto_pub -t w/t -m x EXTRA` against 127.0.0.1:`port`: its exit status, which is the
 /// CONNACK's return code when the broker refused it.
 pub fn mosquitto_pub_status(port: u16, extra: &[&str]) -> Option<i32> {
-    Command::new("mosquitto_pub")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-t",
-            "w/t",
-            "-m",
-            "x",
-        ])
+    mosquitto_pub_command(port, "w/t", "x")
         .args(extra)
         .status()
         .expect("run mosquitto_pub")
