@@ -26,8 +26,15 @@ need_tmux=0
 if ! command -v tmux >/dev/null 2>&1; then
     need_tmux=1
 fi
+# The Debian package's test: dpkg-deb, readelf and strip, and systemd-analyze for its unit.
+need_packaging=0
+for tool in dpkg-deb readelf strip systemd-analyze; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        need_packaging=1
+    fi
+done
 
-if [ "$need_mosquitto" = 1 ] || [ "$need_tmux" = 1 ]; then
+if [ "$need_mosquitto" = 1 ] || [ "$need_tmux" = 1 ] || [ "$need_packaging" = 1 ]; then
     SUDO=""
     if [ "$(id -u)" != 0 ]; then
         SUDO="sudo"
@@ -46,6 +53,9 @@ if [ "$need_mosquitto" = 1 ] || [ "$need_tmux" = 1 ]; then
     fi
     if [ "$need_tmux" = 1 ]; then
         packages+=(tmux)
+    fi
+    if [ "$need_packaging" = 1 ]; then
+        packages+=(dpkg binutils systemd)
     fi
     $SUDO apt-get install -y --no-install-recommends "${packages[@]}"
 fi

@@ -153,11 +153,23 @@ enum Command {
     Sub(pymqtt::tools::SubArgs),
     /// Run MQTT scripts as regression tests, each against a private embedded broker
     Test(pymqtt::testing::TestArgs),
+    /// Run the service NAME: DIR/NAME.py, or the board folder DIR/NAME/ (boot.py, then
+    /// main.py), in that folder; the systemd unit pymqtt@NAME runs this
+    Service(ServiceArgs),
     /// Print a completion script for a shell, e.g. `pymqtt completions bash > ~/.local/share/bash-completion/completions/pymqtt`
     Completions {
         /// The shell: bash, zsh, fish, elvish or powershell
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct ServiceArgs {
+    /// The service's name: its script is DIR/NAME.py, or its board folder DIR/NAME/
+    name: String,
+    /// Where the services' scripts and folders are
+    #[arg(long, value_name = "DIR", default_value = "/etc/pymqtt")]
+    dir: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -182,6 +194,7 @@ fn main() -> ExitCode {
         Some(Command::Pub(args)) => pymqtt::tools::publish::run(args).into(),
         Some(Command::Sub(args)) => pymqtt::tools::subscribe::run(args).into(),
         Some(Command::Test(args)) => imp::run_tests(args),
+        Some(Command::Service(args)) => run_service(args),
         None => match (&cli.harness_report, &cli.harness_record) {
             (Some(report), _) => imp::run_as_test(&cli, report),
             (None, Some(out)) => imp::record_as_test(&cli, out),
@@ -247,12 +260,66 @@ fn run_script(cli: &Cli) -> ExitStatus {
     let mut host = Host::builder()
         .argv(argv)
         .inspect(cli.inspect)
+        // At a prompt, SIGTERM ends pymqtt at once, as before: nothing would check it there.
+        .stop_on_sigterm(!cli.inspect && program != Program::Repl)
         .board(board)
         .board_trace(cli.board_trace);
     if let Some(broker) = broker {
         host = host.broker(broker);
     }
     host.build().run(&program)
+}
+
+/// `pymqtt service NAME`: the service's script or board folder, run from its folder as a
+/// board runs from its flash, and otherwise as `pymqtt SCRIPT` runs it (PYMQTT_BROKER
+/// applies).
+fn run_service(args: &ServiceArgs) -> ExitStatus {
+    let (program, folder) = match service_program(&args.dir, &args.name) {
+        Ok(found) => found,
+        Err(message) => {
+            pymqtt::terminal_style::report_error("pymqtt", message);
+            return ExitStatus::CANNOT_OPEN;
+        }
+    };
+    if let Err(e) = std::env::set_current_dir(&folder) {
+        pymqtt::terminal_style::report_error(
+            "pymqtt",
+            format!("can't enter {}: {e}", folder.display()),
+        );
+        return ExitStatus::CANNOT_OPEN;
+    }
+    let program = program.display().to_string();
+    match Cli::try_parse_from(["pymqtt", program.as_str()]) {
+        Ok(cli) => run_script(&cli),
+        Err(e) => e.exit(),
+    }
+}
+
+/// The service NAME's program in `dir` (its board folder, else NAME.py), and the folder to
+/// run it in.
+fn service_program(dir: &Path, name: &str) -> Result<(PathBuf, PathBuf), String> {
+    let name = name.strip_suffix(".py").unwrap_or(name);
+    if name.is_empty() || name.starts_with('.') || name.contains('/') {
+        return Err(format!(
+            "'{name}' is not a service name (a name of a script or folder in {})",
+            dir.display()
+        ));
+    }
+    // Absolute: the program runs after pymqtt has entered its folder.
+    let dir = std::path::absolute(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let folder = dir.join(name);
+    if folder.is_dir() {
+        return Ok((folder.clone(), folder));
+    }
+    let script = dir.join(format!("{name}.py"));
+    if script.is_file() {
+        return Ok((script, dir));
+    }
+    Err(format!(
+        "no service '{name}': neither {} nor the board folder {}/ exists",
+        script.display(),
+        folder.display()
+    ))
 }
 
 /// What the script's place holds when it is no script: an option pymqtt does not know (the

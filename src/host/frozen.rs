@@ -1,11 +1,12 @@
 //! The frozen standard library, indexed without keeping it resident.
 //!
-//! RustPython's standard library is one blob in the binary (each module's compressed
-//! bytecode, one after another), and the interpreter's index of it is built by walking the
-//! whole blob at start. Every page the walk reads stays resident, and the kernel maps
-//! the pages around each one too: the walk alone brought ~17 MB of a 25 MB blob into RSS,
-//! though a script imports a small part of it. This walk hands back each stretch of the blob
-//! it has passed (`madvise(MADV_DONTNEED)`), so only the modules imported later come back.
+//! The standard library is one blob in the binary (each module's compressed bytecode, one
+//! after another: RustPython's frozen library as build.rs trims and recompresses it), and the
+//! interpreter's index of it is built by walking the whole blob at start. Every page the
+//! walk reads stays resident, and the kernel maps the pages around each one too: the walk
+//! alone brought most of the blob into RSS, though a script imports a small part of it.
+//! This walk hands back each stretch of the blob it has passed (`madvise(MADV_DONTNEED)`),
+//! so only the modules imported later come back.
 //! The pages are clean and file-backed: handing them back only unmaps them, and reading them
 //! again maps them again from the file (from the page cache, as a rule). The index's names
 //! are copies, so that looking a module up does not read the blob either.
@@ -13,6 +14,9 @@
 use std::sync::OnceLock;
 
 use rustpython_vm::frozen::{FrozenLib, FrozenModule};
+
+/// RustPython's frozen standard library as build.rs trims and recompresses it.
+static STDLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.frozen"));
 
 /// The standard library's modules, and those pylib/ extends in place ([`EXTENDED`]) once
 /// more under the name pylib's module runs them by (`_pymqtt_stdlib_ssl` for ssl.py):
@@ -30,7 +34,7 @@ pub(super) fn standard_library() -> Vec<(&'static str, FrozenModule)> {
 const EXTENDED: [&str; 2] = ["ssl", "asyncio"];
 
 fn walk() -> Vec<(&'static str, FrozenModule)> {
-    let lib: &'static FrozenLib = rustpython::pylib::FROZEN_STDLIB;
+    let lib: &'static FrozenLib = FrozenLib::from_ref(STDLIB);
     let mut release = Release::new(&lib.bytes);
     let mut names = String::with_capacity(32 * 1024);
     let mut entries = Vec::with_capacity(1024);

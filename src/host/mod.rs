@@ -17,6 +17,7 @@
 //! - [`frozen`]: the frozen standard library, indexed without keeping it resident
 //! - [`panics`]: a Rust panic under the program becomes a Python `SystemError`
 //! - [`stack_guard`]: nested native iterators get the native stack check Python calls have
+//! - [`termination`]: SIGTERM stops the program, and its connections end with a DISCONNECT
 //!
 //! ```no_run
 //! use pymqtt::{Host, Program};
@@ -51,6 +52,7 @@ mod script_handle;
 pub(crate) mod source;
 mod stack_guard;
 pub(crate) mod state;
+mod termination;
 
 use std::sync::Arc;
 
@@ -79,6 +81,8 @@ impl ExitStatus {
     pub const USAGE: ExitStatus = ExitStatus(2);
     /// KeyboardInterrupt ended the program: 128 + SIGINT, as shells report it.
     pub const INTERRUPTED: ExitStatus = ExitStatus(130);
+    /// SIGTERM stopped the program ([`HostBuilder::stop_on_sigterm`]): 128 + SIGTERM.
+    pub const TERMINATED: ExitStatus = ExitStatus(143);
 
     pub fn code(self) -> i32 {
         self.0
@@ -118,6 +122,7 @@ pub struct HostBuilder {
     argv: Vec<String>,
     broker: Option<BrokerAddress>,
     inspect: bool,
+    stop_on_sigterm: bool,
     hooks: Hooks,
     board: Arc<Board>,
     board_trace: bool,
@@ -234,6 +239,16 @@ impl HostBuilder {
     /// Enters the interactive prompt after the program ends (`-i`).
     pub fn inspect(mut self, inspect: bool) -> Self {
         self.inspect = inspect;
+        self
+    }
+
+    /// Makes SIGTERM (a service manager's stop) end the program with `SystemExit(143)` at its
+    /// next wait or bytecode check, then, once its queued messages are delivered, disconnect
+    /// the clients it left connected with a DISCONNECT, so that brokers discard their last
+    /// wills. The exit status is then [`ExitStatus::TERMINATED`]. A signal handler is the
+    /// process's: for a program run on the main thread (the `pymqtt` command sets it).
+    pub fn stop_on_sigterm(mut self, stop: bool) -> Self {
+        self.stop_on_sigterm = stop;
         self
     }
 
@@ -358,6 +373,11 @@ impl Host {
                 return exit_status(vm, exc);
             }
             stack_guard::install(vm);
+            if self.config.stop_on_sigterm
+                && let Err(exc) = termination::install(vm)
+            {
+                return exit_status(vm, exc);
+            }
             let outcome = panics::as_exception(vm, "running the program", || {
                 run_program(vm, program, source, &scope)
             });
@@ -375,7 +395,13 @@ impl Host {
             shut_down(vm);
             // Before the clients are dropped (closing their sockets), let every publish that
             // returned reach its broker; a second Ctrl-C gives up at once.
-            deliver_queued(vm, &state).unwrap_or(status)
+            let status = deliver_queued(vm, &state).unwrap_or(status);
+            if state.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                for failure in state.open.disconnect_all() {
+                    eprintln!("pymqtt: warning: disconnecting on SIGTERM: {failure}");
+                }
+            }
+            status
         })
     }
 

@@ -47,6 +47,9 @@ pub(crate) struct HostState {
     /// The virtual clock the script's time follows (`pymqtt test`'s `clock virtual`); None:
     /// the system's.
     pub clock: Option<Arc<crate::host::clock::VirtualClock>>,
+    /// SIGTERM asked the program to stop (`HostBuilder::stop_on_sigterm`): its connections
+    /// are disconnected cleanly when it has ended.
+    pub stopping: AtomicBool,
 }
 
 impl HostState {

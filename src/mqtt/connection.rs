@@ -497,6 +497,38 @@ impl Shared {
         })
     }
 
+    /// [`Connection::disconnect`]'s exchange with the broker: what is queued, then DISCONNECT,
+    /// then the broker's close. The poller is not stopped here.
+    fn disconnect(&self) -> Result<(), MqttError> {
+        let flushed = self.flush(FLUSH_TIMEOUT);
+        let sent = self.with_engine(|engine| {
+            if engine.failure.is_some() {
+                return Ok(());
+            }
+            engine.disconnect()?;
+            let deadline = Some(Instant::now() + FLUSH_TIMEOUT);
+            let mut never = || Ok::<(), ()>(());
+            engine
+                .drive_until(
+                    "disconnecting",
+                    deadline,
+                    |t| t.disconnect_sent().then_some(()),
+                    &mut never,
+                )
+                .map_err(|e| match e {
+                    WaitError::Mqtt(e) => e,
+                    WaitError::Interrupted(()) => unreachable!("the check never fails"),
+                })?;
+            // The broker closes once it read the DISCONNECT (and so everything before it).
+            // Closing first, with its packets still unread on our side, would send a reset
+            // that can make it drop the connection unread: it would then publish the will.
+            let closed = Some(Instant::now() + CLOSE_TIMEOUT);
+            let _ = engine.drive(closed, |_| None::<()>, &mut never);
+            Ok(())
+        });
+        flushed.and(sent)
+    }
+
     fn broker(&self) -> String {
         self.with_engine(|engine| engine.broker.clone())
     }
@@ -571,6 +603,24 @@ impl OpenConnections {
             *shared.cut.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
             shared.give_way.notify_one();
         }
+    }
+
+    /// Disconnects every connection still open, as each one's `disconnect()` would (queued
+    /// messages first, then DISCONNECT, so that brokers discard the last wills): the program
+    /// was stopped on purpose (SIGTERM, a service manager's stop). Returns the failures.
+    pub fn disconnect_all(&self) -> Vec<MqttError> {
+        let mut failures = Vec::new();
+        for shared in self.alive() {
+            if shared.closed.swap(true, Ordering::SeqCst) {
+                continue;
+            }
+            if let Err(e) = shared.disconnect() {
+                failures.push(e);
+            }
+            // Its poller sees `closed` and ends; the connection's owner joins it.
+            shared.give_way.notify_one();
+        }
+        failures
     }
 
     /// Waits (bounded by [`FLUSH_TIMEOUT`] each) until every open connection has delivered
@@ -749,34 +799,9 @@ impl Connection {
     /// Delivers what is queued, sends DISCONNECT and closes. The broker then discards the
     /// last will. Failures are returned only after the connection is closed regardless.
     pub fn disconnect(&self) -> Result<(), MqttError> {
-        let flushed = self.flush(FLUSH_TIMEOUT);
-        let sent = self.with_engine(|engine| {
-            if engine.failure.is_some() {
-                return Ok(());
-            }
-            engine.disconnect()?;
-            let deadline = Some(Instant::now() + FLUSH_TIMEOUT);
-            let mut never = || Ok::<(), ()>(());
-            engine
-                .drive_until(
-                    "disconnecting",
-                    deadline,
-                    |t| t.disconnect_sent().then_some(()),
-                    &mut never,
-                )
-                .map_err(|e| match e {
-                    WaitError::Mqtt(e) => e,
-                    WaitError::Interrupted(()) => unreachable!("the check never fails"),
-                })?;
-            // The broker closes once it read the DISCONNECT (and so everything before it).
-            // Closing first, with its packets still unread on our side, would send a reset
-            // that can make it drop the connection unread: it would then publish the will.
-            let closed = Some(Instant::now() + CLOSE_TIMEOUT);
-            let _ = engine.drive(closed, |_| None::<()>, &mut never);
-            Ok(())
-        });
+        let result = self.shared.disconnect();
         self.stop_poller();
-        flushed.and(sent)
+        result
     }
 
     /// Whether `disconnect()` has been called.
