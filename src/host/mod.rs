@@ -346,7 +346,7 @@ impl Host {
             }
         });
 
-        let interpreter = self.interpreter(program, soft_irq_rx);
+        let interpreter = self.interpreter(program, soft_irq_rx, slot.is_some());
         interpreter.enter(|vm| {
             if let Err(exc) = state::install(vm, Arc::clone(&state)) {
                 return exit_status(vm, exc);
@@ -405,8 +405,16 @@ impl Host {
         })
     }
 
-    fn interpreter(&self, program: &Program, soft_irq: UserSignalReceiver) -> Interpreter {
+    fn interpreter(
+        &self,
+        program: &Program,
+        soft_irq: UserSignalReceiver,
+        spawned: bool,
+    ) -> Interpreter {
         let mut settings = Settings::default();
+        // A program on a thread of its own ([`Host::spawn`]) leaves the process's signals to
+        // the application: its interpreter would otherwise take SIGINT over from it.
+        settings.install_signal_handlers = !spawned;
         settings.argv = match (&self.config.argv, program) {
             (argv, _) if !argv.is_empty() => argv.clone(),
             (_, Program::File(path) | Program::Folder(path)) => vec![path.display().to_string()],
