@@ -70,7 +70,7 @@ esac
 # Depends, from the shared libraries the binary needs. glibc's version is the newest symbol
 # version it uses, so that apt refuses the package on a system too old to run it.
 depends=()
-glibc=$(readelf -W --dyn-syms "$binary" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
+glibc=$(readelf -W --dyn-syms "$binary" | { grep -o 'GLIBC_[0-9.]*' || true; } | sed 's/GLIBC_//' | sort -uV | tail -1)
 for library in $(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
     case "$library" in
         libc.so.6|libm.so.6|libpthread.so.0|libdl.so.2|librt.so.1|ld-linux*) package="libc6 (>= $glibc)" ;;
@@ -83,7 +83,11 @@ for library in $(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p');
         *) depends+=("$package") ;;
     esac
 done
-depends_line=$(IFS=,; echo "${depends[*]}" | sed 's/,/, /g')
+# A static binary (the ARMv6 musl build) needs no library: no Depends line at all.
+depends_line=""
+if [ "${#depends[@]}" -gt 0 ]; then
+    depends_line="Depends: $(IFS=,; echo "${depends[*]}" | sed 's/,/, /g')"
+fi
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 description=$(sed -n 's/^description = "\(.*\)"/\1/p' Cargo.toml | head -1)
@@ -116,8 +120,8 @@ Version: $version
 Architecture: $arch
 Maintainer: pymqtt maintainers <maintainers@users.noreply.r-seed-ae52584a.example>
 Installed-Size: $size
-Depends: $depends_line
-Section: net
+${depends_line:+$depends_line
+}Section: net
 Priority: optional
 Description: $description
  pymqtt runs MQTT scripts written for MicroPython (umqtt.simple, umqtt.robust, machine,
