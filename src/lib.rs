@@ -39,5 +39,8 @@ pub mod terminal_style;
 pub mod testing;
 pub mod tools;
 
-pub use host::{ExitStatus, GlobalValue, Host, HostBuilder, OutputStream, Program, ScriptHandle};
+pub use host::{
+    ExitStatus, GlobalValue, Host, HostBuilder, ModuleDefinition, OutputStream, Program,
+    ScriptHandle,
+};
 pub use mqtt::address::BrokerAddress;

@@ -216,3 +216,51 @@ fn the_applications_functions_and_values_reach_its_scripts_and_bad_calls_are_typ
         "greenhouse 30 21.5 relay on 42\nTypeError\n19.0\n"
     );
 }
+
+/// A module of the application's written with RustPython's `#[pymodule]`.
+#[rustpython_vm::pymodule]
+mod greenhouse {
+    use rustpython_vm::{PyResult, VirtualMachine};
+
+    #[pyattr]
+    const ZONES: i64 = 3;
+
+    #[pyfunction]
+    fn valve(zone: i64, vm: &VirtualMachine) -> PyResult<String> {
+        if (1..=ZONES).contains(&zone) {
+            Ok(format!("valve {zone} open"))
+        } else {
+            Err(vm.new_value_error(format!("no zone {zone}")))
+        }
+    }
+}
+
+#[test]
+fn the_applications_own_pymodule_is_importable_in_every_host_that_has_it() {
+    let printed = Printed::default();
+    let sink = printed.clone();
+    let host = Host::builder()
+        .module(greenhouse::module_def)
+        .output(move |stream, text| sink.0.lock().unwrap().push((stream, text.to_string())))
+        .build();
+    let script = "import greenhouse\nfrom greenhouse import valve\n\
+                  print(greenhouse.ZONES, valve(2))\n\
+                  try:\n    valve(9)\nexcept ValueError as e:\n    print('ValueError:', e)\n";
+    // Twice: each run is a fresh interpreter, which gets the module again.
+    for _ in 0..2 {
+        assert_eq!(
+            host.run(&Program::Source(script.into())),
+            ExitStatus::SUCCESS
+        );
+    }
+    assert_eq!(
+        printed.of(pymqtt::OutputStream::Stdout),
+        "3 valve 2 open\nValueError: no zone 9\n".repeat(2)
+    );
+    // A host without it does not have it.
+    let other = Host::builder().output(|_, _| {}).build();
+    assert_eq!(
+        other.run(&Program::Source("import greenhouse".into())),
+        ExitStatus::EXCEPTION
+    );
+}

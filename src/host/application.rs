@@ -5,9 +5,10 @@
 
 use std::sync::Arc;
 
+use rustpython_vm::builtins::PyModuleDef;
 use rustpython_vm::function::IntoPyNativeFn;
 use rustpython_vm::scope::Scope;
-use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
+use rustpython_vm::{AsObject, InterpreterBuilder, PyObjectRef, PyResult, VirtualMachine};
 
 /// Makes one of the application's functions in an interpreter.
 type FunctionMaker = Arc<dyn Fn(&VirtualMachine) -> PyObjectRef + Send + Sync>;
@@ -64,12 +65,17 @@ fn module_named(vm: &VirtualMachine, modules: &PyObjectRef, name: &str) -> PyRes
     Ok(created)
 }
 
-/// The application's functions and values, as the builder collected them.
+/// A native module of the application's: the `module_def` function RustPython's
+/// `#[pymodule]` makes, called with each interpreter's context.
+pub type ModuleDefinition = fn(&rustpython_vm::Context) -> &'static PyModuleDef;
+
+/// The application's modules, functions and values, as the builder collected them.
 #[derive(Clone, Default)]
 pub(super) struct Application {
     /// (module, function name, maker), in the order given.
     functions: Vec<(String, &'static str, FunctionMaker)>,
     globals: Vec<(String, GlobalValue)>,
+    modules: Vec<ModuleDefinition>,
 }
 
 impl std::fmt::Debug for Application {
@@ -84,6 +90,7 @@ impl std::fmt::Debug for Application {
                     .collect::<Vec<_>>(),
             )
             .field("globals", &self.globals)
+            .field("modules", &self.modules.len())
             .finish()
     }
 }
@@ -103,6 +110,19 @@ impl Application {
 
     pub fn add_global(&mut self, name: &str, value: GlobalValue) {
         self.globals.push((name.to_string(), value));
+    }
+
+    pub fn add_module(&mut self, definition: ModuleDefinition) {
+        self.modules.push(definition);
+    }
+
+    /// Registers the native modules with an interpreter being built (importable by name,
+    /// as the standard library's native modules are).
+    pub fn register_modules(&self, builder: InterpreterBuilder) -> InterpreterBuilder {
+        self.modules.iter().fold(builder, |builder, definition| {
+            let def = definition(&builder.ctx);
+            builder.add_native_module(def)
+        })
     }
 
     /// Makes the modules and functions in `vm` (in `sys.modules`, importable), and the

@@ -56,7 +56,7 @@ mod termination;
 
 use std::sync::Arc;
 
-pub use application::GlobalValue;
+pub use application::{GlobalValue, ModuleDefinition};
 pub use hooks::{Hooks, ScriptEvent};
 pub use output::{OutputCallback, OutputStream};
 pub use script_handle::ScriptHandle;
@@ -215,6 +215,30 @@ impl HostBuilder {
         F: rustpython_vm::function::IntoPyNativeFn<K> + Clone + Send + Sync + 'static,
     {
         self.application.add_function(path, f);
+        self
+    }
+
+    /// Gives scripts a native module of the application's, written with RustPython's
+    /// `#[pymodule]`: pass the `module_def` function the macro makes. Scripts import it by
+    /// the name the macro gives it, as a module of the standard library.
+    ///
+    /// ```
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// #[rustpython_vm::pymodule]
+    /// mod relay {
+    ///     #[pyfunction]
+    ///     fn state(channel: i64) -> bool {
+    ///         channel == 1
+    ///     }
+    /// }
+    ///
+    /// let host = Host::builder().module(relay::module_def).build();
+    /// let script = "import relay\nassert relay.state(1) and not relay.state(2)";
+    /// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+    /// ```
+    pub fn module(mut self, definition: ModuleDefinition) -> Self {
+        self.application.add_module(definition);
         self
     }
 
@@ -454,6 +478,7 @@ impl Host {
             .add_native_module(board)
             .init_hook(move |vm| vm.set_user_signal_channel(soft_irq))
             .add_frozen_modules(py_freeze!(dir = "../../pylib"));
+        let builder = self.config.application.register_modules(builder);
         #[cfg(feature = "tls")]
         let builder = builder.init_hook(|_vm| install_tls_provider());
         builder.interpreter()
