@@ -7,6 +7,24 @@
 //! `wss://`); [`broker::EmbeddedBroker`] (feature `local-broker`) starts one in-process;
 //! [`tools`] holds `pymqtt pub` and `pymqtt sub`; [`testing`] holds `pymqtt test`.
 //!
+//! # Embedding in ten lines
+//!
+//! ```
+//! use pymqtt::{ExitStatus, Host, Program};
+//!
+//! let host = Host::builder()
+//!     .function("gateway.sensor", |name: String| -> f64 { if name == "t" { 21.5 } else { 0.0 } })
+//!     .output(|_stream, text| print!("{text}"))
+//!     .build();
+//! let script = "import gateway\nprint('temperature', gateway.sensor('t'))";
+//! assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+//! ```
+//!
+//! [`HostBuilder`] also sends every client to a broker of the application's (`broker`), adds
+//! its `#[pymodule]`s (`module`) and `__main__` values (`global`); [`Host::spawn`] runs a
+//! program on its own thread, stopped and joined through its [`ScriptHandle`]. More in
+//! docs/embedding.md and `examples/gateway.rs`.
+//!
 //! # Layout
 //!
 //! - [`host`]: running programs: the interpreter, `sys.path`, exit status, and what one host
