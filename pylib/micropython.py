@@ -24,6 +24,11 @@ fixed heap, no qstr pool and no interrupt handlers, so:
   from func propagates out of schedule(), and the calls still waiting are dropped.
 - alloc_emergency_exception_buf(size) is accepted and does nothing: exceptions never need a
   reserved buffer here.
+- @micropython.native, @micropython.viper and @micropython.bytecode return the function
+  as it is: there is one emitter here, RustPython's bytecode, and a function runs the same
+  under it. `micropython` is also a built-in name, as MicroPython's compiler knows these
+  decorators without an import. Viper's machine-word types and pointers (ptr8(), ...) are
+  not there.
 """
 
 from _micropython_native import const, stack_use
@@ -106,3 +111,17 @@ def schedule(func, arg):
 def alloc_emergency_exception_buf(size):
     """Accepted; nothing to reserve here."""
 
+
+def native(function):
+    """Returns `function` unchanged: it runs as bytecode, with the same results."""
+    return function
+
+
+def viper(function):
+    """Returns `function` unchanged: it runs as bytecode, ints stay arbitrary-precision."""
+    return function
+
+
+def bytecode(function):
+    """Returns `function` unchanged: bytecode is what it runs as already."""
+    return function

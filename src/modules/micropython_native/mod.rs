@@ -5,14 +5,20 @@
 //! - `time.ticks_ms()` and friends, `time.sleep_ms()`/`sleep_us()` ([`ticks`]);
 //! - `gc.mem_free()`, `gc.mem_alloc()`, `gc.threshold()` ([`memory`]), added when `gc` is
 //!   first imported;
-//! - `sys.print_exception()` ([`traceback`]);
-//! - `const` as a built-in name, as MicroPython's parser knows it without an import;
+//! - `sys.print_exception()` ([`traceback`]), and `sys.exit()` raising a SystemExit
+//!   without arguments ([`system_exit`]);
+//! - `const` and `micropython` as built-in names, as MicroPython's parser knows `const()`
+//!   and the `@micropython.native`/`viper`/`bytecode` decorators without an import;
 //! - `bytes.format()`, and bytes formatted with a spec as their contents ([`bytes_format`]);
 //! - `memoryview(str)`, a view of its UTF-8 bytes ([`memoryview_str`]);
 //! - under `pymqtt test`'s `clock virtual`, `time`'s clocks and sleeps on the virtual clock
 //!   ([`virtual_time`]);
 //! - `bytearray.extend()` with memoryviews of it alive ([`bytearray_extend`]);
+//! - `io.BytesIO(n)`, `write(buf, n)`, `write(buf, off, n)`, `readinto(buf, n)`
+//!   ([`bytesio_stream`]);
 //! - `exc.value` on every exception ([`exception_value`]);
+//! - MicroPython's wording for a call given one argument too many ([`arity_message`]);
+//! - no SyntaxWarning or DeprecationWarning unless asked for ([`quiet_warnings`]);
 //! - modules imported from files read as MicroPython reads source, tabs in indentation and
 //!   CRLF line endings ([`source`], pylib/_micropython_source.py);
 //! - MicroPython's import rules (pylib/_micropython_imports.py): `utime`, `ujson`, ... are the
@@ -24,14 +30,18 @@
 //! Rust (those called in loops, and those reading the host's numbers) live in one native
 //! module, `_micropython_native`, and are copied from there to where scripts look for them.
 
+mod arity_message;
 mod broker_redirect;
 mod bytearray_extend;
 mod bytes_format;
+mod bytesio_stream;
 mod exception_value;
 mod harness;
 mod memory;
 mod memoryview_str;
+mod quiet_warnings;
 mod source;
+mod system_exit;
 mod ticks;
 mod traceback;
 mod virtual_time;
@@ -50,6 +60,7 @@ pub(crate) use native::module_def;
         memory::functions,
         traceback::functions,
         source::functions,
+        system_exit::functions,
         broker_redirect::functions,
         harness::functions,
         virtual_time::functions
@@ -76,7 +87,7 @@ pub(crate) fn install(vm: &VirtualMachine) -> PyResult<()> {
     let time = import::import_builtin(vm, "time")?;
     let places: [(&PyObject, &[&str]); 3] = [
         (&time, ticks::NAMES),
-        (vm.sys_module.as_object(), &["print_exception"]),
+        (vm.sys_module.as_object(), &["print_exception", "exit"]),
         (vm.builtins.as_object(), &["const"]),
     ];
     for (module, names) in places {
@@ -98,8 +109,15 @@ pub(crate) fn install(vm: &VirtualMachine) -> PyResult<()> {
     bytes_format::install(vm);
     memoryview_str::install(vm);
     bytearray_extend::install(vm);
+    bytesio_stream::install(vm)?;
     exception_value::install(vm);
+    arity_message::install(vm);
+    quiet_warnings::install(vm);
     import::import_frozen(vm, "_micropython_imports")?;
+    // MicroPython's compiler knows `@micropython.native` (and viper, bytecode) without an
+    // import, and the module is small and frozen.
+    let micropython = import::import_frozen(vm, "micropython")?;
+    vm.builtins.set_attr("micropython", micropython, vm)?;
     import::import_frozen(vm, "_micropython_source")?;
     Ok(())
 }
