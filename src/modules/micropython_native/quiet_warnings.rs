@@ -5,9 +5,9 @@
 //! (`gen.throw(type, value)`); on stderr, those lines are noise to a user and a difference to
 //! any tool that compares a script's output with MicroPython's.
 //!
-//! Two "ignore" entries go in front of the interpreter's default filters. `warnings.filterwarnings()`,
-//! `simplefilter()` and `catch_warnings()` put theirs in front of these, so a script that
-//! wants the warnings back still gets them.
+//! Two "ignore" entries go in front of the interpreter's default filters.
+//! `warnings.filterwarnings()`, `simplefilter()` and `catch_warnings()` put theirs in front
+//! of these, so a script that wants the warnings back still gets them.
 
 use rustpython_vm::{PyObjectRef, VirtualMachine};
 
