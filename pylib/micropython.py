@@ -27,8 +27,10 @@ fixed heap, no qstr pool and no interrupt handlers, so:
 - @micropython.native, @micropython.viper and @micropython.bytecode return the function
   as it is: there is one emitter here, RustPython's bytecode, and a function runs the same
   under it. `micropython` is also a built-in name, as MicroPython's compiler knows these
-  decorators without an import. Viper's machine-word types and pointers (ptr8(), ...) are
-  not there.
+  decorators without an import. A viper function's module gets viper's pointer casts,
+  ptr8(), ptr16() and ptr32() (a buffer in 1-, 2- or 4-byte units, stores truncated), and its
+  arguments annotated with one are passed as such a pointer; its ints stay arbitrary-precision
+  (no machine-word wrap-around, no `uint`).
 """
 
 from _micropython_native import const, stack_use
@@ -117,9 +119,84 @@ def native(function):
     return function
 
 
+class _Pointer:
+    """Viper's ptr8/ptr16/ptr32: a buffer read and written in units of 1, 2 or 4 bytes
+    (native byte order), each store truncated to the unit as a machine word is."""
+
+    __slots__ = ("_view", "_mask")
+
+    def __init__(self, buffer, code, bits):
+        view = memoryview(buffer)
+        if view.format != "B" or view.itemsize != 1:
+            view = view.cast("B")
+        usable = len(view) - len(view) % (bits // 8)
+        self._view = view[:usable].cast(code)
+        self._mask = (1 << bits) - 1
+
+    def __getitem__(self, index):
+        return self._view[index]
+
+    def __setitem__(self, index, value):
+        self._view[index] = value & self._mask
+
+    def __len__(self):
+        return len(self._view)
+
+    def __int__(self):
+        # An address stands in for the buffer's: the same for every pointer to it.
+        return id(self._view.obj)
+
+
+def ptr8(buffer):
+    """A viper pointer to `buffer`'s bytes."""
+    return buffer if isinstance(buffer, _Pointer) else _Pointer(buffer, "B", 8)
+
+
+def ptr16(buffer):
+    """A viper pointer to `buffer` as 16-bit units."""
+    return buffer if isinstance(buffer, _Pointer) else _Pointer(buffer, "H", 16)
+
+
+def ptr32(buffer):
+    """A viper pointer to `buffer` as 32-bit units."""
+    return buffer if isinstance(buffer, _Pointer) else _Pointer(buffer, "I", 32)
+
+
+_VIPER_NAMES = {"ptr8": ptr8, "ptr16": ptr16, "ptr32": ptr32}
+
+
 def viper(function):
-    """Returns `function` unchanged: it runs as bytecode, ints stay arbitrary-precision."""
-    return function
+    """Runs `function` as bytecode, ints arbitrary-precision. Its module gets viper's
+    pointer casts (ptr8(), ptr16(), ptr32()), and arguments annotated with one of them are
+    passed as such a pointer, as viper passes them."""
+    names = function.__globals__
+    for name, cast in _VIPER_NAMES.items():
+        names.setdefault(name, cast)
+    try:
+        annotations = function.__annotations__
+    except Exception:
+        return function
+    code = function.__code__
+    positional = code.co_varnames[: code.co_argcount]
+    casts = [
+        (index, annotations[name])
+        for index, name in enumerate(positional)
+        if annotations.get(name) in _VIPER_NAMES.values()
+    ]
+    if not casts:
+        return function
+
+    def call(*args):
+        args = list(args)
+        for index, cast in casts:
+            if index < len(args):
+                args[index] = cast(args[index])
+        return function(*args)
+
+    call.__name__ = function.__name__
+    call.__qualname__ = function.__qualname__
+    call.__doc__ = function.__doc__
+    return call
 
 
 def bytecode(function):
