@@ -169,29 +169,34 @@ def viper(function):
     """Runs `function` as bytecode, ints arbitrary-precision. Its module gets viper's
     pointer casts (ptr8(), ptr16(), ptr32()), and arguments annotated with one of them are
     passed as such a pointer, as viper passes them."""
-    names = function.__globals__
+    names = getattr(function, "__globals__", None)
+    code = getattr(function, "__code__", None)
+    if names is None or code is None:
+        # Not a Python function (a builtin, a class): nothing viper would change.
+        return function
     for name, cast in _VIPER_NAMES.items():
         names.setdefault(name, cast)
     try:
         annotations = function.__annotations__
     except Exception:
         return function
-    code = function.__code__
     positional = code.co_varnames[: code.co_argcount]
     casts = [
-        (index, annotations[name])
+        (index, name, annotations[name])
         for index, name in enumerate(positional)
         if annotations.get(name) in _VIPER_NAMES.values()
     ]
     if not casts:
         return function
 
-    def call(*args):
+    def call(*args, **kwargs):
         args = list(args)
-        for index, cast in casts:
+        for index, name, cast in casts:
             if index < len(args):
                 args[index] = cast(args[index])
-        return function(*args)
+            elif name in kwargs:
+                kwargs[name] = cast(kwargs[name])
+        return function(*args, **kwargs)
 
     call.__name__ = function.__name__
     call.__qualname__ = function.__qualname__

@@ -26,3 +26,6 @@ p = ptr32(bytearray(8))
 p[1] = -1
 print(p[1], len(p))
 print(set16.__name__)
+set16(b, val=7, i=0)
+print(b[0], b[1])
+print(micropython.viper(len) is len)
