@@ -214,6 +214,15 @@ with open("reading.json") as f:
 with open("reading.json", "rb") as f:
     print(json.load(f))
 
+# MicroPython's dump() writes to binary streams too, as UTF-8.
+buffer = io.BytesIO()
+json.dump({"place": "Küche"}, buffer, ensure_ascii=False)
+print(buffer.getvalue())
+with open("reading.bin", "wb") as f:
+    json.dump([1.5], f)
+with open("reading.bin", "rb") as f:
+    print(f.read())
+
 class Sets(json.JSONEncoder):
     def default(self, o):
         return sorted(o) if isinstance(o, set) else super().default(o)
@@ -225,6 +234,9 @@ print(json.dumps({"ids": {3, 1}}, cls=Sets))
 out = Stream()
 json.dump({"ids": {2}}, out, cls=Sets)
 print("".join(out.written), len(out.written) > 1)
+buffer = io.BytesIO()
+json.dump({"ids": {4}}, buffer, cls=Sets)
+print(buffer.getvalue())
 
 class Strict(json.JSONDecoder):
     def decode(self, s):
@@ -247,8 +259,11 @@ fn ujson_streams_files_and_custom_classes() {
         "[1, 'é']",
         "'{\\n \"t\": 21.5\\n}'",
         "{'t': 21.5}",
+        "b'{\"place\": \"K\\xc3\\xbcche\"}'",
+        "b'[1.5]'",
         "{\"IDS\": [1, 3]}",
         "{\"IDS\": [2]} True",
+        "b'{\"IDS\": [4]}'",
         "('decoded by Strict', {'a': 1})",
         "['tab\\there']",
         "{'a': 'float 1.5'}",

@@ -198,14 +198,42 @@ mod native {
             let parts = vm.call_method(&encoder, "iterencode", (obj,))?;
             let write = fp.get_attr("write", vm)?;
             let parts = parts.get_iter(vm)?;
+            let binary = takes_bytes(&fp, vm)?;
             while let rustpython_vm::protocol::PyIterReturn::Return(part) = parts.next(vm)? {
+                let part = if binary { utf8(part, vm)? } else { part };
                 write.call((part,), vm)?;
             }
             return Ok(());
         }
-        let text = encode::encode(&obj, &args.format(vm)?, vm)?;
-        vm.call_method(&fp, "write", (vm.ctx.new_str(text),))?;
+        let text: PyObjectRef = vm
+            .ctx
+            .new_str(encode::encode(&obj, &args.format(vm)?, vm)?)
+            .into();
+        let text = if takes_bytes(&fp, vm)? {
+            utf8(text, vm)?
+        } else {
+            text
+        };
+        vm.call_method(&fp, "write", (text,))?;
         Ok(())
+    }
+
+    /// Whether `fp` is a binary stream (`io.BytesIO`, a file opened with `"wb"`). MicroPython's
+    /// `json.dump()` writes to any stream, and boards' scripts dump to both kinds; the
+    /// standard library's would fail on these with a TypeError.
+    fn takes_bytes(fp: &PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        let io = vm.import("_io", 0)?;
+        for base in ["_BufferedIOBase", "_RawIOBase"] {
+            if fp.is_instance(io.get_attr(base, vm)?.as_object(), vm)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// A `str` as UTF-8 bytes, with the codec's error for a lone surrogate.
+    fn utf8(text: PyObjectRef, vm: &VirtualMachine) -> PyResult {
+        vm.call_method(&text, "encode", ("utf-8",))
     }
 
     #[derive(FromArgs)]
