@@ -29,9 +29,14 @@ fixed heap, no qstr pool and no interrupt handlers, so:
   under it. `micropython` is also a built-in name, as MicroPython's compiler knows these
   decorators without an import. A viper function's module gets viper's pointer casts,
   ptr8(), ptr16() and ptr32() (a buffer in 1-, 2- or 4-byte units, stores truncated), and its
-  arguments annotated with one are passed as such a pointer; its ints stay arbitrary-precision
-  (no machine-word wrap-around, no `uint`).
+  arguments annotated with one are passed as such a pointer. It also gets `uint()`, the cast
+  to an unsigned machine word (`uint(-1)` has every bit of a word set), and values cross its
+  boundary as viper converts them: an argument annotated `bool` or `uint` arrives as one,
+  and the result is made the annotated return type (`-> int` gives 0 for None). Inside, ints
+  stay arbitrary-precision: no machine-word wrap-around of arithmetic.
 """
+
+import sys as _sys
 
 from _micropython_native import const, stack_use
 from _micropython_native import stack_size as _stack_size
@@ -162,7 +167,78 @@ def ptr32(buffer):
     return buffer if isinstance(buffer, _Pointer) else _Pointer(buffer, "I", 32)
 
 
-_VIPER_NAMES = {"ptr8": ptr8, "ptr16": ptr16, "ptr32": ptr32}
+# Every bit of a machine word: viper's words are the size of a pointer, as sys.maxsize is.
+_WORD = (_sys.maxsize << 1) | 1
+
+
+def _word(value):
+    """A value as viper takes it into a machine word: None and False are 0, True is 1, and
+    a pointer is its address."""
+    return 0 if value is None else int(value)
+
+
+class _Unsigned(int):
+    """A viper `uint`: an unsigned machine word, whose arithmetic wraps around as the
+    machine's does (`uint(-2) * uint(-3)` is 6)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return int.__repr__(self)
+
+
+def _wrapping(operation):
+    def wrapped(self, other):
+        if not isinstance(other, int):
+            return NotImplemented
+        return _Unsigned(operation(int(self), int(other)) & _WORD)
+
+    return wrapped
+
+
+for _name, _operation in {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "lshift": lambda a, b: a << b,
+    "and": lambda a, b: a & b,
+    "or": lambda a, b: a | b,
+    "xor": lambda a, b: a ^ b,
+}.items():
+    setattr(_Unsigned, f"__{_name}__", _wrapping(_operation))
+    setattr(_Unsigned, f"__r{_name}__", _wrapping(lambda a, b, _op=_operation: _op(b, a)))
+_Unsigned.__neg__ = lambda self: _Unsigned(-int(self) & _WORD)
+_Unsigned.__invert__ = lambda self: _Unsigned(~int(self) & _WORD)
+del _name, _operation
+
+
+def uint(value):
+    """Viper's cast to an unsigned machine word: `uint(-1)` has every bit set."""
+    return _Unsigned(_word(value) & _WORD)
+
+
+def _plain(value):
+    """What leaves a viper function as an object: its machine words as plain ints."""
+    if isinstance(value, _Unsigned):
+        return int(value)
+    if type(value) is tuple:
+        return tuple(int(item) if isinstance(item, _Unsigned) else item for item in value)
+    return value
+
+
+def _uint_result(value):
+    return int(uint(value))
+
+
+def _int_result(value):
+    return _word(value) if value is None or isinstance(value, bool) else value
+
+
+_VIPER_NAMES = {"ptr8": ptr8, "ptr16": ptr16, "ptr32": ptr32, "uint": uint}
+
+# How an annotated argument arrives and an annotated result leaves a viper function.
+_ARGUMENT_CASTS = {ptr8: ptr8, ptr16: ptr16, ptr32: ptr32, uint: uint, bool: bool}
+_RESULT_CASTS = {uint: _uint_result, bool: bool, int: _int_result}
 
 
 def viper(function):
@@ -182,11 +258,14 @@ def viper(function):
         return function
     positional = code.co_varnames[: code.co_argcount]
     casts = [
-        (index, name, annotations[name])
+        (index, name, _ARGUMENT_CASTS[annotations[name]])
         for index, name in enumerate(positional)
-        if annotations.get(name) in _VIPER_NAMES.values()
+        if _castable(annotations.get(name), _ARGUMENT_CASTS)
     ]
-    if not casts:
+    returned = annotations.get("return")
+    result_cast = _RESULT_CASTS[returned] if _castable(returned, _RESULT_CASTS) else _plain
+    if not casts and result_cast is _plain:
+        # Nothing to convert on the way in or out: the function itself is the viper one.
         return function
 
     def call(*args, **kwargs):
@@ -196,12 +275,20 @@ def viper(function):
                 args[index] = cast(args[index])
             elif name in kwargs:
                 kwargs[name] = cast(kwargs[name])
-        return function(*args, **kwargs)
+        return result_cast(function(*args, **kwargs))
 
     call.__name__ = function.__name__
     call.__qualname__ = function.__qualname__
     call.__doc__ = function.__doc__
     return call
+
+
+def _castable(annotation, casts):
+    try:
+        return annotation in casts
+    except TypeError:
+        # An annotation that cannot be hashed (a list, say) names no viper type.
+        return False
 
 
 def bytecode(function):
