@@ -39,6 +39,7 @@ fixed heap, no qstr pool and no interrupt handlers, so:
 import sys as _sys
 
 from _micropython_native import const, stack_use
+from _micropython_ringio import RingIO  # noqa: F401
 from _micropython_native import stack_size as _stack_size
 
 _opt_level = 0
