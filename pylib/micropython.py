@@ -38,7 +38,7 @@ fixed heap, no qstr pool and no interrupt handlers, so:
 
 import sys as _sys
 
-from _micropython_native import const, stack_use
+from _micropython_native import const, interrupt_at_next_wait, stack_use
 from _micropython_ringio import RingIO  # noqa: F401
 from _micropython_native import stack_size as _stack_size
 
@@ -46,17 +46,62 @@ _opt_level = 0
 _heap_lock_depth = 0
 _scheduled = []
 _running_scheduled = False
+_interrupt_scheduled = False
 
 # MicroPython's MICROPY_SCHEDULER_DEPTH.
 _SCHEDULE_DEPTH = 4
 
 
 def opt_level(level=None):
-    """Returns the optimisation level with no argument; records a new one (no effect here)."""
+    """Returns the optimisation level with no argument, or sets the level that code compiled
+    from now on (exec(), eval(), compile(), imports of source) gets: at 1 and above
+    `__debug__` is False and asserts are dropped, as CPython's -O; MicroPython's level 3,
+    which also drops line numbers, is level 2 here."""
     global _opt_level
     if level is None:
         return _opt_level
     _opt_level = int(level)
+    _optimised_compiles(_opt_level)
+
+
+def _optimised_compiles(level):
+    """Makes the built-in compile(), exec() and eval() compile at `level` (0: as they were)."""
+    import builtins
+
+    plain = getattr(builtins.compile, "_plain", None)
+    if plain is None:
+        plain = {"compile": builtins.compile, "exec": builtins.exec, "eval": builtins.eval}
+    if level <= 0:
+        builtins.compile, builtins.exec, builtins.eval = (
+            plain["compile"],
+            plain["exec"],
+            plain["eval"],
+        )
+        return
+    optimize = min(level, 2)
+    native_compile = plain["compile"]
+
+    def compile(source, filename, mode, flags=0, dont_inherit=False, optimize=-1, **rest):
+        if optimize == -1:
+            optimize = min(_opt_level, 2)
+        return native_compile(source, filename, mode, flags, dont_inherit, optimize, **rest)
+
+    def source_code(source, mode):
+        if isinstance(source, (str, bytes, bytearray)):
+            if mode == "eval":
+                # eval() ignores leading blanks; compile() would call them an indent.
+                source = source.lstrip(" \t" if isinstance(source, str) else b" \t")
+            return native_compile(source, "<string>", mode, optimize=optimize)
+        return source
+
+    def exec(source, *args, **kwargs):
+        return plain["exec"](source_code(source, "exec"), *args, **kwargs)
+
+    def eval(source, *args, **kwargs):
+        return plain["eval"](source_code(source, "eval"), *args, **kwargs)
+
+    compile._plain = plain
+    builtins.compile, builtins.exec, builtins.eval = compile, exec, eval
 
 
 def mem_info(verbose=None):
@@ -99,8 +144,16 @@ def kbd_intr(chr):
 
 
 def schedule(func, arg):
-    """Calls func(arg) now (after the scheduled function running, if any)."""
-    global _running_scheduled
+    """Calls func(arg) now (after the scheduled function running, if any). Scheduling
+    kbd_intr raises KeyboardInterrupt at the program's next wait (a sleep, `wait_msg()`)
+    outside scheduled functions, once however often it was scheduled."""
+    global _running_scheduled, _interrupt_scheduled
+    if func is kbd_intr:
+        if _running_scheduled:
+            _interrupt_scheduled = True
+        else:
+            interrupt_at_next_wait()
+        return
     if len(_scheduled) >= _SCHEDULE_DEPTH:
         raise RuntimeError("schedule queue full")
     _scheduled.append((func, arg))
@@ -114,6 +167,9 @@ def schedule(func, arg):
     finally:
         _running_scheduled = False
         _scheduled.clear()
+        if _interrupt_scheduled:
+            _interrupt_scheduled = False
+            interrupt_at_next_wait()
 
 
 def alloc_emergency_exception_buf(size):

@@ -1,6 +1,7 @@
 //! The test harness's stop request (`pymqtt test`, src/host/hooks.rs) where Python code
 //! waits on its own: asyncio's event loop waits in its selector, not in `time.sleep()` or
-//! `wait_msg()`, whose stop points the native code has (pylib/asyncio/__init__.py).
+//! `wait_msg()`, whose stop points the native code has (pylib/asyncio/__init__.py); and the
+//! KeyboardInterrupt a script schedules for its next wait (pylib/micropython.py).
 
 #[rustpython_vm::pymodule(sub)]
 pub(super) mod functions {
@@ -31,6 +32,13 @@ pub(super) mod functions {
         // A timer that fired in the wait runs its callback now, before the loop's own.
         vm.check_signals()?;
         Ok(true)
+    }
+
+    /// Raises KeyboardInterrupt at the script's next wait, once: MicroPython's
+    /// `micropython.schedule(micropython.kbd_intr, ...)`, a Ctrl-C a script asks for itself.
+    #[pyfunction]
+    fn interrupt_at_next_wait(vm: &VirtualMachine) {
+        host_state::of(vm).hooks.request_interrupt();
     }
 
     /// Raises SystemExit(0) if the harness asked the script to stop.

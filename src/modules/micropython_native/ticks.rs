@@ -124,23 +124,19 @@ pub(super) mod functions {
             .ok_or_else(|| vm.new_overflow_error("ticks interval overflow"))
     }
 
-    /// Sleeps `ms` milliseconds; 0 only runs pending signal handlers, a negative value
-    /// returns at once (as MicroPython).
+    /// Sleeps `ms` milliseconds; 0 or a negative value only runs pending signal handlers
+    /// (MicroPython waits no time for either).
     #[pyfunction]
     fn sleep_ms(ms: PyIntRef, vm: &VirtualMachine) -> PyResult<()> {
-        match length(&ms, vm)? {
-            Some(ms) => sleep(Duration::from_millis(ms), vm),
-            None => Ok(()),
-        }
+        // A negative length waits for nothing, but is still a wait: Ctrl-C and the host's
+        // requests are answered there.
+        sleep(Duration::from_millis(length(&ms, vm)?.unwrap_or(0)), vm)
     }
 
-    /// Sleeps `us` microseconds (nothing for 0 or less, as MicroPython).
+    /// Sleeps `us` microseconds (no time for 0 or less, as MicroPython).
     #[pyfunction]
     fn sleep_us(us: PyIntRef, vm: &VirtualMachine) -> PyResult<()> {
-        match length(&us, vm)? {
-            Some(us) if us > 0 => sleep(Duration::from_micros(us), vm),
-            _ => Ok(()),
-        }
+        sleep(Duration::from_micros(length(&us, vm)?.unwrap_or(0)), vm)
     }
 
     /// A sleep's length in its unit; `None` for a negative one. Past what the clock counts,
