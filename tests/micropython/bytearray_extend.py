@@ -23,3 +23,17 @@ except BufferError:
 view.release()
 buf.clear()
 print(buf)
+
+# += grows the same way, and a bytearray added to itself doubles.
+doubled = bytearray(b"ab")
+doubled += doubled
+doubled += doubled
+print(doubled)
+view = memoryview(doubled)
+doubled += b"!"
+doubled += doubled
+print(doubled, bytes(view))
+try:
+    doubled += 1
+except TypeError:
+    print("TypeError")

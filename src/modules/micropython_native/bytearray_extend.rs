@@ -9,18 +9,27 @@
 //! every existing view's bytes where they were. Only growing is allowed past a view; the
 //! methods that shrink or move bytes (`clear`, `del b[:n]`, slice assignment) keep refusing.
 //!
-//! The builtin types are the process's, so the method is replaced once per process; the
-//! standard one is kept for the common case, a bytearray nobody views, and for its argument
-//! conversions and errors.
+//! `b += other` grows past views the same way, and `b += b` works at all (MicroPython's and
+//! CPython's result, the bytes twice): RustPython holds a view of the right-hand side while
+//! it resizes the left, so a bytearray added to itself met its own view (BufferError).
+//!
+//! The builtin types are the process's, so the method and the slot are replaced once per
+//! process; the standard ones are kept for the common cases, a bytearray nobody views and
+//! one added to another object, and for their argument conversions and errors.
 
 use std::sync::{Once, OnceLock};
 
 use rustpython_vm::builtins::PyByteArray;
-use rustpython_vm::function::{ItemDoc, PyMethodDef, PyMethodFlags};
-use rustpython_vm::protocol::BufferResizeGuard;
-use rustpython_vm::{AsObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine};
+use rustpython_vm::function::{ArgBytesLike, ItemDoc, PyMethodDef, PyMethodFlags};
+use rustpython_vm::protocol::{BufferResizeGuard, PySequence};
+use rustpython_vm::{
+    AsObject, PyObject, PyObjectRef, PyPayload, PyRef, PyResult, TryFromObject, VirtualMachine,
+};
+
+type InplaceConcat = fn(PySequence<'_>, &PyObject, &VirtualMachine) -> PyResult;
 
 static STANDARD_EXTEND: OnceLock<PyObjectRef> = OnceLock::new();
+static STANDARD_INPLACE_CONCAT: OnceLock<InplaceConcat> = OnceLock::new();
 
 static EXTEND: PyMethodDef = PyMethodDef::new_const(
     "extend",
@@ -54,10 +63,39 @@ fn extend(zelf: PyRef<PyByteArray>, items: PyObjectRef, vm: &VirtualMachine) -> 
     Ok(())
 }
 
-/// Replaces `bytearray.extend` (the first call in a process; later ones find it replaced).
+/// `bytearray += other`: a copy of the bytes first when `other` is the bytearray itself.
+fn inplace_concat(seq: PySequence<'_>, other: &PyObject, vm: &VirtualMachine) -> PyResult {
+    let standard = STANDARD_INPLACE_CONCAT
+        .get()
+        .expect("kept before the slot was replaced");
+    let Some(zelf) = seq.obj.downcast_ref::<PyByteArray>() else {
+        return standard(seq, other, vm);
+    };
+    let viewed = zelf.try_resizable_opt().is_none();
+    if !viewed && !other.is(seq.obj) {
+        return standard(seq, other, vm);
+    }
+    // The bytes to add, copied before the bytearray changes (the standard conversion, with
+    // its TypeError for what has no buffer).
+    let tail = ArgBytesLike::try_from_object(vm, other.to_owned())?.borrow_buf().to_vec();
+    if viewed {
+        // As extend(): grown past its views, as MicroPython grows it.
+        zelf.borrow_buf_mut().extend_from_slice(&tail);
+        return Ok(seq.obj.to_owned());
+    }
+    standard(seq, vm.ctx.new_bytes(tail).as_object(), vm)
+}
+
+/// Replaces `bytearray.extend` and wraps `+=` (the first call in a process; later ones find
+/// them replaced).
 pub(super) fn install(vm: &VirtualMachine) {
     static REPLACED: Once = Once::new();
     REPLACED.call_once(|| {
+        let concat = &vm.ctx.types.bytearray_type.slots.as_sequence.inplace_concat;
+        if let Some(standard) = concat.load() {
+            let _ = STANDARD_INPLACE_CONCAT.set(standard);
+            concat.store(Some(inplace_concat));
+        }
         let bytearray = vm.ctx.types.bytearray_type;
         let name = vm.ctx.intern_str(EXTEND.name);
         let Some(standard) = bytearray.get_direct_attr(name) else {
