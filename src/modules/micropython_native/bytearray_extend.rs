@@ -77,7 +77,9 @@ fn inplace_concat(seq: PySequence<'_>, other: &PyObject, vm: &VirtualMachine) ->
     }
     // The bytes to add, copied before the bytearray changes (the standard conversion, with
     // its TypeError for what has no buffer).
-    let tail = ArgBytesLike::try_from_object(vm, other.to_owned())?.borrow_buf().to_vec();
+    let tail = ArgBytesLike::try_from_object(vm, other.to_owned())?
+        .borrow_buf()
+        .to_vec();
     if viewed {
         // As extend(): grown past its views, as MicroPython grows it.
         zelf.borrow_buf_mut().extend_from_slice(&tail);
