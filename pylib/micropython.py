@@ -32,8 +32,8 @@ fixed heap, no qstr pool and no interrupt handlers, so:
   arguments annotated with one are passed as such a pointer. It also gets `uint()`, the cast
   to an unsigned machine word (`uint(-1)` has every bit of a word set), and values cross its
   boundary as viper converts them: an argument annotated `bool` or `uint` arrives as one,
-  and the result is made the annotated return type (`-> int` gives 0 for None). Inside, ints
-  stay arbitrary-precision: no machine-word wrap-around of arithmetic.
+  and the result is made the annotated return type (`-> int` gives 0 for None). Inside,
+  `uint` values wrap around as machine words do; other ints stay arbitrary-precision.
 """
 
 import sys as _sys
