@@ -6,9 +6,8 @@ buffer given and holds one byte less than its length (2..65535 bytes). write() t
 fits and says how much; reads take what is there, never waiting.
 """
 
-_MP_STREAM_POLL = 3
-_POLL_RD = 0x0001
-_POLL_WR = 0x0004
+from _micropython_stream_poll import MP_STREAM_POLL, POLL_RD, POLL_WR
+
 _LARGEST = 65535
 
 
@@ -84,13 +83,13 @@ class RingIO:
 
     def ioctl(self, request, arg):
         # The stream poll asyncio asks: readable when bytes wait, writable when there is room.
-        if request != _MP_STREAM_POLL:
+        if request != MP_STREAM_POLL:
             return -1
         ready = 0
-        if arg & _POLL_RD and self.any():
-            ready |= _POLL_RD
-        if arg & _POLL_WR and self._space():
-            ready |= _POLL_WR
+        if arg & POLL_RD and self.any():
+            ready |= POLL_RD
+        if arg & POLL_WR and self._space():
+            ready |= POLL_WR
         return ready
 
     def close(self):

@@ -11,16 +11,14 @@
 #   script's own (a UART, a socket), as MicroPython scripts write them, make a Stream: the
 #   standard classes are for transports and are made with other arguments.
 
+from _micropython_stream_poll import MP_STREAM_POLL as _MP_STREAM_POLL
+from _micropython_stream_poll import POLL_ERR as _POLL_ERR
+from _micropython_stream_poll import POLL_RD as _POLL_RD
+from _micropython_stream_poll import POLL_WR as _POLL_WR
+
 from . import events, exceptions, streams
 from .streams import StreamReader, StreamWriter
 from .tasks import sleep
-
-# MicroPython's stream poll request and its flags (py/stream.h), for objects that answer
-# ioctl() as MicroPython's streams do.
-_MP_STREAM_POLL = 3
-_POLL_RD = 0x0001
-_POLL_WR = 0x0004
-_POLL_ERR = 0x0008 | 0x0010  # POLLERR, POLLHUP
 
 # How often a stream that cannot be waited on (no file descriptor, no ioctl) is tried again
 # while it has nothing: a UART's bytes wait in its buffer, so this costs no data.
