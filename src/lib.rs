@@ -39,6 +39,8 @@
 //!   inside a test's process, the runner over the processes
 //! - [`board`]: the virtual board board scripts run on: pins, analog inputs, sensors, Wi-Fi,
 //!   the board file, and the events a watcher sees
+//! - [`board_view`]: `--board-view` (feature `board-view`): the board, the script's MQTT
+//!   traffic and output, live in a browser
 //! - [`broker`]: the embedded rumqttd broker (feature `local-broker`): the listener in front of
 //!   it (credentials, keepalive 0, `-v`'s log) and who may connect
 //! - [`terminal_style`]: colour on a terminal only (verdicts, error lines)
@@ -47,6 +49,8 @@
 //!   import rules, `machine` and sockets
 
 pub mod board;
+#[cfg(feature = "board-view")]
+pub mod board_view;
 #[cfg(feature = "local-broker")]
 pub mod broker;
 pub mod host;

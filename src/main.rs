@@ -105,6 +105,19 @@ struct Cli {
           default_missing_value = pymqtt::board::bridge::DEFAULT_PREFIX)]
     board_mqtt: Option<String>,
 
+    /// Serve a live view of the board, the script's MQTT traffic and its output on
+    /// http://127.0.0.1:PORT/, where its inputs can be changed too (PORT 0: a free port)
+    #[cfg(feature = "board-view")]
+    #[arg(long, value_name = "PORT", num_args = 0..=1, require_equals = true,
+          default_missing_value = BOARD_VIEW_PORT)]
+    board_view: Option<u16>,
+
+    /// Serve the board view on this address instead of 127.0.0.1 (0.0.0.0: every interface):
+    /// whoever reaches it can change the board's inputs
+    #[cfg(feature = "board-view")]
+    #[arg(long, value_name = "ADDR")]
+    board_view_bind: Option<std::net::IpAddr>,
+
     /// Run the script as one test of `pymqtt test`, writing the wire verdict to FILE
     #[arg(long, hide = true, value_name = "FILE")]
     harness_report: Option<PathBuf>,
@@ -257,7 +270,18 @@ fn run_script(cli: &Cli) -> ExitStatus {
         }
         eprintln!("pymqtt: the board is on {to} under {prefix}/ (inputs: {prefix}/pin/NAME/set)");
     }
-    let mut host = Host::builder()
+    let mut host = Host::builder();
+    #[cfg(feature = "board-view")]
+    if cli.board_view.is_some() || cli.board_view_bind.is_some() {
+        match start_board_view(cli, &board) {
+            Ok(view) => host = host.hooks(view.hooks()).output(view.output()),
+            Err(message) => {
+                pymqtt::terminal_style::report_error("pymqtt", message);
+                return ExitStatus::USAGE;
+            }
+        }
+    }
+    host = host
         .argv(argv)
         .inspect(cli.inspect)
         // At a prompt, SIGTERM ends pymqtt at once, as before: nothing would check it there.
@@ -268,6 +292,47 @@ fn run_script(cli: &Cli) -> ExitStatus {
         host = host.broker(broker);
     }
     host.build().run(&program)
+}
+
+/// The port `--board-view` serves on when it names none.
+#[cfg(feature = "board-view")]
+const BOARD_VIEW_PORT: &str = "8090";
+
+/// `--board-view[=PORT]` and `--board-view-bind ADDR`: starts the view and says where it is.
+#[cfg(feature = "board-view")]
+fn start_board_view(
+    cli: &Cli,
+    board: &Arc<Board>,
+) -> Result<pymqtt::board_view::BoardView, String> {
+    let default_port = BOARD_VIEW_PORT.parse().unwrap_or(8090);
+    let ip = cli
+        .board_view_bind
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    let bind = std::net::SocketAddr::new(ip, cli.board_view.unwrap_or(default_port));
+    let view = pymqtt::board_view::BoardView::start(Arc::clone(board), bind).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            format!("--board-view: {bind} is in use (--board-view=0 takes a free port)")
+        } else {
+            format!("--board-view: cannot listen on {bind}: {e}")
+        }
+    })?;
+    let addr = view.addr();
+    let shown = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
+    eprintln!("pymqtt: board view on http://{shown}/");
+    if !ip.is_loopback() {
+        pymqtt::terminal_style::report_warning(
+            "pymqtt",
+            format!(
+                "the board view listens on {addr}: anyone who can reach it sees the script's \
+                 traffic and output and can change the board's inputs"
+            ),
+        );
+    }
+    Ok(view)
 }
 
 /// `pymqtt service NAME`: the service's script or board folder, run from its folder as a

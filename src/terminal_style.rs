@@ -14,6 +14,15 @@ pub fn paint(text: &str, colour: &str) -> String {
     format!("\x1b[{colour};1m{text}\x1b[0m")
 }
 
+/// A warning line, `PREFIX: warning: message` on stderr, `warning:` in yellow on a terminal.
+pub fn report_warning(prefix: &str, message: impl std::fmt::Display) {
+    if colour_for(std::io::stderr().is_terminal()) {
+        eprintln!("{prefix}: {} {message}", paint("warning:", "33"));
+    } else {
+        eprintln!("{prefix}: warning: {message}");
+    }
+}
+
 /// One of pymqtt's error lines, `PREFIX: message` on stderr, the prefix in red on a terminal.
 /// `prefix` is `pymqtt`, or `pymqtt pub` and the like for the tools.
 pub fn report_error(prefix: &str, message: impl std::fmt::Display) {

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use rumqttc::{Client, Event, Incoming, MqttOptions, QoS};
 
-use super::{Board, BoardEvent, hex_colors};
+use super::{Board, BoardEvent, control, hex_colors};
 use crate::mqtt::address::{BrokerAddress, Scheme};
 
 /// The topic prefix when `--board-mqtt` names none.
@@ -68,8 +68,12 @@ pub fn start(board: Arc<Board>, broker: &BrokerAddress, prefix: &str) -> Result<
                     }
                     Ok(Event::Incoming(Incoming::Publish(message))) => {
                         let payload = String::from_utf8_lossy(&message.payload);
-                        if let Some(rest) = message.topic.strip_prefix(&format!("{prefix}/"))
-                            && let Err(e) = input(&board, rest, payload.trim())
+                        // `PREFIX/CONTROL/set`; the bridge's own outputs have no `/set`.
+                        if let Some(control) = message
+                            .topic
+                            .strip_prefix(&format!("{prefix}/"))
+                            .and_then(|rest| rest.strip_suffix("/set"))
+                            && let Err(e) = control::apply(&board, control, &payload)
                         {
                             eprintln!("pymqtt: --board-mqtt: {}: {e}", message.topic);
                         }
@@ -107,47 +111,4 @@ fn output(prefix: &str, event: &BoardEvent) -> Option<(String, String, bool)> {
         // Inputs come from outside; echoing them back would only repeat the `set` topics.
         BoardEvent::Input { .. } => return None,
     })
-}
-
-/// Applies a `.../set` message (`rest` is the topic after the prefix).
-fn input(board: &Board, rest: &str, payload: &str) -> Result<(), String> {
-    let parts: Vec<&str> = rest.split('/').collect();
-    let kind = board.kind();
-    let pin = |name: &str| {
-        kind.pin_id(name)
-            .ok_or_else(|| format!("{} has no pin {name:?}", kind.name))
-    };
-    match parts[..] {
-        ["pin", name, "set"] => {
-            let level = match payload {
-                "0" | "off" | "false" => 0,
-                "1" | "on" | "true" => 1,
-                other => return Err(format!("a pin level is 0 or 1, not {other:?}")),
-            };
-            board.set_input(&pin(name)?, level);
-        }
-        ["adc", name, "set"] => {
-            let value: u16 = payload
-                .parse()
-                .map_err(|_| format!("an ADC value is 0..65535, not {payload:?}"))?;
-            board.set_adc(&pin(name)?, value);
-        }
-        ["sensor", driver, name, quantity, "set"] => {
-            let value: f64 = payload
-                .parse()
-                .map_err(|_| format!("a reading is a number, not {payload:?}"))?;
-            board.set_sensor(&format!("{driver}:{}", pin(name)?), quantity, value);
-        }
-        ["wifi", "drop", "set"] => {
-            let seconds: f64 = payload
-                .parse()
-                .ok()
-                .filter(|s: &f64| s.is_finite() && *s >= 0.0)
-                .ok_or_else(|| format!("a drop lasts a number of seconds, not {payload:?}"))?;
-            board.wifi_drop(Duration::from_secs_f64(seconds));
-        }
-        // The bridge's own outputs, and anything else under the prefix.
-        _ => {}
-    }
-    Ok(())
 }

@@ -119,6 +119,18 @@ impl BoardKind {
         KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
     }
 
+    /// How the board's own pinout names the pin `id` (a canonical id): `GP15` on a Pico,
+    /// `GPIO2` on an ESP, `LED` as itself.
+    pub fn pin_label(&self, id: &str) -> String {
+        if id.parse::<u32>().is_err() {
+            return id.to_string();
+        }
+        match self.name {
+            "pico_w" => format!("GP{id}"),
+            _ => format!("GPIO{id}"),
+        }
+    }
+
     /// The canonical id of the pin a script names `name` (`"GP15"` and `"15"` are pin 15 on
     /// a Pico, `"D4"` is GPIO2 on an ESP8266), or `None` for a name the board lacks.
     pub fn pin_id(&self, name: &str) -> Option<String> {
@@ -149,9 +161,13 @@ mod tests {
         assert_eq!(pico.pin_id("15").as_deref(), Some("15"));
         assert_eq!(pico.pin_id("LED").as_deref(), Some("LED"));
         assert_eq!(pico.pin_id("X9"), None);
+        assert_eq!(pico.pin_label("15"), "GP15");
+        assert_eq!(pico.pin_id(&pico.pin_label("15")).as_deref(), Some("15"));
+        assert_eq!(pico.pin_label("LED"), "LED");
         let esp8266 = BoardKind::named("esp8266").unwrap();
         assert_eq!(esp8266.pin_id("D4").as_deref(), Some("2"));
         assert_eq!(esp8266.pin_id("LED").as_deref(), Some("2"));
+        assert_eq!(esp8266.pin_label("2"), "GPIO2");
         assert!(BoardKind::names().contains("esp32"));
     }
 }

@@ -5,7 +5,10 @@
 //! - [`kind`]: the boards there are (Pico W, ESP32, ESP8266): pin names, Wi-Fi status numbers
 //! - [`file`]: board files (`board.toml`), what a board has at power-up
 //! - [`pins`], [`wifi`], [`readings`], [`i2c`], [`spi`]: the pure state, which the caller gives the time
+//! - [`control`]: a change from outside in words (`pin/14 0`), as `--board-mqtt` and the board
+//!   view take them
 //! - [`bridge`]: `--board-mqtt`, the board's outputs and inputs on an MQTT broker
+//! - [`snapshot`]: the whole board at one moment, for a watcher that draws it
 //!
 //! The state is kept apart from where it is shown: a change the script makes is a
 //! [`BoardEvent`] for whoever listens (`--board-trace`, a test), and a change from outside (a
@@ -14,11 +17,13 @@
 //! `/dev/i2c-N`) would sit behind the same calls: see docs/board.md.
 
 pub mod bridge;
+pub mod control;
 pub mod file;
 pub mod i2c;
 pub mod kind;
 pub mod pins;
 pub mod readings;
+pub mod snapshot;
 pub mod spi;
 pub mod wifi;
 
@@ -113,6 +118,8 @@ struct State {
     /// link up, as on the board.
     wifi_used: bool,
     last_link: Link,
+    /// Each NeoPixel strip's colours as last written.
+    pixels: BTreeMap<String, Vec<(u8, u8, u8)>>,
 }
 
 /// The board of one host.
@@ -159,6 +166,7 @@ impl Board {
                 spi: config.spi,
                 wifi_used: false,
                 last_link: Link::Idle,
+                pixels: BTreeMap::new(),
             }),
             listeners: Mutex::new(Vec::new()),
             irq_sink: Mutex::new(None),
@@ -321,6 +329,7 @@ impl Board {
 
     /// A NeoPixel strip's `write()`.
     pub fn pixels(&self, id: &str, colors: Vec<(u8, u8, u8)>) {
+        self.state().pixels.insert(id.into(), colors.clone());
         self.emit(BoardEvent::Pixels {
             pin: id.into(),
             colors,
@@ -341,10 +350,12 @@ impl Board {
     /// `ADC(pin).read_u16()`.
     pub fn adc_read_u16(&self, id: &str) -> u16 {
         let mut state = self.state();
-        match state.adc.get_mut(id) {
-            Some(readings) => readings.take().clamp(0.0, 65_535.0) as u16,
-            None => default_adc(self.kind, id),
-        }
+        // An input nobody declared reads its default from now on, and so a watcher sees it.
+        let readings = state
+            .adc
+            .entry(id.into())
+            .or_insert_with(|| Readings::constant(f64::from(default_adc(self.kind, id))));
+        readings.take().clamp(0.0, 65_535.0) as u16
     }
 
     /// Sets what an analog input reads from now on.
@@ -357,14 +368,13 @@ impl Board {
     /// A reading of `quantity` from `device` (`dht:4`, `ds18x20:12`).
     pub fn sensor(&self, device: &str, quantity: &str) -> f64 {
         let mut state = self.state();
-        match state
+        state
             .sensors
-            .get_mut(device)
-            .and_then(|q| q.get_mut(quantity))
-        {
-            Some(readings) => readings.take(),
-            None => default_reading(device, quantity),
-        }
+            .entry(device.into())
+            .or_default()
+            .entry(quantity.into())
+            .or_insert_with(|| Readings::constant(default_reading(device, quantity)))
+            .take()
     }
 
     /// Sets what `device` reads for `quantity` from now on.
@@ -474,21 +484,88 @@ impl Board {
             (link, changed)
         };
         if changed {
-            let words = match &link {
-                Link::Idle => "idle".to_string(),
-                Link::Connecting => "connecting".to_string(),
-                Link::Up { ssid } => format!("connected to {ssid}"),
-                Link::WrongPassword => "wrong password".to_string(),
-                Link::NoApFound => "no such network".to_string(),
-            };
-            self.emit(BoardEvent::Wifi(words));
+            self.emit(BoardEvent::Wifi(link_words(&link)));
         }
         link
+    }
+
+    /// The whole board now, for a watcher that draws it (the board view).
+    pub fn snapshot(&self) -> snapshot::Snapshot {
+        let kind = self.kind;
+        let mut state = self.state();
+        let link = state.wifi.link(Instant::now());
+        let state = &mut *state;
+        snapshot::Snapshot {
+            kind: kind.name,
+            pins: state
+                .pins
+                .iter()
+                .map(|(id, pin)| snapshot::PinState {
+                    id: id.clone(),
+                    label: kind.pin_label(id),
+                    mode: pin.mode.map(snapshot::mode_name),
+                    pull: snapshot::pull_name(pin.pull),
+                    level: pin.level(),
+                    irq: pin.irq != 0,
+                    pwm: pin
+                        .pwm
+                        .map(|(duty_u16, freq)| snapshot::PwmState { duty_u16, freq }),
+                })
+                .collect(),
+            adc: state
+                .adc
+                .iter()
+                .map(|(id, readings)| snapshot::AdcState {
+                    id: id.clone(),
+                    label: kind.pin_label(id),
+                    value: readings.peek().clamp(0.0, 65_535.0) as u16,
+                })
+                .collect(),
+            sensors: state
+                .sensors
+                .iter()
+                .flat_map(|(device, quantities)| {
+                    quantities
+                        .iter()
+                        .map(|(quantity, readings)| snapshot::SensorState {
+                            device: device.clone(),
+                            label: snapshot::device_label(kind, device),
+                            quantity: quantity.clone(),
+                            value: readings.peek(),
+                        })
+                })
+                .collect(),
+            pixels: state
+                .pixels
+                .iter()
+                .map(|(id, colors)| snapshot::PixelsState {
+                    id: id.clone(),
+                    label: kind.pin_label(id),
+                    colors: colors.iter().map(|&c| hex_colors(&[c])).collect(),
+                })
+                .collect(),
+            wifi: snapshot::WifiState {
+                managed: state.wifi_used,
+                link: link_words(&link),
+                up: matches!(link, Link::Up { .. }),
+            },
+        }
     }
 
     /// The board resets: tells the watchers why.
     pub fn reset(&self, why: &str) {
         self.emit(BoardEvent::Reset(why.into()));
+    }
+}
+
+/// The Wi-Fi link in words, as trace lines and the board view say it.
+fn link_words(link: &Link) -> String {
+    match link {
+        Link::Idle => "idle".to_string(),
+        Link::Connecting => "connecting".to_string(),
+        Link::Up { ssid } => format!("connected to {ssid}"),
+        Link::WrongPassword => "wrong password".to_string(),
+        Link::NoApFound => "no such network".to_string(),
     }
 }
 

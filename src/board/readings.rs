@@ -18,6 +18,11 @@ impl Readings {
         Readings { values, next: 0 }
     }
 
+    /// What the next read gives, without reading (for a watcher).
+    pub fn peek(&self) -> f64 {
+        self.values[self.next.min(self.values.len() - 1)]
+    }
+
     /// The value of this read.
     pub fn take(&mut self) -> f64 {
         let value = self.values[self.next.min(self.values.len() - 1)];
@@ -33,7 +38,9 @@ mod tests {
     #[test]
     fn a_sequence_is_read_in_turn_and_its_last_value_repeats() {
         let mut r = Readings::sequence(vec![1.0, 2.0]);
+        assert_eq!(r.peek(), 1.0);
         assert_eq!([r.take(), r.take(), r.take()], [1.0, 2.0, 2.0]);
+        assert_eq!(r.peek(), 2.0);
         assert_eq!(Readings::constant(5.0).take(), 5.0);
     }
 }

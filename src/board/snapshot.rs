@@ -1,0 +1,105 @@
+//! The whole board at one moment, as a watcher that draws it needs it: every pin the script
+//! or the board file touched with its mode and level, the analog inputs and sensors with what
+//! they read next, the NeoPixel strips' colours and the Wi-Fi link. It serialises as the JSON
+//! the board view's page reads.
+
+use serde::Serialize;
+
+use super::kind::BoardKind;
+use super::pins::{Mode, Pull};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// The board file's kind (`pico_w`, `esp32`, `esp8266`).
+    pub kind: &'static str,
+    pub pins: Vec<PinState>,
+    pub adc: Vec<AdcState>,
+    pub sensors: Vec<SensorState>,
+    pub pixels: Vec<PixelsState>,
+    pub wifi: WifiState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PinState {
+    /// The canonical id, which the board's controls take (`15`, `LED`).
+    pub id: String,
+    /// The name on the board's pinout (`GP15`, `GPIO2`, `LED`).
+    pub label: String,
+    /// `in`, `out`, `open_drain`, `alt`; none until the script sets the pin up.
+    pub mode: Option<&'static str>,
+    /// `up`, `down` or `none`.
+    pub pull: &'static str,
+    /// What `value()` reads.
+    pub level: u8,
+    /// Whether the script asked for interrupts on it.
+    pub irq: bool,
+    pub pwm: Option<PwmState>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PwmState {
+    pub duty_u16: u16,
+    pub freq: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AdcState {
+    pub id: String,
+    pub label: String,
+    /// What the next `read_u16()` gives.
+    pub value: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SensorState {
+    /// The device as the board's controls name it: `dht:4`, `ds18x20:12`.
+    pub device: String,
+    /// The device in words: `dht on GP4`.
+    pub label: String,
+    /// `temperature`, `humidity`, ...
+    pub quantity: String,
+    /// What the next read gives.
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PixelsState {
+    pub id: String,
+    pub label: String,
+    /// Each pixel as `#rrggbb`.
+    pub colors: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WifiState {
+    /// Whether the script made a `network.WLAN` (before that, its connections need no link).
+    pub managed: bool,
+    /// The station's link in words (`connected to home`, `connecting`, `idle`).
+    pub link: String,
+    pub up: bool,
+}
+
+pub(super) fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::In => "in",
+        Mode::Out => "out",
+        Mode::OpenDrain => "open_drain",
+        Mode::Alt => "alt",
+    }
+}
+
+pub(super) fn pull_name(pull: Pull) -> &'static str {
+    match pull {
+        Pull::None => "none",
+        Pull::Up => "up",
+        Pull::Down => "down",
+    }
+}
+
+/// `dht:4` as `dht on GP4`.
+pub(super) fn device_label(kind: &BoardKind, device: &str) -> String {
+    match device.split_once(':') {
+        Some((driver, pin)) => format!("{driver} on {}", kind.pin_label(pin)),
+        None => device.to_string(),
+    }
+}
