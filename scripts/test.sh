@@ -2,7 +2,7 @@
 # Runs the test suite. The integration tests start their own mosquitto brokers (on free
 # loopback ports) and use the mosquitto command-line clients, so both must be installed;
 # no system mosquitto service is needed or used. The REPL tests drive pymqtt through a
-# pseudo-terminal with tmux.
+# pseudo-terminal with tmux, and the board view's through headless Chromium.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -34,7 +34,14 @@ for tool in dpkg-deb readelf strip systemd-analyze; do
     fi
 done
 
-if [ "$need_mosquitto" = 1 ] || [ "$need_tmux" = 1 ] || [ "$need_packaging" = 1 ]; then
+# The board view's browser test: Debian's headless Chromium and its WebDriver.
+need_browser=0
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    need_browser=1
+fi
+
+if [ "$need_mosquitto" = 1 ] || [ "$need_tmux" = 1 ] || [ "$need_packaging" = 1 ] \
+    || [ "$need_browser" = 1 ]; then
     SUDO=""
     if [ "$(id -u)" != 0 ]; then
         SUDO="sudo"
@@ -56,6 +63,9 @@ if [ "$need_mosquitto" = 1 ] || [ "$need_tmux" = 1 ] || [ "$need_packaging" = 1 
     fi
     if [ "$need_packaging" = 1 ]; then
         packages+=(dpkg binutils systemd)
+    fi
+    if [ "$need_browser" = 1 ]; then
+        packages+=(chromium chromium-driver fonts-dejavu-core)
     fi
     $SUDO apt-get install -y --no-install-recommends "${packages[@]}"
 fi

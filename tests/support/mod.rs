@@ -25,3 +25,4 @@ pub mod processes;
 pub mod scripts;
 pub mod test_report;
 pub mod tty;
+pub mod webdriver;

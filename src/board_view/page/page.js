@@ -76,16 +76,18 @@ function pinCard(pin) {
   return card;
 }
 
-function drawPin(pin) {
+// `driver` names what a pin the script never set up is for (`dht`, `neopixel`): then it is
+// the driver's line, not a switch.
+function drawPin(pin, driver) {
   const card = pinCard(pin);
-  const output = pin.mode === "out" || pin.mode === "open_drain";
-  let words = pin.mode || "not set up";
+  const output = pin.mode === "out" || pin.mode === "open_drain" || (!pin.mode && !!driver);
+  let words = pin.mode || driver || "not set up";
   if (pin.mode === "in" && pin.pull !== "none") words += ", pull " + pin.pull;
   if (pin.irq) words += ", irq";
   if (pin.pwm) words = "pwm " + Math.round(pin.pwm.duty_u16 / 655.35) + "% at " + pin.pwm.freq + " Hz";
   card.mode.textContent = words;
   card.box.dataset.level = pin.level;
-  card.lamp.hidden = !output || !!pin.pwm;
+  card.lamp.hidden = !output || !!pin.pwm || !pin.mode;
   card.lamp.classList.toggle("on", pin.level === 1);
   card.toggle.hidden = output || !!pin.pwm;
   card.toggle.dataset.level = pin.level;
@@ -111,6 +113,8 @@ function analogRow(key, label, controlName, [min, max, step]) {
     slider.addEventListener("input", () => { number.value = slider.value; });
     for (const input of [slider, number]) {
       input.addEventListener("change", () => {
+        // An emptied box is a person still typing, not a reading.
+        if (input.value === "" || !input.checkValidity()) return;
         slider.value = number.value = input.value;
         control(controlName, input.value);
       });
@@ -136,7 +140,10 @@ function drawBoard(board) {
   $("wifi-link").textContent = wifi.managed ? wifi.link : "not used by the script (its connections need no link)";
   $("wifi-icon").className = "wifi-icon" + (wifi.managed ? (wifi.up ? " up" : " down") : "");
   $("wifi-card").dataset.up = wifi.up;
-  for (const pin of board.pins) drawPin(pin);
+  const drivers = new Map();
+  for (const sensor of board.sensors) drivers.set(sensor.device.split(":")[1], sensor.device.split(":")[0]);
+  for (const strip of board.pixels) drivers.set(strip.id, "neopixel");
+  for (const pin of board.pins) drawPin(pin, drivers.get(pin.id));
   for (const adc of board.adc) {
     drawAnalog(analogRow("adc:" + adc.id, "ADC " + adc.label, "adc/" + adc.id, [0, 65535, 1]), adc.value);
   }
@@ -261,11 +268,15 @@ function drawCounts() {
   }
 }
 
+// What a reading counts or stamps rather than measures: not the plot's first choice.
+const COUNTERS = /^(n|i|id|count|counter|seq|sequence|uptime|ts|time|timestamp|millis|ticks)$/i;
+
 function choosePlot(topic, field) {
   plotTopic = topic;
   const entry = topics.get(topic);
   const fields = entry ? [...entry.fields.keys()] : [];
-  plotField = fields.includes(field) ? field : fields[0] || "";
+  const measured = fields.find((f) => !COUNTERS.test(f.split(".").pop()));
+  plotField = fields.includes(field) ? field : measured || fields[0] || "";
   const select = $("plot-field");
   select.replaceChildren(...fields.map((f) => el("option", { value: f, selected: f === plotField }, f)));
   for (const [name, e] of topics) e.details.classList.toggle("selected", name === plotTopic);
@@ -351,7 +362,8 @@ function handle(line) {
   now = Math.max(now, line.t);
   switch (line.type) {
     case "board": drawBoard(line.board); break;
-    case "event": logLine(line.kind, line.text, line.t); break;
+    // Strips and PWM are drawn on the board; a log line per write would bury the rest.
+    case "event": if (line.kind !== "pixels" && line.kind !== "pwm") logLine(line.kind, line.text, line.t); break;
     case "mqtt": message(line); break;
     case "client": client(line); break;
     case "output": output(line); break;
