@@ -84,9 +84,13 @@ fn the_package_holds_the_binary_its_docs_and_the_unit() {
     entry("./etc/pymqtt/");
     entry("./usr/share/doc/pymqtt/README.md");
     entry("./usr/share/doc/pymqtt/copyright");
-    for doc in std::fs::read_dir(repo_root().join("docs")).unwrap() {
-        let name = doc.unwrap().file_name().to_string_lossy().into_owned();
-        entry(&format!("./usr/share/doc/pymqtt/docs/{name}"));
+    for folder in ["docs", "docs/images"] {
+        for doc in std::fs::read_dir(repo_root().join(folder)).unwrap() {
+            let doc = doc.unwrap();
+            let name = doc.file_name().to_string_lossy().into_owned();
+            let slash = if doc.path().is_dir() { "/" } else { "" };
+            entry(&format!("./usr/share/doc/pymqtt/{folder}/{name}{slash}"));
+        }
     }
 
     // The binary in the package runs, and is stripped.

@@ -95,7 +95,7 @@ description=$(sed -n 's/^description = "\(.*\)"/\1/p' Cargo.toml | head -1)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/systemd/system" "$root/etc/pymqtt" \
-    "$root/usr/share/doc/pymqtt/docs"
+    "$root/usr/share/doc/pymqtt/docs/images"
 install -m 0755 "$binary" "$root/usr/bin/pymqtt"
 # A debug build carries its symbols and debug information; a release build is stripped already.
 if readelf -S "$binary" | grep -q '\.debug_info\|\.symtab'; then
@@ -108,6 +108,8 @@ fi
 install -m 0644 "$here/pymqtt@.service" "$root/usr/lib/systemd/system/pymqtt@.service"
 install -m 0644 README.md "$root/usr/share/doc/pymqtt/README.md"
 install -m 0644 docs/*.md "$root/usr/share/doc/pymqtt/docs/"
+# The pictures the docs show.
+install -m 0644 docs/images/* "$root/usr/share/doc/pymqtt/docs/images/"
 install -m 0644 "$here/copyright" "$root/usr/share/doc/pymqtt/copyright"
 for script in postinst prerm postrm; do
     install -m 0755 "$here/$script" "$root/DEBIAN/$script"
