@@ -48,6 +48,7 @@ pub(crate) mod micropython_path;
 pub mod output;
 mod panics;
 pub mod redirect;
+pub mod sandbox;
 mod script_handle;
 pub(crate) mod source;
 mod stack_guard;
@@ -129,6 +130,7 @@ pub struct HostBuilder {
     clock: Option<Arc<clock::VirtualClock>>,
     output: Option<OutputCallback>,
     application: application::Application,
+    sandbox: Option<sandbox::Sandbox>,
 }
 
 impl std::fmt::Debug for HostBuilder {
@@ -167,6 +169,14 @@ impl HostBuilder {
     /// W). The caller may keep a handle to drive its inputs and watch it.
     pub fn board(mut self, board: Arc<Board>) -> Self {
         self.board = board;
+        self
+    }
+
+    /// Runs programs inside `sandbox`'s fence: files under one folder only, no processes, no
+    /// sockets of their own, MQTT only to [`broker`](Self::broker)'s broker, no `ctypes`
+    /// (what is enforced, and where the fence stops: [`sandbox`](crate::host::sandbox)).
+    pub fn sandbox(mut self, sandbox: sandbox::Sandbox) -> Self {
+        self.sandbox = Some(sandbox);
         self
     }
 
@@ -380,8 +390,13 @@ impl Host {
             {
                 return exit_status(vm, exc);
             }
-            // sys.path as MicroPython's unix port sets it; the program adds its folder below.
-            if let Err(exc) = micropython_path::install(vm) {
+            // sys.path as MicroPython's unix port sets it (a sandbox's: its folder alone); the
+            // program adds its own folder below.
+            let path = match &self.config.sandbox {
+                None => micropython_path::install(vm),
+                Some(_) => sandbox::set_path(vm),
+            };
+            if let Err(exc) = path {
                 return exit_status(vm, exc);
             }
             // MicroPython's names: time.ticks_ms(), utime, machine, sys.print_exception, ...
@@ -394,6 +409,12 @@ impl Host {
                 Err(exc) => return exit_status(vm, exc),
             };
             if let Err(exc) = self.config.application.install(vm, &scope) {
+                return exit_status(vm, exc);
+            }
+            // The fence goes up last, once pymqtt's own start-up is done.
+            if self.config.sandbox.is_some()
+                && let Err(exc) = sandbox::install(vm)
+            {
                 return exit_status(vm, exc);
             }
             stack_guard::install(vm);
@@ -454,9 +475,15 @@ impl Host {
         // prints a received payload must not fail under LANG=C (the usual CI and service case).
         settings.utf8_mode = 1;
         settings.inspect = self.config.inspect;
+        if let Some(sandbox) = &self.config.sandbox {
+            settings.xoptions.push(sandbox.xoption());
+        }
 
         let builder = InterpreterBuilder::new().settings(settings);
-        let standard_native = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
+        let mut standard_native = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
+        if self.config.sandbox.is_some() {
+            standard_native.retain(|def| !sandbox::REMOVED_MODULES.contains(&def.name.as_str()));
+        }
         let builder = builder
             .add_native_modules(&standard_native)
             .add_frozen_modules(frozen::standard_library())
@@ -471,7 +498,9 @@ impl Host {
         let micropython = crate::modules::micropython_native::module_def(&builder.ctx);
         let board = crate::modules::board::module_def(&builder.ctx);
         let json = crate::modules::json_native::module_def(&builder.ctx);
+        let fence = crate::modules::sandbox::module_def(&builder.ctx);
         let builder = builder
+            .add_native_module(fence)
             .add_native_module(umqtt_simple)
             .add_native_module(json)
             .add_native_module(micropython)

@@ -7,6 +7,7 @@
 //! - [`json_native`]: `_json_native`, `json.dumps()`/`loads()`/`dump()`/`load()` in Rust
 //!   (pylib/json/ is the module)
 //! - [`board`]: `_board`, the virtual board for pylib's `machine`, `network` and drivers
+//! - [`sandbox`]: `_pymqtt_sandbox`, the checks of a sandboxed host for pylib/_sandbox.py
 //! - [`micropython_native`]: `_micropython_native`, MicroPython's names that are Rust
 //!   (`time.ticks_ms()`, `gc.mem_free()`, `sys.print_exception()`), and the startup hook that
 //!   puts them in place
@@ -18,5 +19,6 @@ pub(crate) mod arguments;
 pub(crate) mod board;
 pub(crate) mod json_native;
 pub(crate) mod micropython_native;
+pub(crate) mod sandbox;
 pub(crate) mod ssl;
 pub(crate) mod umqtt_simple;

@@ -9,7 +9,6 @@
 
 pub(crate) mod params;
 
-use std::path::Path;
 use std::sync::Arc;
 
 use rustpython_vm::builtins::{PyBaseExceptionRef, PyListRef, PyStr, PyTuple, PyTypeRef};
@@ -152,7 +151,8 @@ pub(crate) fn path_arg(obj: &PyObject, what: &str, vm: &VirtualMachine) -> PyRes
 
 /// The bytes of the file at `path`; a failure is the OSError `open()` would raise.
 pub(crate) fn read_file(path: &str, vm: &VirtualMachine) -> PyResult<Vec<u8>> {
-    std::fs::read(Path::new(path)).map_err(|e| {
+    let real = crate::host::sandbox::path(vm, path, false)?;
+    std::fs::read(real).map_err(|e| {
         let errno = e.raw_os_error().unwrap_or(crate::mqtt::error::EIO);
         let strerror = crate::mqtt::error::strerror(errno);
         match vm
@@ -207,7 +207,7 @@ fn certificates_in_folder(
     dir: &str,
     vm: &VirtualMachine,
 ) -> PyResult<Vec<rustls_pki_types::CertificateDer<'static>>> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
+    let entries = std::fs::read_dir(crate::host::sandbox::path(vm, dir, false)?).map_err(|e| {
         vm.new_errno_error(
             e.raw_os_error().unwrap_or(crate::mqtt::error::EIO),
             format!("cannot read capath {dir}: {e}"),
@@ -216,7 +216,12 @@ fn certificates_in_folder(
     })?;
     let mut certs = Vec::new();
     for entry in entries.flatten() {
-        if let Ok(data) = std::fs::read(entry.path())
+        // In a sandbox, a link out of the folder is no certificate of it.
+        let Ok(real) = crate::host::sandbox::path(vm, &entry.path().to_string_lossy(), false)
+        else {
+            continue;
+        };
+        if let Ok(data) = std::fs::read(real)
             && let Ok(found) = material::certificates(&data, "")
         {
             certs.extend(found);

@@ -455,8 +455,20 @@ mod native {
                     )
                     .upcast());
             }
-            if let Some(to) = &host.redirect {
-                redirect::apply(to, &mut settings);
+            match &host.redirect {
+                Some(to) => redirect::apply(to, &mut settings),
+                // A sandbox's MQTT goes to the application's broker, and there is none.
+                None if crate::host::sandbox::of(vm).is_some() => {
+                    return Err(crate::host::sandbox::refused(
+                        vm,
+                        format!(
+                            "MQTT to {}: this sandbox allows only the broker the application \
+                             configured, and it configured none",
+                            settings.broker()
+                        ),
+                    ));
+                }
+                None => {}
             }
             // A new connect() replaces the old socket, as umqtt's does.
             let previous = zelf.state.lock().connection.take();
