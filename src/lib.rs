@@ -21,9 +21,10 @@
 //! ```
 //!
 //! [`HostBuilder`] also sends every client to a broker of the application's (`broker`), adds
-//! its `#[pymodule]`s (`module`) and `__main__` values (`global`); [`Host::spawn`] runs a
-//! program on its own thread, stopped and joined through its [`ScriptHandle`]. More in
-//! docs/embedding.md and `examples/gateway.rs`.
+//! its `#[pymodule]`s (`module`) and `__main__` values (`global`), and keeps scripts inside a
+//! fence (`sandbox`: files under one folder, no processes or sockets of their own, MQTT to the
+//! application's broker); [`Host::spawn`] runs a program on its own thread, stopped and
+//! joined through its [`ScriptHandle`]. More in docs/embedding.md and `examples/gateway.rs`.
 //!
 //! # Layout
 //!

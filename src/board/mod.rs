@@ -3,7 +3,7 @@
 //! watch them. One [`Board`] belongs to one host.
 //!
 //! - [`kind`]: the boards there are (Pico W, ESP32, ESP8266): pin names, Wi-Fi status numbers
-//! - [`file`]: board files (`board.toml`), what a board has at power-up
+//! - [`file`](mod@file): board files (`board.toml`), what a board has at power-up
 //! - [`pins`], [`wifi`], [`readings`], [`i2c`], [`spi`]: the pure state, which the caller gives the time
 //! - [`control`]: a change from outside in words (`pin/14 0`), as `--board-mqtt` and the board
 //!   view take them

@@ -1,23 +1,24 @@
 //! The host: a RustPython interpreter with `umqtt.simple` built in, and the rules for running
 //! a program in it the way MicroPython's unix port does (argv, sys.path, exit status).
 //!
-//! Each [`Host`] keeps its own state ([`state`]): where its clients connect, the connections
+//! Each [`Host`] keeps its own state (`state`): where its clients connect, the connections
 //! to flush when a program ends, and the [`Hooks`] a test harness attached. Two hosts in one
 //! process do not share any of it.
 //!
-//! - [`state`]: that state, and how native code finds it in the interpreter
+//! - `state`: that state, and how native code finds it in the interpreter
 //! - [`hooks`]: what a test harness hears from a script, and its stop request
 //! - [`clock`]: the virtual clock of `pymqtt test`'s `clock virtual`
 //! - [`output`]: a program's stdout and stderr to the embedding application's callback
 //! - `application`: the application's own functions and `__main__` values for its scripts
 //! - `script_handle`: a program on its own thread ([`Host::spawn`]), interrupted, stopped, joined
 //! - [`redirect`]: `--broker`, applied to a client's settings
-//! - [`micropython_path`]: `sys.path` as MicroPython's unix port sets it
-//! - [`source`]: program text as MicroPython's lexer reads it (tabs in indentation, CRLF)
-//! - [`frozen`]: the frozen standard library, indexed without keeping it resident
-//! - [`panics`]: a Rust panic under the program becomes a Python `SystemError`
-//! - [`stack_guard`]: nested native iterators get the native stack check Python calls have
-//! - [`termination`]: SIGTERM stops the program, and its connections end with a DISCONNECT
+//! - [`sandbox`]: the fence a program runs inside ([`HostBuilder::sandbox`]), and its checks
+//! - `micropython_path`: `sys.path` as MicroPython's unix port sets it
+//! - `source`: program text as MicroPython's lexer reads it (tabs in indentation, CRLF)
+//! - `frozen`: the frozen standard library, indexed without keeping it resident
+//! - `panics`: a Rust panic under the program becomes a Python `SystemError`
+//! - `stack_guard`: nested native iterators get the native stack check Python calls have
+//! - `termination`: SIGTERM stops the program, and its connections end with a DISCONNECT
 //!
 //! ```no_run
 //! use pymqtt::{Host, Program};
@@ -174,7 +175,7 @@ impl HostBuilder {
 
     /// Runs programs inside `sandbox`'s fence: files under one folder only, no processes, no
     /// sockets of their own, MQTT only to [`broker`](Self::broker)'s broker, no `ctypes`
-    /// (what is enforced, and where the fence stops: [`sandbox`](crate::host::sandbox)).
+    /// (what is enforced, and where the fence stops: [`sandbox`]).
     pub fn sandbox(mut self, sandbox: sandbox::Sandbox) -> Self {
         self.sandbox = Some(sandbox);
         self

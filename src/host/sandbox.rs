@@ -19,7 +19,7 @@
 //! - **Imports** come from the frozen library and the folder only.
 //!
 //! The policy lives in the interpreter's settings (an `-X` option), which Python code cannot
-//! change, so the native checks (MQTT, `ssl`'s files, [`path`]) hold whatever a script does to
+//! change, so the native checks (MQTT, `ssl`'s files, `path`) hold whatever a script does to
 //! `sys`. The Python-level fence (pylib/_sandbox.py) replaces the names scripts use; Python
 //! introspection can reach around those, which is where the fence stops.
 

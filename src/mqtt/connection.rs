@@ -577,7 +577,8 @@ impl std::fmt::Debug for OpenConnections {
 }
 
 impl OpenConnections {
-    /// Remembers `connection` for [`OpenConnections::flush`], as long as it exists.
+    /// Remembers `connection` for [`cut_all`](Self::cut_all) and
+    /// [`disconnect_all`](Self::disconnect_all), as long as it exists.
     pub fn track(&self, connection: &Connection) {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         open.retain(|w| w.strong_count() > 0);

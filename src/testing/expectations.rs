@@ -4,7 +4,7 @@
 //! some `expect` line could match, its messages on topics an `expect TOPIC` line matches and
 //! its changes of pins an `expect pin` line names, must be exactly that sequence, in that
 //! order; messages on other topics and changes of other pins are recorded (for the report)
-//! but not judged. The order is the script's ([`super::script_order`] makes it so).
+//! but not judged. The order is the script's (`script_order` makes it so).
 //!
 //! `unordered expect` lines stand apart: each is met once that many of the script's messages
 //! matched it, whenever they came and whatever came between ("one ack, plus telemetry

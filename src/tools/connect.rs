@@ -22,7 +22,8 @@ pub const DEFAULT_HOST: &str = "localhost";
 /// help is `--help` (the tools turn clap's `-h` off).
 #[derive(Args, Debug, Clone, Default)]
 pub struct ConnectArgs {
-    /// Broker to connect to: HOST[:PORT], or a mqtts://, ws:// or wss:// URL [default: localhost:1883]
+    /// Broker to connect to: HOST or HOST:PORT, or a mqtts://, ws:// or wss:// URL (default:
+    /// localhost:1883)
     #[arg(
         long,
         value_name = "HOST[:PORT]",
