@@ -2,7 +2,8 @@
 //! by side, each on a thread of its own, against an MQTT broker embedded in the process. The
 //! scripts get a module of the gateway's, `gateway`: `gateway.sensor(name)` reads a value the
 //! gateway updates every second (`temperature`, `humidity`, `uptime`), `gateway.log(message)`
-//! writes to the gateway's log. Every message they publish is printed on stdout as
+//! writes to the gateway's log. Their boards are the gateway's: `Pin(5)` is its relay, whose
+//! switching it logs (`relay on`), and the rest of the board is virtual. Every message they publish is printed on stdout as
 //! `TOPIC PAYLOAD`; what they print goes to stderr after their name. Ctrl-C stops them all,
 //! each at its next wait (its `finally` blocks run), and the gateway exits with 130.
 //!
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use pymqtt::board::{Board, BoardConfig, Hardware};
 use pymqtt::broker::EmbeddedBroker;
 use pymqtt::{BrokerAddress, ExitStatus, Host, Program, ScriptHandle};
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
@@ -85,9 +87,14 @@ fn script_host(name: &str, broker: &EmbeddedBroker, sensors: &Sensors) -> pymqtt
     let address = BrokerAddress::tcp("127.0.0.1", broker.addr().port());
     let read = sensors.clone();
     let (log_name, out_name) = (name.to_string(), name.to_string());
+    let relay = Arc::new(Relay {
+        script: name.to_string(),
+    });
+    let board = Board::new(BoardConfig::default()).with_hardware(relay);
     Host::builder()
         .argv(vec![name.to_string()])
         .broker(address)
+        .board(Arc::new(board))
         .function(
             "gateway.sensor",
             move |sensor: String, vm: &VirtualMachine| -> PyResult<f64> {
@@ -111,6 +118,21 @@ fn script_host(name: &str, broker: &EmbeddedBroker, sensors: &Sensors) -> pymqtt
                 }
             }
         })
+}
+
+/// The gateway's relay, on pin 5 of each script's board; a real gateway would switch its
+/// driver here.
+struct Relay {
+    script: String,
+}
+
+impl Hardware for Relay {
+    fn pin_write(&self, pin: &str, level: u8) {
+        if pin == "5" {
+            let state = if level == 1 { "on" } else { "off" };
+            eprintln!("[{}] relay {state}", self.script);
+        }
+    }
 }
 
 /// Prints every message published on the broker as `TOPIC PAYLOAD`, from a client of the

@@ -49,7 +49,9 @@ finally:
 "#;
 
 const ONE_SHOT: &str = r#"from umqtt.simple import MQTTClient
+from machine import Pin
 import gateway
+Pin(5, Pin.OUT).on()
 c = MQTTClient("gw-b", "broker.example")
 c.connect()
 c.publish(b"gw/b", b"temperature %.1f" % gateway.sensor("temperature"))
@@ -78,6 +80,8 @@ fn two_scripts_share_the_gateway_its_sensors_and_its_ctrl_c() {
         "[a.py] a started",
         "a.py: no such sensor: 'no sensor \"pressure\"'",
         "b.py: b done",
+        // Pin 5 of b.py's board is the gateway's relay.
+        "[b.py] relay on",
     ] {
         let seen = wait_until(WAIT, || gateway.stderr().lines().any(|l| l == line));
         assert!(seen, "no stderr line {line:?}\n{}", gateway.describe());

@@ -2,6 +2,8 @@
 //! `machine`, `network` and the sensor drivers see them, and as tests and people drive and
 //! watch them. One [`Board`] belongs to one host.
 //!
+//! - [`hardware`]: what the pins, analog inputs, sensors and buses are wired to: the virtual
+//!   board's state, or an application's [`Hardware`]
 //! - [`kind`]: the boards there are (Pico W, ESP32, ESP8266): pin names, Wi-Fi status numbers
 //! - [`file`](mod@file): board files (`board.toml`), what a board has at power-up
 //! - [`pins`], [`wifi`], [`readings`], [`i2c`], [`spi`]: the pure state, which the caller gives the time
@@ -19,6 +21,7 @@
 pub mod bridge;
 pub mod control;
 pub mod file;
+pub mod hardware;
 pub mod i2c;
 pub mod kind;
 pub mod pins;
@@ -32,6 +35,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub use file::BoardConfig;
+pub use hardware::Hardware;
 pub use kind::BoardKind;
 use pins::{Edge, Mode, Pins, Pull};
 use readings::Readings;
@@ -131,6 +135,8 @@ pub struct Board {
     listeners: Mutex<Vec<Listener>>,
     irq_sink: Mutex<Option<IrqSink>>,
     link_lost: Mutex<Option<LinkLost>>,
+    /// The application's parts, when it has some; the virtual board answers the rest.
+    hardware: Option<std::sync::Arc<dyn Hardware>>,
 }
 
 impl std::fmt::Debug for Board {
@@ -171,7 +177,15 @@ impl Board {
             listeners: Mutex::new(Vec::new()),
             irq_sink: Mutex::new(None),
             link_lost: Mutex::new(None),
+            hardware: None,
         }
+    }
+
+    /// The board with the application's parts: what `hardware` implements reaches them
+    /// (see [`hardware`]), the virtual board answers the rest.
+    pub fn with_hardware(mut self, hardware: std::sync::Arc<dyn Hardware>) -> Board {
+        self.hardware = Some(hardware);
+        self
     }
 
     pub fn kind(&self) -> &'static BoardKind {
@@ -235,6 +249,12 @@ impl Board {
 
     /// `Pin(id, mode, pull, value=)`: what is not given stays as it was.
     pub fn pin_init(&self, id: &str, mode: Option<Mode>, pull: Option<Pull>, value: Option<u8>) {
+        if let Some(hardware) = &self.hardware {
+            hardware.pin_setup(id, mode, pull);
+            if let Some(level) = value {
+                hardware.pin_write(id, level.min(1));
+            }
+        }
         let changed = {
             let mut state = self.state();
             let pin = state.pins.entry(id);
@@ -260,11 +280,21 @@ impl Board {
 
     /// `value()`.
     pub fn pin_value(&self, id: &str) -> u8 {
-        self.state().pins.get(id).level()
+        let pin = self.state().pins.get(id);
+        // An output reads what it drives; an input what the application's part says.
+        if pin.mode != Some(Mode::Out)
+            && let Some(level) = self.hardware.as_ref().and_then(|h| h.pin_read(id))
+        {
+            return level.min(1);
+        }
+        pin.level()
     }
 
     /// `value(level)` and `on()`/`off()`.
     pub fn pin_write(&self, id: &str, level: u8) {
+        if let Some(hardware) = &self.hardware {
+            hardware.pin_write(id, level.min(1));
+        }
         let changed = {
             let mut state = self.state();
             let changed = state.pins.set_output(id, level);
@@ -311,6 +341,9 @@ impl Board {
 
     /// `PWM(pin).duty_u16(d)` / `.freq(f)`.
     pub fn pwm(&self, id: &str, duty_u16: u16, freq: u32) {
+        if let Some(hardware) = &self.hardware {
+            hardware.pwm(id, duty_u16, freq);
+        }
         let changed = {
             let mut state = self.state();
             let pin = state.pins.entry(id);
@@ -329,6 +362,9 @@ impl Board {
 
     /// A NeoPixel strip's `write()`.
     pub fn pixels(&self, id: &str, colors: Vec<(u8, u8, u8)>) {
+        if let Some(hardware) = &self.hardware {
+            hardware.pixels(id, &colors);
+        }
         self.state().pixels.insert(id.into(), colors.clone());
         self.emit(BoardEvent::Pixels {
             pin: id.into(),
@@ -349,6 +385,9 @@ impl Board {
 
     /// `ADC(pin).read_u16()`.
     pub fn adc_read_u16(&self, id: &str) -> u16 {
+        if let Some(value) = self.hardware.as_ref().and_then(|h| h.adc_read_u16(id)) {
+            return value;
+        }
         let mut state = self.state();
         // An input nobody declared reads its default from now on, and so a watcher sees it.
         let readings = state
@@ -367,6 +406,13 @@ impl Board {
 
     /// A reading of `quantity` from `device` (`dht:4`, `ds18x20:12`).
     pub fn sensor(&self, device: &str, quantity: &str) -> f64 {
+        if let Some(value) = self
+            .hardware
+            .as_ref()
+            .and_then(|h| h.sensor(device, quantity))
+        {
+            return value;
+        }
         let mut state = self.state();
         state
             .sensors
@@ -388,15 +434,32 @@ impl Board {
 
     // The I2C bus.
 
+    /// `I2C.scan()`: the addresses that answer.
     pub fn i2c_scan(&self) -> Vec<u8> {
+        if let Some(found) = self.hardware.as_ref().and_then(|h| h.i2c_scan()) {
+            return found;
+        }
         self.state().i2c.scan()
     }
 
+    /// A write to the device at `address` (its first byte sets the register pointer on the
+    /// virtual bus).
     pub fn i2c_write(&self, address: u8, data: &[u8]) -> Result<(), i2c::Nack> {
+        if let Some(done) = self
+            .hardware
+            .as_ref()
+            .and_then(|h| h.i2c_write(address, data))
+        {
+            return done;
+        }
         self.state().i2c.write(address, data)
     }
 
+    /// A read of `n` bytes from the device at `address`.
     pub fn i2c_read(&self, address: u8, n: usize) -> Result<Vec<u8>, i2c::Nack> {
+        if let Some(read) = self.hardware.as_ref().and_then(|h| h.i2c_read(address, n)) {
+            return read;
+        }
         self.state().i2c.read(address, n)
     }
 
@@ -404,6 +467,9 @@ impl Board {
 
     /// One SPI transfer with the device whose chip select is low.
     pub fn spi_transfer(&self, write: &[u8]) -> Vec<u8> {
+        if let Some(read) = self.hardware.as_ref().and_then(|h| h.spi_transfer(write)) {
+            return read;
+        }
         let mut state = self.state();
         let State { pins, spi, .. } = &mut *state;
         spi.transfer(write, |cs| pins.get(cs).level() == 0)
@@ -441,7 +507,9 @@ impl Board {
     }
 
     pub fn wifi_joined(&self) -> Option<Network> {
-        self.wifi_changed();
+        if !matches!(self.wifi_changed(), Link::Up { .. }) {
+            return None;
+        }
         self.state().wifi.joined(Instant::now())
     }
 
@@ -471,14 +539,19 @@ impl Board {
     /// manages Wi-Fi; then only while the link is up.
     pub fn network_reachable(&self) -> bool {
         let used = self.state().wifi_used;
-        !used || matches!(self.wifi_link(), Link::Up { .. })
+        (!used && !self.network_down()) || matches!(self.wifi_link(), Link::Up { .. })
     }
 
     /// Reports the link when it changed since last looked at.
     fn wifi_changed(&self) -> Link {
+        let network_down = self.network_down();
         let (link, changed) = {
             let mut state = self.state();
-            let link = state.wifi.link(Instant::now());
+            let link = match state.wifi.link(Instant::now()) {
+                // The application's network is down: the station is looking for it.
+                Link::Up { .. } if network_down => Link::Connecting,
+                link => link,
+            };
             let changed = link != state.last_link;
             state.last_link = link.clone();
             (link, changed)
@@ -489,11 +562,22 @@ impl Board {
         link
     }
 
+    /// Whether the application's [`Hardware`] says its network is down.
+    fn network_down(&self) -> bool {
+        self.hardware
+            .as_ref()
+            .is_some_and(|h| h.network_up() == Some(false))
+    }
+
     /// The whole board now, for a watcher that draws it (the board view).
     pub fn snapshot(&self) -> snapshot::Snapshot {
         let kind = self.kind;
+        let network_down = self.network_down();
         let mut state = self.state();
-        let link = state.wifi.link(Instant::now());
+        let link = match state.wifi.link(Instant::now()) {
+            Link::Up { .. } if network_down => Link::Connecting,
+            link => link,
+        };
         let state = &mut *state;
         snapshot::Snapshot {
             kind: kind.name,
