@@ -49,9 +49,13 @@ use super::wifi::Network;
 /// A board, as a file (or the default) declares it.
 #[derive(Debug, Clone)]
 pub struct BoardConfig {
+    /// The kind of board (`kind = "esp32"`); a Pico W when the file names none.
     pub kind: &'static BoardKind,
+    /// `machine.unique_id()`'s bytes, when the file gives them.
     pub unique_id: Option<Vec<u8>>,
+    /// The Wi-Fi networks the station can see and join.
     pub networks: Vec<Network>,
+    /// How long joining a network takes.
     pub connect_time: Duration,
     /// Input levels at power-up, by canonical pin id.
     pub pins: BTreeMap<String, u8>,

@@ -32,12 +32,14 @@ impl Device {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Nack;
 
+/// The board's I2C bus: the devices on it, by address.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bus {
     devices: BTreeMap<u8, Device>,
 }
 
 impl Bus {
+    /// Puts `device` on the bus at `address`.
     pub fn add(&mut self, address: u8, device: Device) {
         self.devices.insert(address, device);
     }

@@ -5,14 +5,21 @@
 /// The numbers `network.WLAN.status()` returns on a port, as its `network.STAT_*` constants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WifiStatuses {
+    /// Not asked to join.
     pub idle: i32,
+    /// Joining.
     pub connecting: i32,
+    /// The network refused the password.
     pub wrong_password: i32,
+    /// No network of that name is in reach.
     pub no_ap_found: i32,
+    /// Joining failed otherwise.
     pub connect_fail: i32,
+    /// Joined, with an address.
     pub got_ip: i32,
 }
 
+/// A kind of board: what a script written for it can tell about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoardKind {
     /// The name a board file gives (`kind = "pico_w"`).
@@ -29,6 +36,7 @@ pub struct BoardKind {
     pub freq: u32,
     /// Bytes of `machine.unique_id()` (the flash id on an RP2040, the MAC on an ESP).
     pub unique_id_len: usize,
+    /// `network.WLAN.status()`'s numbers on this kind's port.
     pub wifi: WifiStatuses,
 }
 
@@ -100,6 +108,7 @@ const ESP8266: BoardKind = BoardKind {
     },
 };
 
+/// Every kind of board there is, the default first.
 pub const KINDS: &[BoardKind] = &[PICO_W, ESP32, ESP8266];
 
 impl BoardKind {

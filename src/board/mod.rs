@@ -45,20 +45,35 @@ use wifi::{Link, Network, Wifi};
 #[derive(Debug, Clone, PartialEq)]
 pub enum BoardEvent {
     /// An output pin changed level.
-    Output { pin: String, level: u8 },
+    Output {
+        /// The pin's canonical id.
+        pin: String,
+        /// Its new level, 0 or 1.
+        level: u8,
+    },
     /// A PWM output's duty (0..=65535) or frequency changed.
     Pwm {
+        /// The pin's canonical id.
         pin: String,
+        /// The duty, 0..=65535.
         duty_u16: u16,
+        /// The frequency in Hz.
         freq: u32,
     },
     /// A NeoPixel strip on `pin` was written.
     Pixels {
+        /// The data pin's canonical id.
         pin: String,
+        /// Each pixel's red, green and blue.
         colors: Vec<(u8, u8, u8)>,
     },
     /// An input changed level, from outside (a test, a person).
-    Input { pin: String, level: u8 },
+    Input {
+        /// The pin's canonical id.
+        pin: String,
+        /// Its new level, 0 or 1.
+        level: u8,
+    },
     /// The Wi-Fi station's state, in words (`connected to home`, `dropped for 3s`).
     Wifi(String),
     /// The board resets (`machine.reset()`, the watchdog, waking from deep sleep).
@@ -154,6 +169,7 @@ impl Default for Board {
 }
 
 impl Board {
+    /// The board `config` declares (a board file's, or the default Pico W), with nothing wired to it but its own state.
     pub fn new(config: BoardConfig) -> Board {
         let mut pins = Pins::default();
         for (pin, level) in &config.pins {
@@ -188,6 +204,7 @@ impl Board {
         self
     }
 
+    /// The kind of board it is.
     pub fn kind(&self) -> &'static BoardKind {
         self.kind
     }
@@ -482,20 +499,24 @@ impl Board {
         self.state().wifi_used = true;
     }
 
+    /// `WLAN.active()`.
     pub fn wifi_active(&self) -> bool {
         self.state().wifi.active()
     }
 
+    /// `WLAN.active(flag)`.
     pub fn set_wifi_active(&self, active: bool) {
         self.state().wifi.set_active(active);
         self.wifi_changed();
     }
 
+    /// `WLAN.connect(ssid, key)`: joining starts, and takes the board's connect time.
     pub fn wifi_connect(&self, ssid: &str, password: Option<&str>) {
         self.state().wifi.connect(ssid, password, Instant::now());
         self.emit(BoardEvent::Wifi(format!("joining {ssid}")));
     }
 
+    /// `WLAN.disconnect()`.
     pub fn wifi_disconnect(&self) {
         self.state().wifi.disconnect();
         self.wifi_changed();
@@ -506,6 +527,7 @@ impl Board {
         self.wifi_changed()
     }
 
+    /// The network the station joined, while its link is up.
     pub fn wifi_joined(&self) -> Option<Network> {
         if !matches!(self.wifi_changed(), Link::Up { .. }) {
             return None;
@@ -513,6 +535,7 @@ impl Board {
         self.state().wifi.joined(Instant::now())
     }
 
+    /// `WLAN.scan()`: the networks in reach now.
     pub fn wifi_scan(&self) -> Vec<Network> {
         self.state().wifi.visible(Instant::now()).to_vec()
     }

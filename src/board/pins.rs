@@ -6,13 +6,18 @@ use std::collections::BTreeMap;
 /// `Pin.IN`, `Pin.OUT`, ... with the numbers of MicroPython's rp2 port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// `Pin.IN`.
     In = 0,
+    /// `Pin.OUT`.
     Out = 1,
+    /// `Pin.OPEN_DRAIN`.
     OpenDrain = 2,
+    /// `Pin.ALT`, a pin another peripheral (a bus, PWM) drives.
     Alt = 3,
 }
 
 impl Mode {
+    /// The mode MicroPython's number `n` stands for.
     pub fn from_int(n: i64) -> Option<Mode> {
         Some(match n {
             0 => Mode::In,
@@ -27,13 +32,17 @@ impl Mode {
 /// `Pin.PULL_UP`, `Pin.PULL_DOWN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pull {
+    /// No pull: an input nobody drives reads 0.
     #[default]
     None = 0,
+    /// `Pin.PULL_UP`: an input nobody drives reads 1.
     Up = 1,
+    /// `Pin.PULL_DOWN`.
     Down = 2,
 }
 
 impl Pull {
+    /// The pull MicroPython's number `n` stands for.
     pub fn from_int(n: i64) -> Option<Pull> {
         Some(match n {
             0 => Pull::None,
@@ -46,11 +55,15 @@ impl Pull {
 
 /// `Pin.IRQ_FALLING` and `Pin.IRQ_RISING`, as bits.
 pub const IRQ_FALLING: u8 = 4;
+/// `Pin.IRQ_RISING`, as a bit.
 pub const IRQ_RISING: u8 = 8;
 
+/// One pin as the script set it up and as the outside drives it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pin {
+    /// How the script set it up; none until it did.
     pub mode: Option<Mode>,
+    /// Its pull resistor.
     pub pull: Pull,
     /// What the pin drives when it is an output.
     pub output: u8,
@@ -78,11 +91,14 @@ impl Pin {
 /// An edge an input saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edge {
+    /// From 0 to 1.
     Rising,
+    /// From 1 to 0.
     Falling,
 }
 
 impl Edge {
+    /// The edge's `IRQ_*` bit.
     pub fn bit(self) -> u8 {
         match self {
             Edge::Rising => IRQ_RISING,
@@ -98,10 +114,12 @@ pub struct Pins {
 }
 
 impl Pins {
+    /// The pin `id` (a default one when nothing touched it).
     pub fn get(&self, id: &str) -> Pin {
         self.pins.get(id).cloned().unwrap_or_default()
     }
 
+    /// The pin `id`, to change, made when nothing touched it yet.
     pub fn entry(&mut self, id: &str) -> &mut Pin {
         self.pins.entry(id.to_string()).or_default()
     }
@@ -128,6 +146,7 @@ impl Pins {
         changed
     }
 
+    /// Every pin touched so far, by id.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Pin)> {
         self.pins.iter()
     }

@@ -1,6 +1,7 @@
 //! What a sensor or an analog input gives each time it is read: one value, or a sequence
 //! taken in turn whose last value then repeats (a board file's `temperature = [20.5, 21, 22]`).
 
+/// The readings of one sensor quantity or analog input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Readings {
     values: Vec<f64>,
@@ -8,6 +9,7 @@ pub struct Readings {
 }
 
 impl Readings {
+    /// One value, read every time.
     pub fn constant(value: f64) -> Readings {
         Readings::sequence(vec![value])
     }

@@ -8,17 +8,24 @@ use serde::Serialize;
 use super::kind::BoardKind;
 use super::pins::{Mode, Pull};
 
+/// The board at one moment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {
     /// The board file's kind (`pico_w`, `esp32`, `esp8266`).
     pub kind: &'static str,
+    /// Every pin the script or the board file touched.
     pub pins: Vec<PinState>,
+    /// The analog inputs declared or read.
     pub adc: Vec<AdcState>,
+    /// The sensor quantities declared or read.
     pub sensors: Vec<SensorState>,
+    /// The NeoPixel strips written.
     pub pixels: Vec<PixelsState>,
+    /// The Wi-Fi station.
     pub wifi: WifiState,
 }
 
+/// One pin.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PinState {
     /// The canonical id, which the board's controls take (`15`, `LED`).
@@ -33,23 +40,31 @@ pub struct PinState {
     pub level: u8,
     /// Whether the script asked for interrupts on it.
     pub irq: bool,
+    /// Its PWM, when it is a PWM output.
     pub pwm: Option<PwmState>,
 }
 
+/// A PWM output's settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PwmState {
+    /// The duty, 0..=65535.
     pub duty_u16: u16,
+    /// The frequency in Hz.
     pub freq: u32,
 }
 
+/// One analog input.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdcState {
+    /// The canonical pin id (`26`).
     pub id: String,
+    /// The name on the board's pinout (`GP26`).
     pub label: String,
     /// What the next `read_u16()` gives.
     pub value: u16,
 }
 
+/// One quantity of one sensor.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SensorState {
     /// The device as the board's controls name it: `dht:4`, `ds18x20:12`.
@@ -62,20 +77,25 @@ pub struct SensorState {
     pub value: f64,
 }
 
+/// One NeoPixel strip.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PixelsState {
+    /// The canonical id of its data pin.
     pub id: String,
+    /// The name on the board's pinout.
     pub label: String,
     /// Each pixel as `#rrggbb`.
     pub colors: Vec<String>,
 }
 
+/// The Wi-Fi station.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WifiState {
     /// Whether the script made a `network.WLAN` (before that, its connections need no link).
     pub managed: bool,
     /// The station's link in words (`connected to home`, `connecting`, `idle`).
     pub link: String,
+    /// Whether the link is up.
     pub up: bool,
 }
 

@@ -16,6 +16,7 @@ pub struct Device {
 }
 
 impl Device {
+    /// A device selected by chip-select pin `cs` that answers with the bytes of `reply`, in turn (then 0).
     pub fn new(cs: String, reply: Vec<u8>) -> Device {
         Device {
             cs,
@@ -26,12 +27,14 @@ impl Device {
     }
 }
 
+/// The board's SPI bus and the devices on it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bus {
     devices: Vec<Device>,
 }
 
 impl Bus {
+    /// Puts `device` on the bus.
     pub fn add(&mut self, device: Device) {
         self.devices.push(device);
     }

@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 /// A network the board can see.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
+    /// Its name.
     pub ssid: String,
     /// `None` for an open network.
     pub password: Option<String>,
     /// dBm, as `status('rssi')` reports it.
     pub rssi: i32,
+    /// Its channel, as `scan()` reports it.
     pub channel: u8,
 }
 
@@ -20,12 +22,16 @@ pub struct Network {
 pub enum Link {
     /// Not asked to join (or disconnected).
     Idle,
+    /// Joining, for the board's connect time.
     Connecting,
     /// Joined `ssid`, with an address.
     Up {
+        /// The network's name.
         ssid: String,
     },
+    /// The network refused the password.
     WrongPassword,
+    /// No network of that name is in reach.
     NoApFound,
 }
 
@@ -37,8 +43,10 @@ struct Join {
     done_at: Instant,
 }
 
+/// The board's Wi-Fi station and the networks around it. Pure: the caller gives the time.
 #[derive(Debug, Clone)]
 pub struct Wifi {
+    /// The networks in reach (unless dropped).
     pub networks: Vec<Network>,
     /// How long joining takes.
     pub connect_time: Duration,
@@ -49,6 +57,7 @@ pub struct Wifi {
 }
 
 impl Wifi {
+    /// A station with `networks` in reach, joining one in `connect_time`.
     pub fn new(networks: Vec<Network>, connect_time: Duration) -> Wifi {
         Wifi {
             networks,
@@ -59,10 +68,12 @@ impl Wifi {
         }
     }
 
+    /// Whether the station is on (`WLAN.active()`).
     pub fn active(&self) -> bool {
         self.active
     }
 
+    /// Turns the station on or off; off leaves the network it joined.
     pub fn set_active(&mut self, active: bool) {
         self.active = active;
         if !active {
@@ -80,6 +91,7 @@ impl Wifi {
         });
     }
 
+    /// Leaves the network (`WLAN.disconnect()`).
     pub fn disconnect(&mut self) {
         self.join = None;
     }
@@ -118,6 +130,7 @@ impl Wifi {
         }
     }
 
+    /// Whether the link is up at `now`.
     pub fn is_up(&self, now: Instant) -> bool {
         matches!(self.link(now), Link::Up { .. })
     }

@@ -80,6 +80,7 @@ impl Default for Feed {
 }
 
 impl Feed {
+    /// An empty feed, its clock starting now.
     pub fn new() -> Feed {
         Feed {
             started: Instant::now(),
