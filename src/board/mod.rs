@@ -15,8 +15,8 @@
 //! The state is kept apart from where it is shown: a change the script makes is a
 //! [`BoardEvent`] for whoever listens (`--board-trace`, a test), and a change from outside (a
 //! test's `.wire` line) reaches the script through the interrupt sink its `machine` module
-//! installed. A backend for real hardware (a Raspberry Pi's GPIO character device and
-//! `/dev/i2c-N`) would sit behind the same calls: see docs/board.md.
+//! installed. Real parts (an embedding application's relays and meters, a Raspberry Pi's
+//! GPIO character device) sit behind [`Hardware`]: see docs/embedding.md and docs/board.md.
 
 pub mod bridge;
 pub mod control;
@@ -169,7 +169,8 @@ impl Default for Board {
 }
 
 impl Board {
-    /// The board `config` declares (a board file's, or the default Pico W), with nothing wired to it but its own state.
+    /// The board `config` declares (a board file's, or the default Pico W), with nothing
+    /// wired to it but its own state.
     pub fn new(config: BoardConfig) -> Board {
         let mut pins = Pins::default();
         for (pin, level) in &config.pins {
