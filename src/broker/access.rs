@@ -114,6 +114,8 @@ impl Access {
         self.users.is_empty() && self.anonymous
     }
 
+    /// Lets `user` in with `password`, given in plain text (`--user` and `--password`); a user
+    /// already known gets the new password.
     pub fn add_user(&mut self, user: &str, password: &str) {
         self.users.insert(
             user.to_string(),

@@ -34,11 +34,16 @@ const READY_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum BrokerError {
     /// Something else already listens on the port (or it cannot be bound).
     PortUnavailable {
+        /// The address that was asked for.
         addr: SocketAddr,
+        /// What the system answered.
         reason: std::io::Error,
     },
     /// The broker thread started but never accepted a connection.
-    NotReady { port: u16 },
+    NotReady {
+        /// The port that stayed closed.
+        port: u16,
+    },
     /// A WebSocket listener was asked of a build without the `websocket` feature.
     NoWebSocket,
 }
@@ -77,12 +82,16 @@ pub type PacketWatch = Arc<dyn Fn(&str, &rumqttc::Packet) + Send + Sync>;
 /// watch on what clients send.
 #[derive(Clone)]
 pub struct BrokerSetup {
+    /// The ports to listen on.
     pub listeners: Listeners,
     /// The address the MQTT listener binds: 127.0.0.1 unless other machines (a board on
     /// the LAN) must reach it. The WebSocket listener stays on 127.0.0.1.
     pub bind: IpAddr,
+    /// Who may connect.
     pub access: Access,
+    /// Where log lines go; none: no log.
     pub log: Option<BrokerLog>,
+    /// Called with each packet a client sends, before the broker sees it.
     pub watch: Option<PacketWatch>,
 }
 

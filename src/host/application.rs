@@ -16,11 +16,17 @@ type FunctionMaker = Arc<dyn Fn(&VirtualMachine) -> PyObjectRef + Send + Sync>;
 /// A value the application puts in the script's `__main__`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GlobalValue {
+    /// `None`.
     None,
+    /// A `bool`.
     Bool(bool),
+    /// An `int`.
     Int(i64),
+    /// A `float`.
     Float(f64),
+    /// A `str`.
     Str(String),
+    /// A `bytes`.
     Bytes(Vec<u8>),
 }
 

@@ -13,6 +13,7 @@
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// The clock a script and its harness share: the script's time, and what holds it back.
 #[derive(Debug)]
 pub struct VirtualClock {
     state: Mutex<State>,
@@ -121,6 +122,7 @@ impl VirtualClock {
         self.lock().untaken_events += 1;
     }
 
+    /// The harness took in one of the script's events; a wait held back for it may go on.
     pub fn event_taken(&self) {
         let mut state = self.lock();
         state.untaken_events = state.untaken_events.saturating_sub(1);

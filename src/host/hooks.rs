@@ -18,14 +18,20 @@ pub enum ScriptEvent {
     Unsubscribed(String),
     /// `publish()` returned: the message is on its way to the broker.
     Published {
+        /// The topic published to.
         topic: String,
+        /// The message.
         payload: bytes::Bytes,
+        /// The QoS the script asked for (0, 1 or 2).
         qos: u8,
+        /// Whether the script asked the broker to retain it.
         retain: bool,
     },
     /// `wait_msg()`/`check_msg()` is about to pass a message to the callback.
     Received {
+        /// The topic the message came on.
         topic: String,
+        /// The message.
         payload: bytes::Bytes,
     },
     /// `wait_msg()`/`check_msg()` passed a message to the callback and the callback returned.

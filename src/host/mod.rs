@@ -74,6 +74,7 @@ use state::HostState;
 pub struct ExitStatus(i32);
 
 impl ExitStatus {
+    /// The program ran to its end, or called `sys.exit()` or `sys.exit(0)`.
     pub const SUCCESS: ExitStatus = ExitStatus(0);
     /// An uncaught exception (its traceback was printed).
     pub const EXCEPTION: ExitStatus = ExitStatus(1);
@@ -86,6 +87,7 @@ impl ExitStatus {
     /// SIGTERM stopped the program ([`HostBuilder::stop_on_sigterm`]): 128 + SIGTERM.
     pub const TERMINATED: ExitStatus = ExitStatus(143);
 
+    /// The number, for [`std::process::exit`].
     pub fn code(self) -> i32 {
         self.0
     }
@@ -287,6 +289,8 @@ impl HostBuilder {
         self
     }
 
+    /// Makes the host. With [`board_trace`](Self::board_trace), the board's events are
+    /// printed from here on.
     pub fn build(self) -> Host {
         if self.board_trace {
             self.board.listen(|event| eprintln!("board: {event}"));
@@ -302,6 +306,8 @@ pub struct Host {
 }
 
 impl Host {
+    /// A builder with nothing configured: `sys.argv` from the program, the broker each script
+    /// names, the default board, output to the process's streams.
     pub fn builder() -> HostBuilder {
         HostBuilder::default()
     }

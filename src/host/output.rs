@@ -12,7 +12,9 @@ use rustpython_vm::{Py, PyPayload, PyRef, PyResult, VirtualMachine, pyclass};
 /// Which of the program's streams a piece of output went to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputStream {
+    /// `sys.stdout`.
     Stdout,
+    /// `sys.stderr`, tracebacks included.
     Stderr,
 }
 

@@ -50,7 +50,9 @@ pub(crate) const REMOVED_MODULES: &[&str] = &[
 /// Whether the sandbox's folder can be written to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
+    /// Files may be read, not written, created or removed.
     ReadOnly,
+    /// Files may be read and written, created and removed.
     ReadWrite,
 }
 

@@ -23,6 +23,7 @@ pub enum Scheme {
 }
 
 impl Scheme {
+    /// The scheme as a URL spells it, without `://`: `mqtt`, `mqtts`, `ws` or `wss`.
     pub fn name(self) -> &'static str {
         match self {
             Scheme::Mqtt => "mqtt",
@@ -42,10 +43,12 @@ impl Scheme {
         }
     }
 
+    /// Whether the connection is encrypted with TLS (`mqtts://`, `wss://`).
     pub fn is_tls(self) -> bool {
         matches!(self, Scheme::Mqtts | Scheme::Wss)
     }
 
+    /// Whether MQTT travels inside a WebSocket (`ws://`, `wss://`).
     pub fn is_websocket(self) -> bool {
         matches!(self, Scheme::Ws | Scheme::Wss)
     }
@@ -67,8 +70,11 @@ impl Scheme {
 /// scheme and path of a plain TCP address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokerAddress {
+    /// The broker's host name or IP address (an IPv6 address without its brackets).
     pub host: String,
+    /// The broker's port.
     pub port: u16,
+    /// How the bytes travel.
     pub scheme: Scheme,
     /// The HTTP path of a WebSocket address (e.g. `/mqtt`); `/` when the URL names none, empty
     /// for the other schemes.

@@ -123,6 +123,7 @@ impl Engine {
         Ok(self.tracker.expect(Kind::Publish, qos != QoS::AtMostOnce))
     }
 
+    /// Queues a SUBSCRIBE; its ticket completes with the broker's SUBACK.
     pub fn subscribe(&mut self, filter: String, qos: QoS) -> Result<Ticket, MqttError> {
         self.requests
             .try_subscribe(filter, qos)
@@ -130,6 +131,7 @@ impl Engine {
         Ok(self.tracker.expect(Kind::Subscribe, true))
     }
 
+    /// Queues an UNSUBSCRIBE; its ticket completes with the broker's UNSUBACK.
     pub fn unsubscribe(&mut self, filter: String) -> Result<Ticket, MqttError> {
         self.requests.try_unsubscribe(filter).map_err(queue_error)?;
         Ok(self.tracker.expect(Kind::Unsubscribe, true))
@@ -218,10 +220,12 @@ impl Engine {
         Ok(back.is_some())
     }
 
+    /// What the connection waits for and what has come in.
     pub fn tracker(&mut self) -> &mut Tracker {
         &mut self.tracker
     }
 
+    /// Why the connection failed, once it has; it is not driven again after that.
     pub fn failure(&self) -> Option<&MqttError> {
         self.failure.as_ref()
     }
@@ -673,6 +677,7 @@ impl OpenConnections {
 /// What a connection still has to deliver when the program ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsettled {
+    /// The broker, as messages name it (`host:port`, or a WebSocket URL).
     pub broker: String,
     /// Publishes not yet written or acknowledged, and acks not yet written.
     pub messages: usize,

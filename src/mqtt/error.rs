@@ -10,10 +10,16 @@ use super::limits::MAX_PACKET_SIZE;
 
 use super::tls::Advice;
 
+// Linux's errno values, which MicroPython's unix port reports as they are.
+/// Not connected: a call that needs the connection was made without one.
 pub const ENOTCONN: i32 = 107;
+/// A wait for the broker ran out of time.
 pub const ETIMEDOUT: i32 = 110;
+/// The connection was closed under the client (also a stream that ended mid-packet).
 pub const ECONNRESET: i32 = 104;
+/// An I/O failure that came with no errno of its own.
 pub const EIO: i32 = 5;
+/// An invalid argument (an unusable WebSocket URL, a SUBSCRIBE without a filter).
 pub const EINVAL: i32 = 22;
 /// What MicroPython reports for a host name that does not resolve (`EAI_NONAME`, negated).
 pub const EAI_NONAME: i32 = -2;
@@ -49,9 +55,11 @@ pub enum Stage {
 /// tools each word it their own way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MqttError {
+    /// Which Python exception it becomes.
     pub kind: ErrorKind,
     /// The errno of an OS or TLS error; 0 for a refusal.
     pub errno: i32,
+    /// What was going on when it failed.
     pub stage: Stage,
     /// The broker concerned (`host:port`, or its URL), when the error concerns one.
     pub peer: Option<String>,
@@ -63,6 +71,7 @@ pub struct MqttError {
 }
 
 impl MqttError {
+    /// An OS error with this errno, at no particular stage of a connection.
     pub fn os(errno: i32, detail: impl Into<String>) -> MqttError {
         MqttError {
             kind: ErrorKind::Os,
@@ -82,6 +91,7 @@ impl MqttError {
         }
     }
 
+    /// The broker refused the connection with this CONNACK return code.
     pub fn refused(code: u8) -> MqttError {
         MqttError {
             kind: ErrorKind::Refused(code),
@@ -89,6 +99,7 @@ impl MqttError {
         }
     }
 
+    /// A call that needs a connection, made before `connect()` ([`ENOTCONN`]).
     pub fn not_connected() -> MqttError {
         MqttError::os(
             ENOTCONN,
@@ -96,6 +107,7 @@ impl MqttError {
         )
     }
 
+    /// A wait that ran out of time ([`ETIMEDOUT`]); `what` completes "timed out ...".
     pub fn timed_out(what: &str) -> MqttError {
         MqttError::os(ETIMEDOUT, format!("timed out {what}"))
     }
@@ -465,6 +477,7 @@ impl std::error::Error for MqttError {}
 /// Why a blocking wait ended without its result.
 #[derive(Debug)]
 pub enum WaitError<E> {
+    /// The connection failed.
     Mqtt(MqttError),
     /// The caller's check (Ctrl-C, in the Python module) asked to stop.
     Interrupted(E),

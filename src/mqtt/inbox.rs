@@ -21,7 +21,9 @@ const MESSAGE_OVERHEAD: usize = 160;
 /// How much the inbox holds before the connection stops reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InboxLimit {
+    /// Messages waiting.
     pub messages: usize,
+    /// Bytes of their topics and payloads, with a bookkeeping allowance per message.
     pub bytes: usize,
 }
 
@@ -38,10 +40,15 @@ impl Default for InboxLimit {
 /// A message received from the broker, waiting for `wait_msg`/`check_msg`.
 #[derive(Debug, Clone)]
 pub struct Message {
+    /// The topic it was published to.
     pub topic: String,
+    /// The message itself.
     pub payload: Bytes,
+    /// The QoS it came with (0, 1 or 2).
     pub qos: u8,
+    /// Whether the broker sent it as a retained message (on subscribing).
     pub retain: bool,
+    /// Whether the broker says it may have sent it before (a redelivery).
     pub dup: bool,
     /// The packet id the acknowledgement names (QoS 1 and 2).
     pub pkid: u16,
@@ -62,6 +69,7 @@ impl Message {
     }
 }
 
+/// The received messages a connection holds for the script, oldest first.
 #[derive(Debug, Default)]
 pub struct Inbox {
     limit: InboxLimit,
@@ -73,6 +81,7 @@ pub struct Inbox {
 }
 
 impl Inbox {
+    /// An empty inbox that holds up to `limit`.
     pub fn new(limit: InboxLimit) -> Inbox {
         Inbox {
             limit,
@@ -80,6 +89,8 @@ impl Inbox {
         }
     }
 
+    /// Keeps a message that came in; a QoS 0 one is dropped (and counted) when the inbox is
+    /// over twice its limit.
     pub fn push(&mut self, message: Message) {
         let over_twice = self.messages.len() >= self.limit.messages.saturating_mul(2)
             || self.bytes >= self.limit.bytes.saturating_mul(2);
@@ -91,6 +102,8 @@ impl Inbox {
         self.messages.push_back(message);
     }
 
+    /// Takes the oldest message, with the count of QoS 0 messages dropped since the last one
+    /// taken.
     pub fn pop(&mut self) -> Option<Message> {
         let mut message = self.messages.pop_front()?;
         self.bytes -= message.cost();
@@ -99,6 +112,7 @@ impl Inbox {
         Some(message)
     }
 
+    /// True when no message waits.
     pub fn is_empty(&self) -> bool {
         self.messages.is_empty()
     }

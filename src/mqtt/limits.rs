@@ -10,6 +10,7 @@ pub const MAX_PACKET_SIZE: usize = MAX_REMAINING_LENGTH + 5;
 /// Strings on the wire carry a two-byte length.
 pub const MAX_STRING_LENGTH: usize = 65_535;
 
+/// A QoS as a script gives it: 0, 1 or 2.
 pub fn qos(value: i64) -> Result<QoS, String> {
     match value {
         0 => Ok(QoS::AtMostOnce),

@@ -43,11 +43,17 @@ pub fn connect_timeout(seconds: f64) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// A client's last will: the message the broker publishes for it if it goes away without a
+/// DISCONNECT.
 #[derive(Debug, Clone)]
 pub struct Will {
+    /// The topic the will is published to.
     pub topic: String,
+    /// The will's payload.
     pub message: Bytes,
+    /// The QoS the broker publishes it with.
     pub qos: QoS,
+    /// Whether the broker retains it.
     pub retain: bool,
 }
 
@@ -60,9 +66,17 @@ pub enum Transport {
     /// TLS over TCP.
     Tls(TlsOptions),
     /// WebSocket; `path` is the URL's path and query (e.g. `/mqtt`).
-    Ws { path: String },
+    Ws {
+        /// The URL's path and query.
+        path: String,
+    },
     /// WebSocket over TLS.
-    Wss { path: String, tls: TlsOptions },
+    Wss {
+        /// The URL's path and query.
+        path: String,
+        /// How TLS is set up.
+        tls: TlsOptions,
+    },
 }
 
 impl Transport {
@@ -80,6 +94,7 @@ impl Transport {
         }
     }
 
+    /// The TLS options of a transport that uses TLS.
     pub fn tls(&self) -> Option<&TlsOptions> {
         match self {
             Transport::Tls(tls) | Transport::Wss { tls, .. } => Some(tls),
@@ -87,6 +102,7 @@ impl Transport {
         }
     }
 
+    /// The TLS options of a transport that uses TLS, to change.
     pub fn tls_mut(&mut self) -> Option<&mut TlsOptions> {
         match self {
             Transport::Tls(tls) | Transport::Wss { tls, .. } => Some(tls),
@@ -95,18 +111,29 @@ impl Transport {
     }
 }
 
+/// How one client connects: who it is, which broker, over what, and with which options.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
+    /// The client id CONNECT carries; empty lets the broker pick one (clean sessions only).
     pub client_id: String,
+    /// The broker's host name or IP address.
     pub host: String,
+    /// The broker's port.
     pub port: u16,
+    /// The user name CONNECT carries, if any.
     pub user: Option<String>,
+    /// The password CONNECT carries, if any.
     pub password: Option<String>,
     /// Seconds, as the script gave it; 0 means "none asked" (see [`IDLE_KEEPALIVE_SECS`]).
     pub keepalive: u16,
+    /// The last will, if the script gave one.
     pub will: Option<Will>,
+    /// MQTT's clean-session flag: false asks the broker to keep the session (subscriptions,
+    /// unacknowledged messages) from one connection to the next.
     pub clean_session: bool,
+    /// How long `connect()` waits for TCP and CONNACK; none: [`DEFAULT_CONNECT_TIMEOUT`].
     pub connect_timeout: Option<Duration>,
+    /// How the bytes travel.
     pub transport: Transport,
     /// How much received and unread the connection holds before it stops reading.
     pub inbox: InboxLimit,
@@ -149,10 +176,13 @@ impl ClientSettings {
         }
     }
 
+    /// How long `connect()` waits: the script's timeout, else [`DEFAULT_CONNECT_TIMEOUT`].
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT)
     }
 
+    /// The keepalive CONNECT carries: the script's, or [`IDLE_KEEPALIVE_SECS`] when it asked
+    /// for none.
     pub fn keepalive_on_wire(&self) -> u16 {
         if self.keepalive == 0 {
             IDLE_KEEPALIVE_SECS

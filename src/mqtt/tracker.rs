@@ -17,8 +17,11 @@ pub struct Ticket(u64);
 /// The kinds of request whose completion a caller can wait for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
+    /// A PUBLISH.
     Publish,
+    /// A SUBSCRIBE.
     Subscribe,
+    /// An UNSUBSCRIBE.
     Unsubscribe,
 }
 
@@ -46,6 +49,8 @@ fn message_of(p: Publish) -> Message {
     }
 }
 
+/// A connection's requests in flight, their outcomes, and the messages received: what the
+/// event loop's events add up to.
 #[derive(Debug, Default)]
 pub struct Tracker {
     next_ticket: u64,
@@ -141,10 +146,12 @@ impl Tracker {
         self.unconfirmed_writes = false;
     }
 
+    /// Takes the oldest received message.
     pub fn pop_message(&mut self) -> Option<Message> {
         self.inbox.pop()
     }
 
+    /// True when a received message waits for the script.
     pub fn has_message(&self) -> bool {
         !self.inbox.is_empty()
     }
@@ -154,14 +161,17 @@ impl Tracker {
         self.inbox.is_full()
     }
 
+    /// Whether the broker resumed a stored session, once the CONNACK has come.
     pub fn connack(&self) -> Option<bool> {
         self.connack
     }
 
+    /// PINGRESPs received so far: a wait for one compares the count before and after.
     pub fn pings_answered(&self) -> u64 {
         self.pings_answered
     }
 
+    /// True once the DISCONNECT is written.
     pub fn disconnect_sent(&self) -> bool {
         self.disconnect_sent
     }

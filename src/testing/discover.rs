@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+/// One test: a script and the files beside it that say what it should do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestCase {
+    /// The script, as found.
     pub script: PathBuf,
     /// `NAME.py.exp`: the expected output (it may not exist yet).
     pub expected: PathBuf,

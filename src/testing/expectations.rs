@@ -17,14 +17,18 @@ use super::wire_spec::{Expectation, Expected};
 /// A message the script published, as the test broker saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
+    /// The topic it went to.
     pub topic: String,
+    /// The message.
     pub payload: Vec<u8>,
     /// The QoS and retain flag the script published it with.
     pub qos: u8,
+    /// Whether the script asked the broker to retain it.
     pub retain: bool,
 }
 
 impl Published {
+    /// As a report shows it: `TOPIC PAYLOAD`, and ` (retained)` for a retained one.
     pub fn describe(&self) -> String {
         format!(
             "{} {}{}",
@@ -38,10 +42,13 @@ impl Published {
 /// Something the script did that an `expect` line may be about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Observed {
+    /// The script published a message.
     Message(Published),
     /// The script changed an output pin's level (the pin by the board's id for it).
     Output {
+        /// The board's id for the pin.
         pin: String,
+        /// The level it was set to: 0 or 1.
         level: u8,
     },
 }
@@ -63,6 +70,8 @@ impl Observed {
     }
 }
 
+/// The judge of a test's `expect` lines: takes what the script did, one thing at a time, and
+/// says whether all that was expected happened and what went wrong.
 #[derive(Debug)]
 pub struct ExpectationCheck {
     /// The expected sequence: each `expect` line, repeated its count.

@@ -86,7 +86,11 @@ Examples:
 /// `pymqtt test --clock`.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
+    // `#[doc = concat!(..)]` rather than `///`: clap takes a `///` for the value's help, which
+    // would add a list of the values to `pymqtt test --help` and change its whole layout.
+    #[doc = concat!("Each test on the clock its `.wire` file says (the default).")]
     Real,
+    #[doc = concat!("Every test on the virtual clock: time jumps while the script waits.")]
     Virtual,
 }
 

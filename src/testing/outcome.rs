@@ -6,8 +6,10 @@ use std::time::Duration;
 use super::discover::TestCase;
 use super::report_file::{HarnessReport, HowItEnded};
 
+/// What a test came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
+    /// The output is what `NAME.py.exp` says, and the wire expectations were met.
     Pass,
     /// The output differs from `NAME.py.exp`, or the wire expectations failed.
     Fail,
@@ -20,6 +22,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The word a report shows: `PASS`, `FAIL`, `TIMEOUT`, `CRASH` or `ERROR`.
     pub fn label(&self) -> &'static str {
         match self {
             Verdict::Pass => "PASS",
@@ -34,6 +37,7 @@ impl Verdict {
 /// How the test's process ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProcessEnd {
+    /// Exited with this status.
     Exited(i32),
     /// Killed by a signal (not ours).
     Signalled,
@@ -41,9 +45,12 @@ pub enum ProcessEnd {
     Killed,
 }
 
+/// A test's result, with what a report shows of it.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The test.
     pub case: TestCase,
+    /// What it came to.
     pub verdict: Verdict,
     /// One line: why it failed (empty for a pass).
     pub reason: String,
@@ -54,6 +61,7 @@ pub struct Outcome {
     pub diff: Option<String>,
     /// What the script printed (stdout and stderr, interleaved as printed).
     pub output: String,
+    /// How long the test took, in real time.
     pub elapsed: Duration,
     /// `--update` wrote the expected output.
     pub updated: bool,
@@ -61,11 +69,15 @@ pub struct Outcome {
 
 /// What [`judge`] looks at.
 pub struct Evidence<'a> {
+    /// How the test's process ended.
     pub end: ProcessEnd,
+    /// The harness's report, if the process got as far as writing it.
     pub report: Option<HarnessReport>,
+    /// What the script printed.
     pub output: &'a str,
     /// `NAME.py.exp`'s text, if the file exists.
     pub expected: Option<&'a str>,
+    /// The test's time limit, for the words of a timeout.
     pub limit: Duration,
     /// Whether the test's `.wire` file declares sends or expects.
     pub has_wire_activity: bool,

@@ -27,8 +27,11 @@ impl HowItEnded {
     }
 }
 
+/// What a test's process reports to the runner: how the run ended and what happened on the
+/// wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HarnessReport {
+    /// How the script's run ended.
     pub ended: HowItEnded,
     /// What went wrong for certain (a wrong message, a lost connection, a setup error).
     pub failures: Vec<String>,
@@ -42,6 +45,7 @@ pub struct HarnessReport {
 }
 
 impl HarnessReport {
+    /// The report of a test that could not be set up, with `message` as its failure.
     pub fn error(message: String) -> HarnessReport {
         HarnessReport {
             ended: HowItEnded::NotStarted,
@@ -52,6 +56,8 @@ impl HarnessReport {
         }
     }
 
+    /// Writes the report to `path`, whole or not at all; a failure to write is not reported
+    /// (the runner then finds no report).
     pub fn write(&self, path: &Path) {
         let mut text = format!("ended: {}\n", self.ended.name());
         let lists = [
@@ -72,6 +78,7 @@ impl HarnessReport {
         }
     }
 
+    /// Reads the report at `path`; none when there is no file or a line is not `key: value`.
     pub fn read(path: &Path) -> Option<HarnessReport> {
         let text = std::fs::read_to_string(path).ok()?;
         let mut report = HarnessReport {

@@ -20,11 +20,14 @@ pub const DEFAULT_LIMIT: Duration = Duration::from_secs(10);
 /// How long past its limit a script that was asked to stop may take before it is killed.
 const KILL_GRACE: Duration = Duration::from_secs(3);
 
+/// How `pymqtt test` runs its tests.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// The pymqtt binary that runs each test (this one).
     pub pymqtt: PathBuf,
+    /// How many tests run at once.
     pub jobs: usize,
+    /// `--update`: a test that ends well writes its output to `NAME.py.exp`.
     pub update: bool,
     /// For tests whose `.wire` file sets no limit.
     pub limit: Duration,
@@ -84,8 +87,11 @@ pub fn run_all(
     outcomes.into_iter().flatten().collect()
 }
 
+/// What [`run_all`] tells its caller as the tests go.
 pub enum RunEvent {
+    /// The test has started.
     Started(TestCase),
+    /// The test is over, with its result.
     Finished(Box<Outcome>),
 }
 

@@ -56,9 +56,13 @@ impl fmt::Display for Trigger {
 /// Something the test does to the script's world once its trigger and delay have passed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stimulus {
+    /// The `.wire` line it comes from, counted from 1.
     pub line: usize,
+    /// The event it waits for.
     pub trigger: Trigger,
+    /// How long after its trigger it happens.
     pub delay: Duration,
+    /// What it does.
     pub action: Action,
 }
 
@@ -78,13 +82,26 @@ pub enum Action {
     /// `send TOPIC PAYLOAD [qos=N] [retain]`: the test broker publishes to the script.
     Send(Message),
     /// `pin NAME = 0|1`: the outside world puts a level on an input.
-    Pin { pin: String, level: u8 },
+    Pin {
+        /// The input, by name until [`WireSpec::resolve_pins`], then by the board's id.
+        pin: String,
+        /// The level put on it: 0 or 1.
+        level: u8,
+    },
     /// `adc NAME = N`: what an analog input reads from now on.
-    Adc { pin: String, value: u16 },
+    Adc {
+        /// The analog input, named as for `pin`.
+        pin: String,
+        /// What it reads, 0 to 65535 (`read_u16()`'s scale).
+        value: u16,
+    },
     /// `sensor DRIVER PIN QUANTITY=VALUE...`: what a sensor reads from now on.
     Sensor {
+        /// The sensor's driver, as the board file names it (`dht`, ...).
         driver: String,
+        /// The pin the sensor is on, named as for `pin`.
         pin: String,
+        /// Each quantity it reports and its value, in the order written.
         readings: Vec<(String, f64)>,
     },
     /// `wifi drop DURATION`: every network is out of reach that long.
@@ -92,7 +109,12 @@ pub enum Action {
     /// `broker restart`, `broker down DURATION`, `drop`, `withhold acks DURATION`.
     Broker(BrokerFault),
     /// `run OTHER.py [ARGS]`: another script of the test, against the same broker.
-    Run { script: String, args: Vec<String> },
+    Run {
+        /// The script, as the line names it.
+        script: String,
+        /// Its `sys.argv[1:]`.
+        args: Vec<String>,
+    },
 }
 
 /// What the test broker does to the script's connections.
@@ -144,45 +166,66 @@ impl fmt::Display for Action {
 /// A message the test broker publishes to the script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
+    /// The topic it is published to.
     pub topic: String,
+    /// The message.
     pub payload: Vec<u8>,
+    /// Its QoS (`qos=N`; 0 when the line names none).
     pub qos: u8,
+    /// Whether it is published retained (`retain`).
     pub retain: bool,
 }
 
 /// Something the script must do, `count` times in a row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expectation {
+    /// The `.wire` line it comes from, counted from 1.
     pub line: usize,
+    /// What the script must do.
     pub what: Expected,
+    /// How many times (`xN`; 1 when the line says nothing).
     pub count: usize,
     /// `unordered expect ...`: judged apart from the sequence of the other `expect` lines,
     /// its `count` messages may come whenever.
     pub unordered: bool,
 }
 
+/// What an `expect` line asks of the script.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expected {
     /// `expect TOPIC PAYLOAD [qos=N] [retain]`: a message on a topic matching `topic` (a
     /// filter), its payload as `payload` says, published with that QoS and retain flag when
     /// the line names them.
     Message {
+        /// The topic filter the message's topic must match.
         topic: String,
+        /// What its payload must be.
         payload: PayloadMatch,
+        /// The QoS it must have been published with, when the line names one.
         qos: Option<u8>,
+        /// `retain` on the line: it must have been published retained.
         retain: bool,
     },
     /// `expect pin NAME = 0|1`: the script drives output `pin` to `level` (one change).
-    Output { pin: String, level: u8 },
+    Output {
+        /// The output, by name until [`WireSpec::resolve_pins`], then by the board's id.
+        pin: String,
+        /// The level it must be driven to: 0 or 1.
+        level: u8,
+    },
 }
 
+/// A `.wire` file, read: the test's limit and clock, its stimuli and its expectations.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WireSpec {
+    /// `limit DURATION`: when the test ends; none: the runner's default.
     pub limit: Option<Duration>,
     /// `clock virtual`: the script's time jumps while it waits (src/host/clock.rs); the
     /// limit and every delay are in that time.
     pub virtual_clock: bool,
+    /// The `on` and `run` lines, in file order.
     pub stimuli: Vec<Stimulus>,
+    /// The `expect` and `unordered expect` lines, in file order.
     pub expects: Vec<Expectation>,
 }
 
@@ -228,7 +271,9 @@ impl WireSpec {
 /// A line the parser could not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpecError {
+    /// The line, counted from 1.
     pub line: usize,
+    /// What is wrong with it.
     pub message: String,
 }
 

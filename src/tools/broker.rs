@@ -11,6 +11,7 @@ use clap::Args;
 #[cfg(feature = "local-broker")]
 pub use running::run;
 
+/// Run the embedded MQTT broker in the foreground (Ctrl-C stops it)
 #[derive(Args, Debug, Clone)]
 pub struct BrokerArgs {
     /// Port to listen on; 0 picks a free one, named in the startup line

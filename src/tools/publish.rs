@@ -91,6 +91,7 @@ pub struct PubArgs {
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
 
+    /// Where to connect and as whom: the options `pub` and `sub` share.
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

@@ -73,6 +73,7 @@ pub struct SubArgs {
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
 
+    /// Where to connect and as whom: the options `pub` and `sub` share.
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

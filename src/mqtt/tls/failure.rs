@@ -36,8 +36,11 @@ pub fn find_rustls_error<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a Erro
 /// What went wrong in a TLS handshake: the errno, the sentence, and what to change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFailure {
+    /// The errno MicroPython reports for it (mbedTLS's numbers).
     pub errno: i32,
+    /// What went wrong, naming the broker.
     pub message: String,
+    /// What to change, when something can be.
     pub advice: Option<Advice>,
 }
 

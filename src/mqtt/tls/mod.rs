@@ -29,12 +29,16 @@ pub use failure::{
 /// Python's `ssl.CERT_NONE`, `CERT_OPTIONAL`, `CERT_REQUIRED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertReqs {
+    /// No check of the server's certificate.
     None = 0,
+    /// Checked if presented, which for a client means always.
     Optional = 1,
+    /// Checked, and it must be there.
     Required = 2,
 }
 
 impl CertReqs {
+    /// The value of one of `ssl`'s constants (0, 1 or 2), or `None` for any other number.
     pub fn from_int(value: i64) -> Option<CertReqs> {
         match value {
             0 => Some(CertReqs::None),
@@ -48,7 +52,9 @@ impl CertReqs {
 /// A client certificate chain and its private key (mutual TLS).
 #[derive(Debug)]
 pub struct ClientIdentity {
+    /// The client's certificate, then any intermediates, as the certificate file lists them.
     pub chain: Vec<CertificateDer<'static>>,
+    /// The private key of the first certificate.
     pub key: PrivateKeyDer<'static>,
 }
 
@@ -67,6 +73,7 @@ pub struct TlsOptions {
     pub ca: Vec<CertificateDer<'static>>,
     /// Trust the system's CAs besides `ca` (`load_default_certs()` after loading a CA).
     pub with_system_ca: bool,
+    /// The certificate and key the client proves itself with (mutual TLS), if any.
     pub identity: Option<Arc<ClientIdentity>>,
     /// ALPN protocol names offered (`set_alpn_protocols`), e.g. for AWS IoT on port 443.
     pub alpn: Vec<Vec<u8>>,
@@ -88,6 +95,7 @@ impl Default for TlsOptions {
 }
 
 impl TlsOptions {
+    /// Whether the server's certificate is checked (`cert_reqs` is not `CERT_NONE`).
     pub fn verifies(&self) -> bool {
         self.cert_reqs != CertReqs::None
     }
