@@ -49,6 +49,9 @@
 //!   `asyncio`, `json`, `mip`, `upip`, `requests`, `micropython`, and the MicroPython layer's
 //!   import rules, `machine` and sockets
 
+// Every public item says what it is: `cargo clippy -- -D warnings` holds it.
+#![warn(missing_docs)]
+
 pub mod board;
 #[cfg(feature = "board-view")]
 pub mod board_view;

@@ -195,8 +195,8 @@ impl HostBuilder {
     /// let host = Host::builder()
     ///     .output(move |_stream, text| sink.lock().unwrap().push_str(text))
     ///     .build();
-    /// host.run(&Program::Source("print('hello')".into()));
-    /// assert_eq!(*printed.lock().unwrap(), "hello\n");
+    /// host.run(&Program::Source("import sys\nprint('hello')\nsys.stdout.buffer.write(b'bytes')".into()));
+    /// assert_eq!(*printed.lock().unwrap(), "hello\nbytes");
     /// ```
     pub fn output(mut self, callback: impl Fn(OutputStream, &str) + Send + Sync + 'static) -> Self {
         self.output = Some(Arc::new(callback));

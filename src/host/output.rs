@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use rustpython_vm::builtins::PyStrRef;
 use rustpython_vm::class::PyClassImpl;
+use rustpython_vm::function::ArgBytesLike;
 use rustpython_vm::{Py, PyPayload, PyRef, PyResult, VirtualMachine, pyclass};
 
 /// Which of the program's streams a piece of output went to.
@@ -56,6 +57,48 @@ impl OutputSink {
     fn encoding(_zelf: &Py<Self>) -> &'static str {
         "utf-8"
     }
+
+    /// `sys.stdout.buffer`, which scripts write bytes to (MicroPython has it too): the same
+    /// callback, the bytes as UTF-8 text (invalid sequences replaced).
+    #[pygetset]
+    fn buffer(zelf: &Py<Self>) -> PyRef<OutputBuffer> {
+        PyRef::new_ref(
+            OutputBuffer {
+                stream: zelf.stream,
+                callback: Arc::clone(&zelf.callback),
+            },
+            OutputBuffer::make_static_type(),
+            None,
+        )
+    }
+}
+
+#[pyclass(module = false, name = "pymqtt_output_buffer")]
+#[derive(PyPayload)]
+struct OutputBuffer {
+    stream: OutputStream,
+    callback: OutputCallback,
+}
+
+impl std::fmt::Debug for OutputBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputBuffer")
+            .field("stream", &self.stream)
+            .finish_non_exhaustive()
+    }
+}
+
+#[pyclass]
+impl OutputBuffer {
+    #[pymethod]
+    fn write(zelf: &Py<Self>, data: ArgBytesLike) -> usize {
+        let bytes = data.borrow_buf();
+        (zelf.callback)(zelf.stream, &String::from_utf8_lossy(&bytes));
+        bytes.len()
+    }
+
+    #[pymethod]
+    fn flush(_zelf: &Py<Self>) {}
 }
 
 /// Points `sys.stdout` and `sys.stderr` (and `sys.__stdout__`, `__stderr__`) at `callback`.
