@@ -152,23 +152,12 @@ def _fence_open_code(original):
     return open_code
 
 
-def _reader(name, original):
+def _one_path(name, original, write):
+    # A path, or a descriptor the fence knows (os.stat(fd), os.truncate(fd, n)); listdir and
+    # scandir without one mean the folder.
     def fenced(path=".", *args, **kwargs):
         _no_dir_fd(name, kwargs)
-        if isinstance(path, int):
-            return original(_file(path, False), *args, **kwargs)
-        return original(_path(path, False), *args, **kwargs)
-
-    fenced.__name__ = name
-    return fenced
-
-
-def _writer(name, original):
-    def fenced(path, *args, **kwargs):
-        _no_dir_fd(name, kwargs)
-        if isinstance(path, int):
-            return original(_file(path, True), *args, **kwargs)
-        return original(_path(path, True), *args, **kwargs)
+        return original(_file(path, write), *args, **kwargs)
 
     fenced.__name__ = name
     return fenced
@@ -193,12 +182,10 @@ def _refuser(what):
 
 def _fence_os():
     for module in (posix, os):
-        for name in _READS + ("listdir", "scandir"):
-            if hasattr(module, name):
-                setattr(module, name, _reader(name, getattr(module, name)))
-        for name in _WRITES:
-            if hasattr(module, name):
-                setattr(module, name, _writer(name, getattr(module, name)))
+        for names, write in ((_READS + ("listdir", "scandir"), False), (_WRITES, True)):
+            for name in names:
+                if hasattr(module, name):
+                    setattr(module, name, _one_path(name, getattr(module, name), write))
         for name in _TWO_WRITES:
             if hasattr(module, name):
                 setattr(module, name, _two_writes(name, getattr(module, name)))

@@ -96,14 +96,19 @@ tries("symlink out", lambda: os.symlink(OUTSIDE, "link2"))
 tries("chdir", lambda: os.chdir("/"))
 "#;
 
-#[test]
-fn files_are_the_folders_only_and_a_read_only_folder_is_not_written() {
-    let (_root, inside, outside) = folders();
-    let script = format!(
+/// FILES for the folders `inside` (the sandbox's) and `outside`.
+fn files_script(inside: &std::path::Path, outside: &std::path::Path) -> String {
+    format!(
         "FOLDER = {inside:?}\nOUTSIDE = {outside:?}\n{FILES}",
         inside = inside.display().to_string(),
         outside = outside.display().to_string()
-    );
+    )
+}
+
+#[test]
+fn files_are_the_folders_only_and_a_read_only_folder_is_not_written() {
+    let (_root, inside, outside) = folders();
+    let script = files_script(&inside, &outside);
     let builder = Host::builder().sandbox(Sandbox::new().files(&inside, Access::ReadOnly));
     let (status, output) = run(builder, &script);
     assert_eq!(status, ExitStatus::SUCCESS, "{output}");
@@ -150,11 +155,7 @@ fn files_are_the_folders_only_and_a_read_only_folder_is_not_written() {
 
     // Read-write: the folder's files change; outside is still out of reach.
     let (_root, inside, outside) = folders();
-    let script = format!(
-        "FOLDER = {inside:?}\nOUTSIDE = {outside:?}\n{FILES}",
-        inside = inside.display().to_string(),
-        outside = outside.display().to_string()
-    );
+    let script = files_script(&inside, &outside);
     let builder = Host::builder().sandbox(Sandbox::new().files(&inside, Access::ReadWrite));
     let (_, output) = run(builder, &script);
     assert_verdicts(
