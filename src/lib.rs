@@ -28,8 +28,9 @@
 //!
 //! # Layout
 //!
-//! - [`host`]: running programs: the interpreter, `sys.path`, exit status, and what one host
-//!   keeps for its programs (the `--broker` redirect, open connections, a harness's hooks)
+//! - [`host`]: running programs: the interpreter, `sys.path`, exit status, what one host
+//!   keeps for its programs (the `--broker` redirect, open connections, a harness's hooks),
+//!   and the sandbox's fence
 //! - `modules`: the Python-visible native modules, one file or folder each, named after the
 //!   Python module (`umqtt.simple`, the MQTT side of `ssl`, MicroPython's native names)
 //! - [`mqtt`]: the MQTT client in plain Rust, no Python: broker addresses, settings, limits, the

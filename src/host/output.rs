@@ -8,7 +8,9 @@ use std::sync::Arc;
 use rustpython_vm::builtins::PyStrRef;
 use rustpython_vm::class::PyClassImpl;
 use rustpython_vm::function::ArgBytesLike;
-use rustpython_vm::{Py, PyPayload, PyRef, PyResult, VirtualMachine, pyclass};
+use rustpython_vm::{
+    Py, PyObjectRef, PyPayload, PyRef, PyResult, TryFromObject, VirtualMachine, pyclass,
+};
 
 /// Which of the program's streams a piece of output went to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,22 +29,46 @@ pub type OutputCallback = Arc<dyn Fn(OutputStream, &str) + Send + Sync>;
 struct OutputSink {
     stream: OutputStream,
     callback: OutputCallback,
+    /// A `buffer`: it takes bytes, passed on as UTF-8 text (invalid sequences replaced).
+    binary: bool,
 }
 
 impl std::fmt::Debug for OutputSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OutputSink")
             .field("stream", &self.stream)
+            .field("binary", &self.binary)
             .finish_non_exhaustive()
+    }
+}
+
+impl OutputSink {
+    fn new(stream: OutputStream, callback: OutputCallback, binary: bool) -> PyRef<OutputSink> {
+        PyRef::new_ref(
+            OutputSink {
+                stream,
+                callback,
+                binary,
+            },
+            OutputSink::make_static_type(),
+            None,
+        )
     }
 }
 
 #[pyclass]
 impl OutputSink {
     #[pymethod]
-    fn write(zelf: &Py<Self>, text: PyStrRef) -> usize {
+    fn write(zelf: &Py<Self>, data: PyObjectRef, vm: &VirtualMachine) -> PyResult<usize> {
+        if zelf.binary {
+            let bytes = ArgBytesLike::try_from_object(vm, data)?;
+            let bytes = bytes.borrow_buf();
+            (zelf.callback)(zelf.stream, &String::from_utf8_lossy(&bytes));
+            return Ok(bytes.len());
+        }
+        let text = PyStrRef::try_from_object(vm, data)?;
         (zelf.callback)(zelf.stream, &text.as_wtf8().to_string_lossy());
-        text.char_len()
+        Ok(text.char_len())
     }
 
     #[pymethod]
@@ -59,46 +85,11 @@ impl OutputSink {
     }
 
     /// `sys.stdout.buffer`, which scripts write bytes to (MicroPython has it too): the same
-    /// callback, the bytes as UTF-8 text (invalid sequences replaced).
+    /// stream and callback.
     #[pygetset]
-    fn buffer(zelf: &Py<Self>) -> PyRef<OutputBuffer> {
-        PyRef::new_ref(
-            OutputBuffer {
-                stream: zelf.stream,
-                callback: Arc::clone(&zelf.callback),
-            },
-            OutputBuffer::make_static_type(),
-            None,
-        )
+    fn buffer(zelf: &Py<Self>) -> PyRef<OutputSink> {
+        OutputSink::new(zelf.stream, Arc::clone(&zelf.callback), true)
     }
-}
-
-#[pyclass(module = false, name = "pymqtt_output_buffer")]
-#[derive(PyPayload)]
-struct OutputBuffer {
-    stream: OutputStream,
-    callback: OutputCallback,
-}
-
-impl std::fmt::Debug for OutputBuffer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutputBuffer")
-            .field("stream", &self.stream)
-            .finish_non_exhaustive()
-    }
-}
-
-#[pyclass]
-impl OutputBuffer {
-    #[pymethod]
-    fn write(zelf: &Py<Self>, data: ArgBytesLike) -> usize {
-        let bytes = data.borrow_buf();
-        (zelf.callback)(zelf.stream, &String::from_utf8_lossy(&bytes));
-        bytes.len()
-    }
-
-    #[pymethod]
-    fn flush(_zelf: &Py<Self>) {}
 }
 
 /// Points `sys.stdout` and `sys.stderr` (and `sys.__stdout__`, `__stderr__`) at `callback`.
@@ -107,14 +98,7 @@ pub(super) fn install(vm: &VirtualMachine, callback: &OutputCallback) -> PyResul
         (OutputStream::Stdout, ["stdout", "__stdout__"]),
         (OutputStream::Stderr, ["stderr", "__stderr__"]),
     ] {
-        let sink = PyRef::new_ref(
-            OutputSink {
-                stream,
-                callback: Arc::clone(callback),
-            },
-            OutputSink::make_static_type(),
-            None,
-        );
+        let sink = OutputSink::new(stream, Arc::clone(callback), false);
         for name in names {
             vm.sys_module.set_attr(name, sink.clone(), vm)?;
         }
