@@ -579,9 +579,10 @@ fn run_file(vm: &VirtualMachine, path: &Path, text: &str, scope: &Scope) -> PyRe
     if matches!(source, Cow::Owned(_)) {
         show_in_tracebacks(vm, &path, &source);
     }
-    let code = vm
-        .compile(&source, rustpython_vm::compiler::Mode::Exec, path.clone())
-        .map_err(|err| err.into_pyexception(vm, Some(&source)))?;
+    let code = panics::as_syntax_error(vm, &path, || {
+        vm.compile(&source, rustpython_vm::compiler::Mode::Exec, path.clone())
+            .map_err(|err| err.into_pyexception(vm, Some(&source)))
+    })?;
     scope.globals.set_item("__file__", vm.new_pyobj(path), vm)?;
     vm.run_code_obj(code, scope.clone()).map(drop)
 }

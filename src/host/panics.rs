@@ -27,6 +27,22 @@ pub(super) fn as_exception<T>(
     })
 }
 
+/// Compiles with `compile`, turning a panic in RustPython's compiler into a `SyntaxError`
+/// naming `file`: a compiler that cannot translate a program has rejected its text, and the
+/// script's author is the one who can change that text.
+pub(super) fn as_syntax_error<T>(
+    vm: &VirtualMachine,
+    file: &str,
+    compile: impl FnOnce() -> PyResult<T>,
+) -> PyResult<T> {
+    caught(compile).unwrap_or_else(|message| {
+        Err(vm.new_exception_msg(
+            vm.ctx.exceptions.syntax_error.to_owned(),
+            compiler_wording(file, &message).into(),
+        ))
+    })
+}
+
 /// `run`'s result, or the message of the panic that ended it.
 fn caught<R>(run: impl FnOnce() -> R) -> Result<R, String> {
     catch_unwind(AssertUnwindSafe(run)).map_err(|payload| message(payload.as_ref()).to_owned())
@@ -34,6 +50,10 @@ fn caught<R>(run: impl FnOnce() -> R) -> Result<R, String> {
 
 fn wording(what: &str, message: &str) -> String {
     format!("pymqtt internal error while {what}: {message}; please report it")
+}
+
+fn compiler_wording(file: &str, message: &str) -> String {
+    format!("{file}: the compiler failed on this program ({message}); please report it")
 }
 
 fn message(payload: &(dyn Any + Send)) -> &str {
@@ -48,7 +68,7 @@ fn message(payload: &(dyn Any + Send)) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{caught, wording};
+    use super::{caught, compiler_wording, wording};
 
     #[test]
     fn a_panic_is_caught_with_its_message() {
@@ -69,6 +89,10 @@ mod tests {
         assert_eq!(
             wording("running the program", "the engine broke"),
             "pymqtt internal error while running the program: the engine broke; please report it"
+        );
+        assert_eq!(
+            compiler_wording("main.py", "StackUnderflow"),
+            "main.py: the compiler failed on this program (StackUnderflow); please report it"
         );
     }
 }
