@@ -5,7 +5,12 @@
 //! [`ExitStatus`]; [`BrokerAddress`] and [`Host::builder`]'s `broker` redirect every client to
 //! a broker of your choice, over plain MQTT, TLS (`mqtts://`) or WebSocket (`ws://`,
 //! `wss://`); [`broker::EmbeddedBroker`] (feature `local-broker`) starts one in-process;
-//! [`tools`] holds `pymqtt pub` and `pymqtt sub`; [`testing`] holds `pymqtt test`.
+//! [`board`] is the board scripts run on, and [`board_view`] shows it in a browser.
+//!
+//! That is the embedding API, and every item of it has an example here. The modules behind
+//! the command's other parts (`tools`: `pymqtt pub`, `sub` and `broker`; `testing`: `pymqtt
+//! test`; `mqtt`: the client in plain Rust; `terminal_style`) are public for the binary and
+//! hidden from these pages: they change with the command, not with the API.
 //!
 //! # Embedding in ten lines
 //!
@@ -33,11 +38,11 @@
 //!   and the sandbox's fence
 //! - `modules`: the Python-visible native modules, one file or folder each, named after the
 //!   Python module (`umqtt.simple`, the MQTT side of `ssl`, MicroPython's native names)
-//! - [`mqtt`]: the MQTT client in plain Rust, no Python: broker addresses, settings, limits, the
+//! - `mqtt`: the MQTT client in plain Rust, no Python: broker addresses, settings, limits, the
 //!   tracker pairing requests with acks, the connection driving rumqttc, TLS
 //! - `repl`: the interactive prompt, on rustyline
-//! - [`tools`]: `pymqtt pub` and `pymqtt sub`, over [`mqtt`], and `pymqtt broker`
-//! - [`testing`]: `pymqtt test`: the `.wire` format, expectations and stimuli (pure), the harness
+//! - `tools`: `pymqtt pub` and `pymqtt sub`, over `mqtt`, and `pymqtt broker`
+//! - `testing`: `pymqtt test`: the `.wire` format, expectations and stimuli (pure), the harness
 //!   inside a test's process, the runner over the processes
 //! - [`board`]: the virtual board board scripts run on: pins, analog inputs, sensors, Wi-Fi,
 //!   the board file, and the events a watcher sees
@@ -45,7 +50,7 @@
 //!   traffic and output, live in a browser
 //! - [`broker`]: the embedded rumqttd broker (feature `local-broker`): the listener in front of
 //!   it (credentials, keepalive 0, `-v`'s log) and who may connect
-//! - [`terminal_style`]: colour on a terminal only (verdicts, error lines)
+//! - `terminal_style`: colour on a terminal only (verdicts, error lines)
 //! - pylib/ (not Rust): Python modules frozen into the binary: `umqtt.robust`, `ssl`,
 //!   `asyncio`, `json`, `mip`, `upip`, `requests`, `micropython`, and the MicroPython layer's
 //!   import rules, `machine` and sockets
@@ -60,14 +65,19 @@ pub mod board_view;
 pub mod broker;
 pub mod host;
 mod modules;
+// The binary's own parts (see the front page): public for `main.rs`, not the embedding API.
+#[doc(hidden)]
 pub mod mqtt;
 mod repl;
+#[doc(hidden)]
 pub mod terminal_style;
+#[doc(hidden)]
 pub mod testing;
+#[doc(hidden)]
 pub mod tools;
 
 pub use host::{
     ExitStatus, GlobalValue, Host, HostBuilder, ModuleDefinition, OutputStream, Program,
     ScriptHandle,
 };
-pub use mqtt::address::BrokerAddress;
+pub use mqtt::address::{BrokerAddress, MQTT_PORT, MQTTS_PORT, Scheme};

@@ -27,9 +27,27 @@ use super::{Board, BoardEvent, control, hex_colors};
 use crate::mqtt::address::{BrokerAddress, Scheme};
 
 /// The topic prefix when `--board-mqtt` names none.
+///
+/// ```
+/// assert_eq!(pymqtt::board::bridge::DEFAULT_PREFIX, "pymqtt/board");
+/// ```
 pub const DEFAULT_PREFIX: &str = "pymqtt/board";
 
 /// Connects the board to the broker at `broker` under `prefix`; runs until the process ends.
+///
+/// ```
+/// use std::sync::Arc;
+/// use pymqtt::board::{Board, bridge};
+/// use pymqtt::broker::EmbeddedBroker;
+/// use pymqtt::BrokerAddress;
+///
+/// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+/// let address = BrokerAddress::tcp("127.0.0.1", broker.addr().port());
+/// // From here on, `pymqtt/board/pin/14/set` with `1` puts 1 on pin 14, and the board's
+/// // outputs appear under `pymqtt/board/...`.
+/// bridge::start(Arc::new(Board::default()), &address, bridge::DEFAULT_PREFIX).unwrap();
+/// assert!(bridge::start(Arc::new(Board::default()), &"ws://localhost".parse().unwrap(), "b").is_err());
+/// ```
 pub fn start(board: Arc<Board>, broker: &BrokerAddress, prefix: &str) -> Result<(), String> {
     if broker.scheme != Scheme::Mqtt {
         return Err(format!(

@@ -17,6 +17,18 @@ use super::Board;
 
 /// Applies `value` to the control `control` names; an unknown control or a bad value is an
 /// error in words, and changes nothing.
+///
+/// ```
+/// use std::time::Duration;
+/// use pymqtt::board::{Board, control};
+///
+/// let board = Board::default();
+/// control::apply(&board, "pin/GP14", "on").unwrap();
+/// assert_eq!(board.pin_value("14"), 1);
+/// control::apply(&board, "sensor/dht/4/temperature", "22.5").unwrap();
+/// assert_eq!(board.sensor("dht:4", "temperature"), 22.5);
+/// assert!(control::apply(&board, "adc/26", "lots").is_err());
+/// ```
 pub fn apply(board: &Board, control: &str, value: &str) -> Result<(), String> {
     let value = value.trim();
     let parts: Vec<&str> = control.trim_matches('/').split('/').collect();

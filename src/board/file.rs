@@ -47,6 +47,22 @@ use super::spi;
 use super::wifi::Network;
 
 /// A board, as a file (or the default) declares it.
+///
+/// ```
+/// use pymqtt::board::BoardConfig;
+///
+/// let config = BoardConfig::parse(
+///     "kind = \"esp32\"\n\
+///      [wifi]\n\
+///      networks = [{ ssid = \"home\", password = \"secret\" }]\n\
+///      [adc]\n\
+///      34 = [1000, 2000]\n",
+/// )
+/// .unwrap();
+/// assert_eq!(config.kind.name, "esp32");
+/// assert_eq!(config.networks[0].ssid, "home");
+/// assert!(BoardConfig::parse("kind = \"arduino\"").is_err());
+/// ```
 #[derive(Debug, Clone)]
 pub struct BoardConfig {
     /// The kind of board (`kind = "esp32"`); a Pico W when the file names none.
@@ -72,9 +88,20 @@ pub struct BoardConfig {
 }
 
 /// The board file a script's folder may hold.
+///
+/// ```
+/// assert_eq!(pymqtt::board::file::BOARD_FILE, "board.toml");
+/// ```
 pub const BOARD_FILE: &str = "board.toml";
 
 /// How long joining a network takes when the file does not say.
+///
+/// ```
+/// use pymqtt::board::BoardConfig;
+/// use pymqtt::board::file::DEFAULT_CONNECT_TIME;
+///
+/// assert_eq!(BoardConfig::default().connect_time, DEFAULT_CONNECT_TIME);
+/// ```
 pub const DEFAULT_CONNECT_TIME: Duration = Duration::from_millis(300);
 
 impl Default for BoardConfig {
@@ -99,12 +126,32 @@ impl Default for BoardConfig {
 impl BoardConfig {
     /// Without declared networks, any network a script joins exists and takes its password:
     /// a script runs on the default board as on the board it was written for.
+    ///
+    /// ```
+    /// use pymqtt::board::BoardConfig;
+    ///
+    /// assert!(BoardConfig::default().accepts_any_network());
+    /// let home = BoardConfig::parse("[wifi]\nnetworks = [{ ssid = \"home\" }]").unwrap();
+    /// assert!(!home.accepts_any_network());
+    /// ```
     pub fn accepts_any_network(&self) -> bool {
         self.networks.is_empty()
     }
 
     /// The board file in `folder` (`board.toml`), if there is one. Only a file that is not
     /// there means "none": one that cannot be read is a mistake to report.
+    ///
+    /// ```
+    /// use pymqtt::board::BoardConfig;
+    ///
+    /// let folder = std::env::temp_dir().join(format!("pymqtt-beside-{}", std::process::id()));
+    /// std::fs::create_dir_all(&folder).unwrap();
+    /// assert!(BoardConfig::beside(&folder).unwrap().is_none());
+    /// std::fs::write(folder.join("board.toml"), "kind = \"esp8266\"\n").unwrap();
+    /// let (config, file) = BoardConfig::beside(&folder).unwrap().unwrap();
+    /// assert_eq!((config.kind.name, file), ("esp8266", folder.join("board.toml")));
+    /// std::fs::remove_dir_all(&folder).unwrap();
+    /// ```
     pub fn beside(folder: &Path) -> Result<Option<(BoardConfig, std::path::PathBuf)>, String> {
         let file = folder.join(BOARD_FILE);
         if !file.exists() {
@@ -114,6 +161,13 @@ impl BoardConfig {
     }
 
     /// Reads and checks the board file at `path`.
+    ///
+    /// ```
+    /// use pymqtt::board::BoardConfig;
+    ///
+    /// let error = BoardConfig::read(std::path::Path::new("/nonexistent/board.toml")).unwrap_err();
+    /// assert!(error.starts_with("cannot read the board file"), "{error}");
+    /// ```
     pub fn read(path: &Path) -> Result<BoardConfig, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the board file {}: {e}", path.display()))?;
@@ -122,6 +176,13 @@ impl BoardConfig {
     }
 
     /// A board file's text; files it names (CSV readings) are looked for in the current folder.
+    ///
+    /// ```
+    /// use pymqtt::board::BoardConfig;
+    ///
+    /// let config = BoardConfig::parse("[pins]\nGP14 = 1\n").unwrap();
+    /// assert_eq!(config.pins.get("14"), Some(&1));
+    /// ```
     pub fn parse(text: &str) -> Result<BoardConfig, String> {
         BoardConfig::parse_in(text, Path::new(""))
     }
@@ -274,6 +335,10 @@ impl BoardConfig {
 }
 
 /// The drivers whose readings a board file can give.
+///
+/// ```
+/// assert!(pymqtt::board::file::SENSOR_DRIVERS.contains(&"dht"));
+/// ```
 pub const SENSOR_DRIVERS: &[&str] = &["dht", "ds18x20"];
 
 #[derive(Deserialize)]

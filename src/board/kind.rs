@@ -3,6 +3,13 @@
 //! literally (`wlan.status() == 3` on a Pico W), so each kind has its port's own.
 
 /// The numbers `network.WLAN.status()` returns on a port, as its `network.STAT_*` constants.
+///
+/// ```
+/// use pymqtt::board::BoardKind;
+///
+/// let pico = BoardKind::named("pico_w").unwrap();
+/// assert_eq!(pico.wifi.got_ip, 3); // network.STAT_GOT_IP on a Pico W
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WifiStatuses {
     /// Not asked to join.
@@ -20,6 +27,14 @@ pub struct WifiStatuses {
 }
 
 /// A kind of board: what a script written for it can tell about it.
+///
+/// ```
+/// use pymqtt::board::BoardKind;
+///
+/// let esp8266 = BoardKind::named("esp8266").unwrap();
+/// assert!(esp8266.led_active_low);
+/// assert_eq!(esp8266.pin_id("D4").as_deref(), Some("2"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoardKind {
     /// The name a board file gives (`kind = "pico_w"`).
@@ -109,27 +124,59 @@ const ESP8266: BoardKind = BoardKind {
 };
 
 /// Every kind of board there is, the default first.
+///
+/// ```
+/// use pymqtt::board::kind::KINDS;
+///
+/// assert_eq!(KINDS[0].name, "pico_w");
+/// ```
 pub const KINDS: &[BoardKind] = &[PICO_W, ESP32, ESP8266];
 
 impl BoardKind {
     /// The kind named `name`.
+    ///
+    /// ```
+    /// use pymqtt::board::BoardKind;
+    ///
+    /// assert_eq!(BoardKind::named("esp32").unwrap().sysname, "esp32");
+    /// assert!(BoardKind::named("arduino").is_none());
+    /// ```
     pub fn named(name: &str) -> Option<&'static BoardKind> {
         KINDS.iter().find(|k| k.name == name)
     }
 
     /// The board a script gets when nothing says otherwise: a Pico W, the board most MQTT
     /// tutorials are written for now.
+    ///
+    /// ```
+    /// use pymqtt::board::BoardKind;
+    ///
+    /// assert_eq!(BoardKind::default_kind().name, "pico_w");
+    /// ```
     pub fn default_kind() -> &'static BoardKind {
         &KINDS[0]
     }
 
     /// The names of every kind, for messages.
+    ///
+    /// ```
+    /// use pymqtt::board::BoardKind;
+    ///
+    /// assert_eq!(BoardKind::names(), "pico_w, esp32, esp8266");
+    /// ```
     pub fn names() -> String {
         KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
     }
 
     /// How the board's own pinout names the pin `id` (a canonical id): `GP15` on a Pico,
     /// `GPIO2` on an ESP, `LED` as itself.
+    ///
+    /// ```
+    /// use pymqtt::board::BoardKind;
+    ///
+    /// assert_eq!(BoardKind::default_kind().pin_label("15"), "GP15");
+    /// assert_eq!(BoardKind::named("esp32").unwrap().pin_label("2"), "GPIO2");
+    /// ```
     pub fn pin_label(&self, id: &str) -> String {
         if id.parse::<u32>().is_err() {
             return id.to_string();
@@ -142,6 +189,15 @@ impl BoardKind {
 
     /// The canonical id of the pin a script names `name` (`"GP15"` and `"15"` are pin 15 on
     /// a Pico, `"D4"` is GPIO2 on an ESP8266), or `None` for a name the board lacks.
+    ///
+    /// ```
+    /// use pymqtt::board::BoardKind;
+    ///
+    /// let pico = BoardKind::default_kind();
+    /// assert_eq!(pico.pin_id("GP15").as_deref(), Some("15"));
+    /// assert_eq!(pico.pin_id("WL_GPIO0").as_deref(), Some("LED"));
+    /// assert_eq!(pico.pin_id("D4"), None);
+    /// ```
     pub fn pin_id(&self, name: &str) -> Option<String> {
         let name = name.trim();
         if let Some((_, pin)) = self.aliases.iter().find(|(alias, _)| *alias == name) {

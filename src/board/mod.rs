@@ -42,6 +42,18 @@ use readings::Readings;
 use wifi::{Link, Network, Wifi};
 
 /// Something the board did that a watcher may want to see.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use pymqtt::board::{Board, BoardEvent};
+///
+/// let board = Board::default();
+/// let events = Arc::new(Mutex::new(Vec::new()));
+/// let seen = Arc::clone(&events);
+/// board.listen(move |event| seen.lock().unwrap().push(event.clone()));
+/// board.pin_write("LED", 1);
+/// assert_eq!(events.lock().unwrap()[0], BoardEvent::Output { pin: "LED".into(), level: 1 });
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum BoardEvent {
     /// An output pin changed level.
@@ -142,6 +154,19 @@ struct State {
 }
 
 /// The board of one host.
+///
+/// ```
+/// use std::sync::Arc;
+/// use pymqtt::board::Board;
+/// use pymqtt::{ExitStatus, Host, Program};
+///
+/// let board = Arc::new(Board::default()); // a Pico W
+/// board.set_adc("26", 30_000);
+/// let host = Host::builder().board(Arc::clone(&board)).build();
+/// let script = "from machine import ADC, Pin\nPin('LED', Pin.OUT).value(ADC(26).read_u16() > 20000)";
+/// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+/// assert_eq!(board.pin_value("LED"), 1);
+/// ```
 pub struct Board {
     kind: &'static BoardKind,
     declared: bool,
@@ -171,6 +196,15 @@ impl Default for Board {
 impl Board {
     /// The board `config` declares (a board file's, or the default Pico W), with nothing
     /// wired to it but its own state.
+    ///
+    /// ```
+    /// use pymqtt::board::{Board, BoardConfig};
+    ///
+    /// let config = BoardConfig::parse("kind = \"esp32\"\n[pins]\n4 = 1\n").unwrap();
+    /// let board = Board::new(config);
+    /// assert_eq!(board.kind().name, "esp32");
+    /// assert_eq!(board.pin_value("4"), 1);
+    /// ```
     pub fn new(config: BoardConfig) -> Board {
         let mut pins = Pins::default();
         for (pin, level) in &config.pins {
@@ -200,18 +234,49 @@ impl Board {
 
     /// The board with the application's parts: what `hardware` implements reaches them
     /// (see [`hardware`]), the virtual board answers the rest.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pymqtt::board::{Board, Hardware};
+    ///
+    /// /// A meter that reads the same all day.
+    /// struct Meter;
+    /// impl Hardware for Meter {
+    ///     fn adc_read_u16(&self, pin: &str) -> Option<u16> {
+    ///         (pin == "26").then_some(12_345)
+    ///     }
+    /// }
+    ///
+    /// let board = Board::default().with_hardware(Arc::new(Meter));
+    /// assert_eq!(board.adc_read_u16("26"), 12_345);
+    /// assert_eq!(board.adc_read_u16("27"), 32_768); // the virtual board's own input, at mid-scale
+    /// ```
     pub fn with_hardware(mut self, hardware: std::sync::Arc<dyn Hardware>) -> Board {
         self.hardware = Some(hardware);
         self
     }
 
     /// The kind of board it is.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// assert_eq!(Board::default().kind().name, "pico_w");
+    /// ```
     pub fn kind(&self) -> &'static BoardKind {
         self.kind
     }
 
     /// `os.uname()`'s five fields on a board a board file declared; `None` on the default
     /// board, where scripts see this computer's.
+    ///
+    /// ```
+    /// use pymqtt::board::{Board, BoardConfig};
+    ///
+    /// assert_eq!(Board::default().uname(), None);
+    /// let esp32 = Board::new(BoardConfig::parse("kind = \"esp32\"").unwrap());
+    /// assert_eq!(esp32.uname().unwrap()[0], "esp32");
+    /// ```
     pub fn uname(&self) -> Option<[String; 5]> {
         let kind = self.kind;
         self.declared.then(|| {
@@ -226,6 +291,13 @@ impl Board {
     }
 
     /// The id the board file gives, if any.
+    ///
+    /// ```
+    /// use pymqtt::board::{Board, BoardConfig};
+    ///
+    /// let board = Board::new(BoardConfig::parse("unique_id = \"e6614c311b3f6b2a\"").unwrap());
+    /// assert_eq!(board.unique_id().unwrap()[..2], [0xe6, 0x61]);
+    /// ```
     pub fn unique_id(&self) -> Option<&[u8]> {
         self.unique_id.as_deref()
     }
@@ -235,6 +307,14 @@ impl Board {
     }
 
     /// Calls `listener` with every event from now on.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// board.listen(|event| println!("board: {event}"));
+    /// board.set_input("14", 1); // prints "board: ..."
+    /// ```
     pub fn listen(&self, listener: impl Fn(&BoardEvent) + Send + Sync + 'static) {
         self.listeners
             .lock()
@@ -254,11 +334,39 @@ impl Board {
     }
 
     /// Where input edges on pins with interrupts go (the script's `machine` module).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board::pins::{Edge, IRQ_RISING};
+    ///
+    /// let board = Board::default();
+    /// let edges = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = Arc::clone(&edges);
+    /// board.set_irq_sink(move |pin, edge| seen.lock().unwrap().push((pin.to_string(), edge)));
+    /// board.pin_irq("14", IRQ_RISING);
+    /// board.set_input("14", 1);
+    /// assert_eq!(*edges.lock().unwrap(), [("14".to_string(), Edge::Rising)]);
+    /// ```
     pub fn set_irq_sink(&self, sink: impl Fn(&str, Edge) + Send + Sync + 'static) {
         *self.irq_sink.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(sink));
     }
 
     /// Called when the Wi-Fi link is lost (the host fails its MQTT connections).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::time::Duration;
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// let lost = Arc::new(AtomicBool::new(false));
+    /// let flag = Arc::clone(&lost);
+    /// board.on_link_lost(move || flag.store(true, Ordering::SeqCst));
+    /// board.wifi_drop(Duration::from_secs(3));
+    /// assert!(lost.load(Ordering::SeqCst));
+    /// ```
     pub fn on_link_lost(&self, lost: impl Fn() + Send + Sync + 'static) {
         *self.link_lost.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(lost));
     }
@@ -266,6 +374,15 @@ impl Board {
     // Pins.
 
     /// `Pin(id, mode, pull, value=)`: what is not given stays as it was.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board::pins::{Mode, Pull};
+    ///
+    /// let board = Board::default();
+    /// board.pin_init("14", Some(Mode::In), Some(Pull::Up), None);
+    /// assert_eq!(board.pin_value("14"), 1); // pulled up, nothing driving it
+    /// ```
     pub fn pin_init(&self, id: &str, mode: Option<Mode>, pull: Option<Pull>, value: Option<u8>) {
         if let Some(hardware) = &self.hardware {
             hardware.pin_setup(id, mode, pull);
@@ -297,6 +414,15 @@ impl Board {
     }
 
     /// `value()`.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board::pins::Mode;
+    ///
+    /// let board = Board::default();
+    /// board.pin_init("LED", Some(Mode::Out), None, Some(1));
+    /// assert_eq!(board.pin_value("LED"), 1);
+    /// ```
     pub fn pin_value(&self, id: &str) -> u8 {
         let pin = self.state().pins.get(id);
         // An output reads what it drives; an input what the application's part says.
@@ -309,6 +435,16 @@ impl Board {
     }
 
     /// `value(level)` and `on()`/`off()`.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board::pins::Mode;
+    ///
+    /// let board = Board::default();
+    /// board.pin_init("5", Some(Mode::Out), None, None);
+    /// board.pin_write("5", 1);
+    /// assert_eq!(board.pin_levels(), [("5".to_string(), 1)]);
+    /// ```
     pub fn pin_write(&self, id: &str, level: u8) {
         if let Some(hardware) = &self.hardware {
             hardware.pin_write(id, level.min(1));
@@ -331,6 +467,14 @@ impl Board {
 
     /// What the outside world puts on an input (a board file, a test, a person); an edge the
     /// pin wants an interrupt for goes to the script.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// board.set_input("15", 1); // the door contact closed
+    /// assert_eq!(board.pin_value("15"), 1);
+    /// ```
     pub fn set_input(&self, id: &str, level: u8) {
         let (edge, wants) = {
             let mut state = self.state();
@@ -353,11 +497,28 @@ impl Board {
     }
 
     /// `irq(trigger=...)`: the edges (`pins::IRQ_*` bits) `id` raises interrupts for.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board::pins::{IRQ_FALLING, IRQ_RISING};
+    ///
+    /// let board = Board::default();
+    /// board.pin_irq("14", IRQ_RISING | IRQ_FALLING); // both edges reach the irq sink
+    /// ```
     pub fn pin_irq(&self, id: &str, triggers: u8) {
         self.state().pins.entry(id).irq = triggers;
     }
 
     /// `PWM(pin).duty_u16(d)` / `.freq(f)`.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// board.pwm("16", 32_768, 1_000);
+    /// let pin = board.snapshot().pins.into_iter().find(|p| p.id == "16").unwrap();
+    /// assert_eq!(pin.pwm.map(|pwm| pwm.duty_u16), Some(32_768));
+    /// ```
     pub fn pwm(&self, id: &str, duty_u16: u16, freq: u32) {
         if let Some(hardware) = &self.hardware {
             hardware.pwm(id, duty_u16, freq);
@@ -379,6 +540,16 @@ impl Board {
     }
 
     /// A NeoPixel strip's `write()`.
+    ///
+    /// ```
+    /// use pymqtt::board::{Board, hex_colors};
+    ///
+    /// let board = Board::default();
+    /// board.pixels("28", vec![(255, 0, 0), (0, 0, 16)]);
+    /// let strip = &board.snapshot().pixels[0];
+    /// assert_eq!(strip.colors, ["#ff0000", "#000010"]);
+    /// assert_eq!(hex_colors(&[(255, 0, 0)]), "#ff0000");
+    /// ```
     pub fn pixels(&self, id: &str, colors: Vec<(u8, u8, u8)>) {
         if let Some(hardware) = &self.hardware {
             hardware.pixels(id, &colors);
@@ -391,6 +562,14 @@ impl Board {
     }
 
     /// Every pin the script or the board file touched, with its level, for a watcher.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// board.set_input("14", 1);
+    /// assert_eq!(board.pin_levels(), [("14".to_string(), 1)]);
+    /// ```
     pub fn pin_levels(&self) -> Vec<(String, u8)> {
         self.state()
             .pins
@@ -402,6 +581,14 @@ impl Board {
     // Analog inputs and sensors.
 
     /// `ADC(pin).read_u16()`.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// board.set_adc("26", 40_000);
+    /// assert_eq!(board.adc_read_u16("26"), 40_000);
+    /// ```
     pub fn adc_read_u16(&self, id: &str) -> u16 {
         if let Some(value) = self.hardware.as_ref().and_then(|h| h.adc_read_u16(id)) {
             return value;
@@ -416,6 +603,14 @@ impl Board {
     }
 
     /// Sets what an analog input reads from now on.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// board.set_adc("27", 1_000);
+    /// assert_eq!(board.adc_read_u16("27"), 1_000);
+    /// ```
     pub fn set_adc(&self, id: &str, value: u16) {
         self.state()
             .adc
@@ -423,6 +618,14 @@ impl Board {
     }
 
     /// A reading of `quantity` from `device` (`dht:4`, `ds18x20:12`).
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// board.set_sensor("dht:4", "temperature", 23.5);
+    /// assert_eq!(board.sensor("dht:4", "temperature"), 23.5);
+    /// ```
     pub fn sensor(&self, device: &str, quantity: &str) -> f64 {
         if let Some(value) = self
             .hardware
@@ -442,6 +645,21 @@ impl Board {
     }
 
     /// Sets what `device` reads for `quantity` from now on.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pymqtt::board::Board;
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let board = Arc::new(Board::default());
+    /// board.set_sensor("dht:4", "humidity", 61.0);
+    /// let host = Host::builder().board(board).build();
+    /// let script = "import dht, machine\n\
+    ///               d = dht.DHT22(machine.Pin(4))\n\
+    ///               d.measure()\n\
+    ///               assert d.humidity() == 61.0";
+    /// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+    /// ```
     pub fn set_sensor(&self, device: &str, quantity: &str, value: f64) {
         self.state()
             .sensors
@@ -453,6 +671,13 @@ impl Board {
     // The I2C bus.
 
     /// `I2C.scan()`: the addresses that answer.
+    ///
+    /// ```
+    /// use pymqtt::board::{Board, BoardConfig};
+    ///
+    /// let board = Board::new(BoardConfig::parse("[[i2c]]\naddress = 0x76\nregisters = [[0xD0, 0x60]]").unwrap());
+    /// assert_eq!(board.i2c_scan(), [0x76]);
+    /// ```
     pub fn i2c_scan(&self) -> Vec<u8> {
         if let Some(found) = self.hardware.as_ref().and_then(|h| h.i2c_scan()) {
             return found;
@@ -462,6 +687,13 @@ impl Board {
 
     /// A write to the device at `address` (its first byte sets the register pointer on the
     /// virtual bus).
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// assert!(board.i2c_write(0x76, &[0xd0]).is_err()); // nobody at 0x76: a NACK
+    /// ```
     pub fn i2c_write(&self, address: u8, data: &[u8]) -> Result<(), i2c::Nack> {
         if let Some(done) = self
             .hardware
@@ -474,6 +706,14 @@ impl Board {
     }
 
     /// A read of `n` bytes from the device at `address`.
+    ///
+    /// ```
+    /// use pymqtt::board::{Board, BoardConfig};
+    ///
+    /// let board = Board::new(BoardConfig::parse("[[i2c]]\naddress = 0x76\nregisters = [[0xD0, 0x60]]").unwrap());
+    /// board.i2c_write(0x76, &[0xd0]).unwrap();
+    /// assert_eq!(board.i2c_read(0x76, 1).unwrap(), [0x60]);
+    /// ```
     pub fn i2c_read(&self, address: u8, n: usize) -> Result<Vec<u8>, i2c::Nack> {
         if let Some(read) = self.hardware.as_ref().and_then(|h| h.i2c_read(address, n)) {
             return read;
@@ -484,6 +724,13 @@ impl Board {
     // The SPI bus.
 
     /// One SPI transfer with the device whose chip select is low.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// assert_eq!(board.spi_transfer(&[0x9f, 0, 0]).len(), 3); // one byte back for each written
+    /// ```
     pub fn spi_transfer(&self, write: &[u8]) -> Vec<u8> {
         if let Some(read) = self.hardware.as_ref().and_then(|h| h.spi_transfer(write)) {
             return read;
@@ -496,39 +743,97 @@ impl Board {
     // Wi-Fi.
 
     /// A `network.WLAN` was made: the script manages its own Wi-Fi.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// assert!(board.network_reachable()); // a script that never made a WLAN is online
+    /// board.wifi_used();
+    /// assert!(!board.network_reachable()); // now it must join first
+    /// ```
     pub fn wifi_used(&self) {
         self.state().wifi_used = true;
     }
 
     /// `WLAN.active()`.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// board.set_wifi_active(true);
+    /// assert!(board.wifi_active());
+    /// ```
     pub fn wifi_active(&self) -> bool {
         self.state().wifi.active()
     }
 
     /// `WLAN.active(flag)`.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// board.set_wifi_active(false);
+    /// assert!(!board.wifi_active());
+    /// ```
     pub fn set_wifi_active(&self, active: bool) {
         self.state().wifi.set_active(active);
         self.wifi_changed();
     }
 
     /// `WLAN.connect(ssid, key)`: joining starts, and takes the board's connect time.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board::wifi::Link;
+    ///
+    /// let board = Board::default();
+    /// board.set_wifi_active(true);
+    /// board.wifi_connect("home", Some("secret"));
+    /// assert_eq!(board.wifi_link(), Link::Connecting); // for the board's connect time
+    /// ```
     pub fn wifi_connect(&self, ssid: &str, password: Option<&str>) {
         self.state().wifi.connect(ssid, password, Instant::now());
         self.emit(BoardEvent::Wifi(format!("joining {ssid}")));
     }
 
     /// `WLAN.disconnect()`.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board::wifi::Link;
+    ///
+    /// let board = Board::default();
+    /// board.wifi_connect("home", None);
+    /// board.wifi_disconnect();
+    /// assert_eq!(board.wifi_link(), Link::Idle);
+    /// ```
     pub fn wifi_disconnect(&self) {
         self.state().wifi.disconnect();
         self.wifi_changed();
     }
 
     /// The station's link now (reporting a change to the watchers).
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board::wifi::Link;
+    ///
+    /// assert_eq!(Board::default().wifi_link(), Link::Idle);
+    /// ```
     pub fn wifi_link(&self) -> Link {
         self.wifi_changed()
     }
 
     /// The network the station joined, while its link is up.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// assert!(Board::default().wifi_joined().is_none()); // not joined yet
+    /// ```
     pub fn wifi_joined(&self) -> Option<Network> {
         if !matches!(self.wifi_changed(), Link::Up { .. }) {
             return None;
@@ -537,11 +842,28 @@ impl Board {
     }
 
     /// `WLAN.scan()`: the networks in reach now.
+    ///
+    /// ```
+    /// use pymqtt::board::{Board, BoardConfig};
+    ///
+    /// let config = BoardConfig::parse("[wifi]\nnetworks = [{ ssid = \"home\", rssi = -55 }]").unwrap();
+    /// let found = Board::new(config).wifi_scan();
+    /// assert_eq!((found[0].ssid.as_str(), found[0].rssi), ("home", -55));
+    /// ```
     pub fn wifi_scan(&self) -> Vec<Network> {
         self.state().wifi.visible(Instant::now()).to_vec()
     }
 
     /// Takes the network away for `duration` (then the station joins again).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// board.listen(|event| assert_eq!(event.to_string(), "wifi dropped for 2s"));
+    /// board.wifi_drop(Duration::from_secs(2));
+    /// ```
     pub fn wifi_drop(&self, duration: Duration) {
         self.state().wifi.drop_for(duration, Instant::now());
         self.emit(BoardEvent::Wifi(format!(
@@ -561,6 +883,12 @@ impl Board {
 
     /// Whether the script's network connections can reach anything: always, until the script
     /// manages Wi-Fi; then only while the link is up.
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// assert!(Board::default().network_reachable());
+    /// ```
     pub fn network_reachable(&self) -> bool {
         let used = self.state().wifi_used;
         (!used && !self.network_down()) || matches!(self.wifi_link(), Link::Up { .. })
@@ -594,6 +922,16 @@ impl Board {
     }
 
     /// The whole board now, for a watcher that draws it (the board view).
+    ///
+    /// ```
+    /// use pymqtt::board::Board;
+    ///
+    /// let board = Board::default();
+    /// board.set_input("14", 1);
+    /// let now = board.snapshot();
+    /// assert_eq!(now.kind, "pico_w");
+    /// assert!(now.pins.iter().any(|p| p.id == "14" && p.level == 1));
+    /// ```
     pub fn snapshot(&self) -> snapshot::Snapshot {
         let kind = self.kind;
         let network_down = self.network_down();
@@ -661,6 +999,14 @@ impl Board {
     }
 
     /// The board resets: tells the watchers why.
+    ///
+    /// ```
+    /// use pymqtt::board::{Board, BoardEvent};
+    ///
+    /// let board = Board::default();
+    /// board.listen(|event| assert_eq!(*event, BoardEvent::Reset("watchdog".into())));
+    /// board.reset("watchdog");
+    /// ```
     pub fn reset(&self, why: &str) {
         self.emit(BoardEvent::Reset(why.into()));
     }
@@ -678,6 +1024,10 @@ fn link_words(link: &Link) -> String {
 }
 
 /// A strip's colours as `#rrggbb` words, for a trace line or a bridge payload.
+///
+/// ```
+/// assert_eq!(pymqtt::board::hex_colors(&[(255, 128, 0), (0, 0, 0)]), "#ff8000 #000000");
+/// ```
 pub fn hex_colors(colors: &[(u8, u8, u8)]) -> String {
     let words: Vec<String> = colors
         .iter()

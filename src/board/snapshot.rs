@@ -9,6 +9,16 @@ use super::kind::BoardKind;
 use super::pins::{Mode, Pull};
 
 /// The board at one moment.
+///
+/// ```
+/// use pymqtt::board::Board;
+///
+/// let board = Board::default();
+/// board.set_adc("26", 1234);
+/// let snapshot = board.snapshot();
+/// assert_eq!(snapshot.adc[0].value, 1234);
+/// assert!(serde_json::to_string(&snapshot).unwrap().contains("\"pico_w\""));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {
     /// The board file's kind (`pico_w`, `esp32`, `esp8266`).
@@ -26,6 +36,15 @@ pub struct Snapshot {
 }
 
 /// One pin.
+///
+/// ```
+/// use pymqtt::board::Board;
+///
+/// let board = Board::default();
+/// board.set_input("15", 1);
+/// let pin = &board.snapshot().pins[0];
+/// assert_eq!((pin.id.as_str(), pin.label.as_str(), pin.level), ("15", "GP15", 1));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PinState {
     /// The canonical id, which the board's controls take (`15`, `LED`).
@@ -45,6 +64,15 @@ pub struct PinState {
 }
 
 /// A PWM output's settings.
+///
+/// ```
+/// use pymqtt::board::Board;
+///
+/// let board = Board::default();
+/// board.pwm("16", 1000, 50);
+/// let pwm = board.snapshot().pins[0].pwm.clone().unwrap();
+/// assert_eq!((pwm.duty_u16, pwm.freq), (1000, 50));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PwmState {
     /// The duty, 0..=65535.
@@ -54,6 +82,15 @@ pub struct PwmState {
 }
 
 /// One analog input.
+///
+/// ```
+/// use pymqtt::board::Board;
+///
+/// let board = Board::default();
+/// board.set_adc("27", 500);
+/// let adc = &board.snapshot().adc[0];
+/// assert_eq!((adc.id.as_str(), adc.value), ("27", 500));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdcState {
     /// The canonical pin id (`26`).
@@ -65,6 +102,15 @@ pub struct AdcState {
 }
 
 /// One quantity of one sensor.
+///
+/// ```
+/// use pymqtt::board::Board;
+///
+/// let board = Board::default();
+/// board.set_sensor("dht:4", "humidity", 55.0);
+/// let sensor = &board.snapshot().sensors[0];
+/// assert_eq!((sensor.device.as_str(), sensor.quantity.as_str(), sensor.value), ("dht:4", "humidity", 55.0));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SensorState {
     /// The device as the board's controls name it: `dht:4`, `ds18x20:12`.
@@ -78,6 +124,14 @@ pub struct SensorState {
 }
 
 /// One NeoPixel strip.
+///
+/// ```
+/// use pymqtt::board::Board;
+///
+/// let board = Board::default();
+/// board.pixels("28", vec![(0, 255, 0)]);
+/// assert_eq!(board.snapshot().pixels[0].colors, ["#00ff00"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PixelsState {
     /// The canonical id of its data pin.
@@ -89,6 +143,14 @@ pub struct PixelsState {
 }
 
 /// The Wi-Fi station.
+///
+/// ```
+/// use pymqtt::board::Board;
+///
+/// let wifi = Board::default().snapshot().wifi;
+/// assert!(!wifi.managed && !wifi.up);
+/// assert_eq!(wifi.link, "idle");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WifiState {
     /// Whether the script made a `network.WLAN` (before that, its connections need no link).

@@ -5,6 +5,14 @@
 //! for a watcher.
 
 /// A device on the bus.
+///
+/// ```
+/// use pymqtt::board::spi::{Bus, Device};
+///
+/// let mut bus = Bus::default();
+/// bus.add(Device::new("5".into(), vec![0x0c, 0x80])); // a MAX6675 on chip select 5
+/// assert_eq!(bus.transfer(&[0, 0], |cs| cs == "5"), [0x0c, 0x80]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Device {
     /// The canonical id of its chip-select pin.
@@ -17,6 +25,13 @@ pub struct Device {
 
 impl Device {
     /// A device selected by chip-select pin `cs` that answers with the bytes of `reply`, in turn (then 0).
+    ///
+    /// ```
+    /// use pymqtt::board::spi::Device;
+    ///
+    /// let device = Device::new("17".into(), vec![1, 2]);
+    /// assert_eq!(device.cs, "17");
+    /// ```
     pub fn new(cs: String, reply: Vec<u8>) -> Device {
         Device {
             cs,
@@ -28,6 +43,13 @@ impl Device {
 }
 
 /// The board's SPI bus and the devices on it.
+///
+/// ```
+/// use pymqtt::board::spi::Bus;
+///
+/// // Nobody selected: the line reads 0xFF.
+/// assert_eq!(Bus::default().transfer(&[0], |_| false), [0xff]);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bus {
     devices: Vec<Device>,
@@ -35,11 +57,29 @@ pub struct Bus {
 
 impl Bus {
     /// Puts `device` on the bus.
+    ///
+    /// ```
+    /// use pymqtt::board::spi::{Bus, Device};
+    ///
+    /// let mut bus = Bus::default();
+    /// bus.add(Device::new("5".into(), vec![42]));
+    /// assert_eq!(bus.transfer(&[0], |cs| cs == "5"), [42]);
+    /// ```
     pub fn add(&mut self, device: Device) {
         self.devices.push(device);
     }
 
     /// Its chip-select pin went low: the device starts its reply again.
+    ///
+    /// ```
+    /// use pymqtt::board::spi::{Bus, Device};
+    ///
+    /// let mut bus = Bus::default();
+    /// bus.add(Device::new("5".into(), vec![1, 2]));
+    /// assert_eq!(bus.transfer(&[0], |cs| cs == "5"), [1]);
+    /// bus.selected("5"); // selected again: the reply starts over
+    /// assert_eq!(bus.transfer(&[0], |cs| cs == "5"), [1]);
+    /// ```
     pub fn selected(&mut self, cs: &str) {
         for device in self.devices.iter_mut().filter(|d| d.cs == cs) {
             device.position = 0;
@@ -49,6 +89,14 @@ impl Bus {
 
     /// One transfer: `write` goes out while as many bytes come back from the device whose
     /// chip select `is_low` says is low (0xFF, a line nobody drives, when none is).
+    ///
+    /// ```
+    /// use pymqtt::board::spi::{Bus, Device};
+    ///
+    /// let mut bus = Bus::default();
+    /// bus.add(Device::new("5".into(), vec![7]));
+    /// assert_eq!(bus.transfer(&[0, 0], |cs| cs == "5"), [7, 0]); // then zeros
+    /// ```
     pub fn transfer(&mut self, write: &[u8], is_low: impl Fn(&str) -> bool) -> Vec<u8> {
         match self.devices.iter_mut().find(|d| is_low(&d.cs)) {
             Some(device) => {

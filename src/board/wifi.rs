@@ -5,6 +5,13 @@
 use std::time::{Duration, Instant};
 
 /// A network the board can see.
+///
+/// ```
+/// use pymqtt::board::wifi::Network;
+///
+/// let home = Network { ssid: "home".into(), password: Some("secret".into()), rssi: -55, channel: 6 };
+/// assert!(home.password.is_some());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     /// Its name.
@@ -18,6 +25,18 @@ pub struct Network {
 }
 
 /// Where the station is.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use pymqtt::board::wifi::{Link, Network, Wifi};
+///
+/// let home = Network { ssid: "home".into(), password: None, rssi: -55, channel: 6 };
+/// let mut wifi = Wifi::new(vec![home], Duration::from_millis(300));
+/// let now = Instant::now();
+/// wifi.connect("home", None, now);
+/// assert_eq!(wifi.link(now), Link::Connecting);
+/// assert_eq!(wifi.link(now + Duration::from_secs(1)), Link::Up { ssid: "home".into() });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Link {
     /// Not asked to join (or disconnected).
@@ -44,6 +63,17 @@ struct Join {
 }
 
 /// The board's Wi-Fi station and the networks around it. Pure: the caller gives the time.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use pymqtt::board::wifi::{Link, Network, Wifi};
+///
+/// let home = Network { ssid: "home".into(), password: None, rssi: -55, channel: 6 };
+/// let mut wifi = Wifi::new(vec![home], Duration::from_millis(300));
+/// let now = Instant::now();
+/// wifi.connect("nowhere", None, now);
+/// assert_eq!(wifi.link(now + Duration::from_secs(1)), Link::NoApFound);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Wifi {
     /// The networks in reach (unless dropped).
@@ -58,6 +88,14 @@ pub struct Wifi {
 
 impl Wifi {
     /// A station with `networks` in reach, joining one in `connect_time`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::board::wifi::Wifi;
+    ///
+    /// let wifi = Wifi::new(Vec::new(), Duration::from_millis(300));
+    /// assert!(!wifi.active());
+    /// ```
     pub fn new(networks: Vec<Network>, connect_time: Duration) -> Wifi {
         Wifi {
             networks,
@@ -69,11 +107,30 @@ impl Wifi {
     }
 
     /// Whether the station is on (`WLAN.active()`).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use pymqtt::board::wifi::Wifi;
+    ///
+    /// let mut wifi = Wifi::new(Vec::new(), Duration::ZERO);
+    /// wifi.connect("home", None, Instant::now()); // activates an inactive station
+    /// assert!(wifi.active());
+    /// ```
     pub fn active(&self) -> bool {
         self.active
     }
 
     /// Turns the station on or off; off leaves the network it joined.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use pymqtt::board::wifi::{Link, Wifi};
+    ///
+    /// let mut wifi = Wifi::new(Vec::new(), Duration::ZERO);
+    /// wifi.connect("home", None, Instant::now());
+    /// wifi.set_active(false);
+    /// assert_eq!(wifi.link(Instant::now()), Link::Idle);
+    /// ```
     pub fn set_active(&mut self, active: bool) {
         self.active = active;
         if !active {
@@ -82,6 +139,17 @@ impl Wifi {
     }
 
     /// `connect(ssid, key)`: starts joining. An inactive station is activated, as the ports do.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use pymqtt::board::wifi::{Link, Network, Wifi};
+    ///
+    /// let home = Network { ssid: "home".into(), password: Some("secret".into()), rssi: -55, channel: 6 };
+    /// let mut wifi = Wifi::new(vec![home], Duration::ZERO);
+    /// let now = Instant::now();
+    /// wifi.connect("home", Some("wrong"), now);
+    /// assert_eq!(wifi.link(now), Link::WrongPassword);
+    /// ```
     pub fn connect(&mut self, ssid: &str, password: Option<&str>, now: Instant) {
         self.active = true;
         self.join = Some(Join {
@@ -92,11 +160,34 @@ impl Wifi {
     }
 
     /// Leaves the network (`WLAN.disconnect()`).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use pymqtt::board::wifi::{Link, Wifi};
+    ///
+    /// let mut wifi = Wifi::new(Vec::new(), Duration::ZERO);
+    /// wifi.connect("home", None, Instant::now());
+    /// wifi.disconnect();
+    /// assert_eq!(wifi.link(Instant::now()), Link::Idle);
+    /// ```
     pub fn disconnect(&mut self) {
         self.join = None;
     }
 
     /// Takes every network out of reach for `duration`; the station joins again afterwards.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use pymqtt::board::wifi::{Link, Network, Wifi};
+    ///
+    /// let home = Network { ssid: "home".into(), password: None, rssi: -55, channel: 6 };
+    /// let mut wifi = Wifi::new(vec![home], Duration::ZERO);
+    /// let now = Instant::now();
+    /// wifi.connect("home", None, now);
+    /// wifi.drop_for(Duration::from_secs(3), now);
+    /// assert_eq!(wifi.link(now + Duration::from_secs(1)), Link::Connecting);
+    /// assert!(wifi.is_up(now + Duration::from_secs(4)));
+    /// ```
     pub fn drop_for(&mut self, duration: Duration, now: Instant) {
         self.down_until = Some(now + duration);
         if let Some(join) = &mut self.join {
@@ -110,6 +201,13 @@ impl Wifi {
     }
 
     /// The link at `now`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use pymqtt::board::wifi::{Link, Wifi};
+    ///
+    /// assert_eq!(Wifi::new(Vec::new(), Duration::ZERO).link(Instant::now()), Link::Idle);
+    /// ```
     pub fn link(&self, now: Instant) -> Link {
         let Some(join) = self.join.as_ref().filter(|_| self.active) else {
             return Link::Idle;
@@ -131,11 +229,29 @@ impl Wifi {
     }
 
     /// Whether the link is up at `now`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use pymqtt::board::wifi::Wifi;
+    ///
+    /// assert!(!Wifi::new(Vec::new(), Duration::ZERO).is_up(Instant::now()));
+    /// ```
     pub fn is_up(&self, now: Instant) -> bool {
         matches!(self.link(now), Link::Up { .. })
     }
 
     /// The network joined now, if any.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use pymqtt::board::wifi::{Network, Wifi};
+    ///
+    /// let home = Network { ssid: "home".into(), password: None, rssi: -55, channel: 6 };
+    /// let mut wifi = Wifi::new(vec![home], Duration::ZERO);
+    /// let now = Instant::now();
+    /// wifi.connect("home", None, now);
+    /// assert_eq!(wifi.joined(now).unwrap().rssi, -55);
+    /// ```
     pub fn joined(&self, now: Instant) -> Option<Network> {
         match self.link(now) {
             Link::Up { ssid } => Some(
@@ -155,6 +271,18 @@ impl Wifi {
     }
 
     /// What `scan()` finds: the declared networks (none on a board that declares none).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use pymqtt::board::wifi::{Network, Wifi};
+    ///
+    /// let home = Network { ssid: "home".into(), password: None, rssi: -55, channel: 6 };
+    /// let mut wifi = Wifi::new(vec![home], Duration::ZERO);
+    /// let now = Instant::now();
+    /// assert_eq!(wifi.visible(now).len(), 1);
+    /// wifi.drop_for(Duration::from_secs(1), now);
+    /// assert!(wifi.visible(now).is_empty());
+    /// ```
     pub fn visible(&self, now: Instant) -> &[Network] {
         if self.down(now) { &[] } else { &self.networks }
     }

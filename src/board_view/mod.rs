@@ -5,7 +5,7 @@
 //! rates and a plot; and what the script prints. What a person changes there goes through
 //! [`control`](crate::board::control), into the same board calls a `.wire` line makes.
 //!
-//! - [`feed`]: what the pages are told, with the history a late page is given first
+//! - `feed`: what the pages are told, with the history a late page is given first
 //! - `server`: the HTTP side (axum on its own thread's tokio runtime), and what it refuses
 //! - `page/`: the page, its script and style, compiled into the binary (no files, no network)
 //!
@@ -26,7 +26,7 @@
 //! host.run(&Program::File("main.py".into()));
 //! ```
 
-pub mod feed;
+mod feed;
 mod server;
 
 use std::io::Write;
@@ -44,6 +44,22 @@ use crate::host::{Hooks, OutputStream, ScriptEvent};
 const LOOK_EVERY: Duration = Duration::from_millis(100);
 
 /// A running board view. It serves until the process ends.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::sync::Arc;
+/// use pymqtt::board::Board;
+/// use pymqtt::board_view::BoardView;
+///
+/// let board = Arc::new(Board::default());
+/// board.set_input("14", 1);
+/// let view = BoardView::start(Arc::clone(&board), "127.0.0.1:0".parse().unwrap()).unwrap();
+/// let mut http = std::net::TcpStream::connect(view.addr()).unwrap();
+/// write!(http, "GET /board HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", view.addr()).unwrap();
+/// let mut answer = String::new();
+/// http.read_to_string(&mut answer).unwrap();
+/// assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("\"pico_w\""), "{answer}");
+/// ```
 #[derive(Debug)]
 pub struct BoardView {
     addr: SocketAddr,
@@ -53,6 +69,15 @@ pub struct BoardView {
 impl BoardView {
     /// Listens on `bind` (port 0: a free one) and serves the view of `board` on a thread of
     /// its own.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board_view::BoardView;
+    ///
+    /// let view = BoardView::start(Arc::new(Board::default()), "127.0.0.1:0".parse().unwrap()).unwrap();
+    /// println!("the board: http://{}/", view.addr());
+    /// ```
     pub fn start(board: Arc<Board>, bind: SocketAddr) -> std::io::Result<BoardView> {
         let listener = std::net::TcpListener::bind(bind)?;
         listener.set_nonblocking(true)?;
@@ -96,11 +121,31 @@ impl BoardView {
     }
 
     /// Where the view listens.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board_view::BoardView;
+    ///
+    /// let view = BoardView::start(Arc::new(Board::default()), "127.0.0.1:0".parse().unwrap()).unwrap();
+    /// assert!(view.addr().ip().is_loopback() && view.addr().port() != 0);
+    /// ```
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// Hooks that show the script's MQTT traffic (for [`HostBuilder::hooks`](crate::HostBuilder::hooks)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board_view::BoardView;
+    /// use pymqtt::Host;
+    ///
+    /// let board = Arc::new(Board::default());
+    /// let view = BoardView::start(Arc::clone(&board), "127.0.0.1:0".parse().unwrap()).unwrap();
+    /// let host = Host::builder().board(board).hooks(view.hooks()).build();
+    /// ```
     pub fn hooks(&self) -> Hooks {
         let feed = Arc::clone(&self.feed);
         Hooks::new(move |event| match event {
@@ -122,6 +167,25 @@ impl BoardView {
 
     /// An output callback (for [`HostBuilder::output`](crate::HostBuilder::output)) that
     /// prints as before and shows the text on the page too.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pymqtt::board::Board;
+    /// use pymqtt::board_view::BoardView;
+    /// use pymqtt::{Host, Program};
+    ///
+    /// let board = Arc::new(Board::default());
+    /// let view = BoardView::start(Arc::clone(&board), "127.0.0.1:0".parse().unwrap()).unwrap();
+    /// let show = view.output();
+    /// let host = Host::builder()
+    ///     .board(board)
+    ///     .output(move |stream, text| {
+    ///         show(stream, text); // on the page
+    ///         print!("{text}"); // and here
+    ///     })
+    ///     .build();
+    /// host.run(&Program::Source("print('on the page too')".into()));
+    /// ```
     pub fn output(&self) -> impl Fn(OutputStream, &str) + Send + Sync + 'static {
         let feed = Arc::clone(&self.feed);
         move |stream, text| {

@@ -72,6 +72,16 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Who may connect.
+///
+/// ```
+/// use pymqtt::broker::Access;
+///
+/// let mut access = Access::users_only();
+/// access.add_user("gateway", "s3cret");
+/// assert!(access.allows(Some(("gateway", "s3cret"))));
+/// assert!(!access.allows(Some(("gateway", "guess"))));
+/// assert!(!access.allows(None));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
     users: HashMap<String, Secret>,
@@ -88,6 +98,12 @@ impl Default for Access {
 
 impl Access {
     /// Anyone, whatever credentials they send (rumqttd's own behaviour).
+    ///
+    /// ```
+    /// use pymqtt::broker::Access;
+    ///
+    /// assert!(Access::anyone().allows(Some(("anybody", "anything"))));
+    /// ```
     pub fn anyone() -> Access {
         Access {
             users: HashMap::new(),
@@ -96,6 +112,12 @@ impl Access {
     }
 
     /// Only the users added with [`Access::add_user`] or [`Access::add_password_file`].
+    ///
+    /// ```
+    /// use pymqtt::broker::Access;
+    ///
+    /// assert!(!Access::users_only().allows(None));
+    /// ```
     pub fn users_only() -> Access {
         Access {
             users: HashMap::new(),
@@ -104,18 +126,41 @@ impl Access {
     }
 
     /// Lets clients that send no user name in too (`--allow-anonymous`).
+    ///
+    /// ```
+    /// use pymqtt::broker::Access;
+    ///
+    /// let access = Access::users_only().allow_anonymous();
+    /// assert!(access.allows(None));
+    /// ```
     pub fn allow_anonymous(mut self) -> Access {
         self.anonymous = true;
         self
     }
 
     /// Whether anyone at all may connect without credentials.
+    ///
+    /// ```
+    /// use pymqtt::broker::Access;
+    ///
+    /// assert!(Access::anyone().is_open());
+    /// assert!(!Access::users_only().is_open());
+    /// ```
     pub fn is_open(&self) -> bool {
         self.users.is_empty() && self.anonymous
     }
 
     /// Lets `user` in with `password`, given in plain text (`--user` and `--password`); a user
     /// already known gets the new password.
+    ///
+    /// ```
+    /// use pymqtt::broker::Access;
+    ///
+    /// let mut access = Access::users_only();
+    /// access.add_user("gateway", "old");
+    /// access.add_user("gateway", "new");
+    /// assert!(access.allows(Some(("gateway", "new"))) && !access.allows(Some(("gateway", "old"))));
+    /// ```
     pub fn add_user(&mut self, user: &str, password: &str) {
         self.users.insert(
             user.to_string(),
@@ -124,6 +169,14 @@ impl Access {
     }
 
     /// Adds the users of a password file's text; an error names the line and what is wrong.
+    ///
+    /// ```
+    /// use pymqtt::broker::Access;
+    ///
+    /// let mut access = Access::users_only();
+    /// let error = access.add_password_file("gateway\n").unwrap_err();
+    /// assert!(error.contains("line 1"), "{error}");
+    /// ```
     pub fn add_password_file(&mut self, text: &str) -> Result<(), String> {
         for (number, line) in text.lines().enumerate() {
             let line = line.trim_end_matches('\r');
@@ -138,6 +191,14 @@ impl Access {
     }
 
     /// Whether a CONNECT with this login (None: no user name) gets in.
+    ///
+    /// ```
+    /// use pymqtt::broker::Access;
+    ///
+    /// let mut access = Access::users_only();
+    /// access.add_user("relay", "pw");
+    /// assert!(access.allows(Some(("relay", "pw"))));
+    /// ```
     pub fn allows(&self, login: Option<(&str, &str)>) -> bool {
         if self.users.is_empty() {
             return self.anonymous;

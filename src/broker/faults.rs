@@ -20,6 +20,16 @@ use bytes::BytesMut;
 use rumqttc::{Connect, Publish, QoS};
 
 /// The state of the broker's faults, shared by the front door's threads and the test.
+///
+/// ```
+/// use std::time::Duration;
+/// use pymqtt::broker::EmbeddedBroker;
+///
+/// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+/// let faults = broker.faults();
+/// faults.down(Duration::from_millis(100), "");
+/// faults.withhold_acks(Duration::from_millis(100));
+/// ```
 #[derive(Debug, Default)]
 pub struct Faults {
     links: Mutex<Vec<Link>>,
@@ -114,6 +124,13 @@ impl Faults {
 
     /// Cuts every client's connection but `keep`'s (the test's own client), as a broker
     /// that closes them: the clients see their connection end, the broker publishes wills.
+    ///
+    /// ```
+    /// use pymqtt::broker::EmbeddedBroker;
+    ///
+    /// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+    /// broker.faults().drop_clients("harness"); // every client but "harness" is cut
+    /// ```
     pub fn drop_clients(&self, keep: &str) {
         cut(&lock(&self.links), keep);
     }
@@ -127,6 +144,14 @@ impl Faults {
     }
 
     /// The broker goes away for `duration`: connections cut, new ones closed at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::broker::EmbeddedBroker;
+    ///
+    /// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+    /// broker.faults().down(Duration::from_secs(1), ""); // a second without a broker
+    /// ```
     pub fn down(&self, duration: Duration, keep: &str) {
         self.go_down(Instant::now() + duration, keep);
     }
@@ -134,6 +159,13 @@ impl Faults {
     /// The broker restarts without persistence: connections cut, then every persistent
     /// session and retained message it had forgotten, then it takes connections again.
     /// `broker` is rumqttd's private address; `keep` as for [`Faults::drop_clients`].
+    ///
+    /// ```
+    /// use pymqtt::broker::EmbeddedBroker;
+    ///
+    /// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+    /// broker.restart(""); // EmbeddedBroker::restart passes its private address here
+    /// ```
     pub fn restart(&self, broker: SocketAddr, keep: &str) {
         self.go_down(Instant::now() + Duration::from_secs(3600), keep);
         let sessions = std::mem::take(&mut *lock(&self.persistent));
@@ -148,6 +180,14 @@ impl Faults {
     }
 
     /// Acks to clients (PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK) wait for `duration`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::broker::EmbeddedBroker;
+    ///
+    /// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+    /// broker.faults().withhold_acks(Duration::from_millis(500));
+    /// ```
     pub fn withhold_acks(&self, duration: Duration) {
         *lock(&self.acks_held_until) = Some(Instant::now() + duration);
     }

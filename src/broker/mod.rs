@@ -24,12 +24,25 @@ use std::time::{Duration, Instant};
 use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings};
 
 /// The port MQTT brokers listen on by default.
+///
+/// ```
+/// assert_eq!(pymqtt::broker::DEFAULT_PORT, 1883);
+/// ```
 pub const DEFAULT_PORT: u16 = 1883;
 
 /// How long `start` waits for the broker to accept connections before giving up.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why the embedded broker could not be started.
+///
+/// ```
+/// use pymqtt::broker::{BrokerError, EmbeddedBroker};
+///
+/// let first = EmbeddedBroker::start_on_free_port().unwrap();
+/// // The port is taken: the second broker says so instead of starting.
+/// let second = EmbeddedBroker::start(first.addr().port());
+/// assert!(matches!(second, Err(BrokerError::PortUnavailable { .. })), "{second:?}");
+/// ```
 #[derive(Debug)]
 pub enum BrokerError {
     /// Something else already listens on the port (or it cannot be bound).
@@ -72,14 +85,60 @@ impl fmt::Display for BrokerError {
 impl std::error::Error for BrokerError {}
 
 /// Where the broker's log lines go (`pymqtt broker -v`): one call per line, no newline.
+///
+/// ```
+/// use std::sync::Arc;
+/// use pymqtt::broker::{BrokerLog, BrokerSetup, EmbeddedBroker, Listeners};
+///
+/// let log: BrokerLog = Arc::new(|line| eprintln!("broker: {line}"));
+/// let mut setup = BrokerSetup::loopback(Listeners { mqtt: 0, websocket: None });
+/// setup.log = Some(log);
+/// let broker = EmbeddedBroker::start_setup(setup).unwrap();
+/// ```
 pub type BrokerLog = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// Sees each packet a client sends, with the client's id, before the broker does (`pymqtt
 /// test` learns from it the QoS and retain flag a script published with).
+///
+/// ```
+/// use std::sync::Arc;
+/// use pymqtt::broker::{BrokerSetup, EmbeddedBroker, Listeners, PacketWatch};
+///
+/// let watch: PacketWatch = Arc::new(|client, packet| {
+///     if let rumqttc::Packet::Publish(publish) = packet {
+///         println!("{client} published on {} at {:?}", publish.topic, publish.qos);
+///     }
+/// });
+/// let mut setup = BrokerSetup::loopback(Listeners { mqtt: 0, websocket: None });
+/// setup.watch = Some(watch);
+/// let broker = EmbeddedBroker::start_setup(setup).unwrap();
+/// ```
 pub type PacketWatch = Arc<dyn Fn(&str, &rumqttc::Packet) + Send + Sync>;
 
 /// How to run a broker: its listeners, the address they bind, who may connect, a log, and a
 /// watch on what clients send.
+///
+/// ```
+/// use pymqtt::broker::{Access, BrokerSetup, EmbeddedBroker, Listeners};
+/// use pymqtt::{BrokerAddress, ExitStatus, Host, Program};
+///
+/// let mut access = Access::users_only();
+/// access.add_user("gateway", "s3cret");
+/// let mut setup = BrokerSetup::loopback(Listeners { mqtt: 0, websocket: None });
+/// setup.access = access;
+/// let broker = EmbeddedBroker::start_setup(setup).unwrap();
+///
+/// let host = Host::builder()
+///     .broker(BrokerAddress::tcp("127.0.0.1", broker.addr().port()))
+///     .output(|_, _| {})
+///     .build();
+/// let connect = |user: &str| {
+///     format!("from umqtt.simple import MQTTClient\n\
+///              MQTTClient('c', 'localhost', user='gateway', password={user:?}).connect()")
+/// };
+/// assert_eq!(host.run(&Program::Source(connect("s3cret"))), ExitStatus::SUCCESS);
+/// assert_eq!(host.run(&Program::Source(connect("guess"))), ExitStatus::EXCEPTION);
+/// ```
 #[derive(Clone)]
 pub struct BrokerSetup {
     /// The ports to listen on.
@@ -97,6 +156,13 @@ pub struct BrokerSetup {
 
 impl BrokerSetup {
     /// On 127.0.0.1, open to anyone, silent.
+    ///
+    /// ```
+    /// use pymqtt::broker::{BrokerSetup, Listeners};
+    ///
+    /// let setup = BrokerSetup::loopback(Listeners { mqtt: 0, websocket: None });
+    /// assert!(setup.bind.is_loopback() && setup.access.is_open());
+    /// ```
     pub fn loopback(listeners: Listeners) -> BrokerSetup {
         BrokerSetup {
             listeners,
@@ -109,6 +175,29 @@ impl BrokerSetup {
 }
 
 /// A running embedded broker.
+///
+/// ```
+/// use pymqtt::broker::EmbeddedBroker;
+/// use pymqtt::{BrokerAddress, ExitStatus, Host, Program};
+///
+/// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+/// let host = Host::builder()
+///     .broker(BrokerAddress::tcp("127.0.0.1", broker.addr().port()))
+///     .build();
+/// // A retained message, read back by a second client.
+/// let script = "from umqtt.simple import MQTTClient\n\
+///               got = []\n\
+///               p = MQTTClient('p', 'localhost')\n\
+///               p.connect()\n\
+///               p.publish(b'site/t', b'21.5', retain=True, qos=1)\n\
+///               s = MQTTClient('s', 'localhost')\n\
+///               s.set_callback(lambda t, m: got.append(m))\n\
+///               s.connect()\n\
+///               s.subscribe(b'site/t')\n\
+///               s.wait_msg()\n\
+///               assert got == [b'21.5'], got";
+/// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+/// ```
 #[derive(Debug, Clone)]
 pub struct EmbeddedBroker {
     addr: SocketAddr,
@@ -119,6 +208,13 @@ pub struct EmbeddedBroker {
 }
 
 /// The ports an embedded broker listens on (127.0.0.1).
+///
+/// ```
+/// use pymqtt::broker::{EmbeddedBroker, Listeners};
+///
+/// let broker = EmbeddedBroker::start_with(Listeners { mqtt: 0, websocket: Some(0) }).unwrap();
+/// assert!(broker.websocket_addr().is_some());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Listeners {
     /// MQTT over TCP.
@@ -130,6 +226,13 @@ pub struct Listeners {
 impl EmbeddedBroker {
     /// Starts the broker on 127.0.0.1:`port` (0: a free port the system picks; [`Self::addr`]
     /// says which) and returns once it accepts connections.
+    ///
+    /// ```
+    /// use pymqtt::broker::EmbeddedBroker;
+    ///
+    /// let broker = EmbeddedBroker::start(0).unwrap(); // 0: a free port
+    /// assert_ne!(broker.addr().port(), 0);
+    /// ```
     pub fn start(port: u16) -> Result<EmbeddedBroker, BrokerError> {
         EmbeddedBroker::start_with(Listeners {
             mqtt: port,
@@ -139,11 +242,29 @@ impl EmbeddedBroker {
 
     /// Starts the broker with these listeners and returns once they accept connections. A
     /// port of 0 is a free port the system picks.
+    ///
+    /// ```
+    /// use pymqtt::broker::{EmbeddedBroker, Listeners};
+    ///
+    /// let broker = EmbeddedBroker::start_with(Listeners { mqtt: 0, websocket: None }).unwrap();
+    /// assert!(broker.websocket_addr().is_none());
+    /// ```
     pub fn start_with(listeners: Listeners) -> Result<EmbeddedBroker, BrokerError> {
         EmbeddedBroker::start_setup(BrokerSetup::loopback(listeners))
     }
 
     /// Starts the broker as `setup` says and returns once it accepts connections.
+    ///
+    /// ```
+    /// use pymqtt::broker::{BrokerSetup, EmbeddedBroker, Listeners};
+    ///
+    /// let broker = EmbeddedBroker::start_setup(BrokerSetup::loopback(Listeners {
+    ///     mqtt: 0,
+    ///     websocket: None,
+    /// }))
+    /// .unwrap();
+    /// assert!(broker.addr().ip().is_loopback());
+    /// ```
     pub fn start_setup(setup: BrokerSetup) -> Result<EmbeddedBroker, BrokerError> {
         let BrokerSetup {
             listeners,
@@ -202,28 +323,66 @@ impl EmbeddedBroker {
     }
 
     /// Starts the broker on a port the system reports free (for a private broker per test).
+    ///
+    /// ```
+    /// use pymqtt::broker::EmbeddedBroker;
+    ///
+    /// let a = EmbeddedBroker::start_on_free_port().unwrap();
+    /// let b = EmbeddedBroker::start_on_free_port().unwrap();
+    /// assert_ne!(a.addr(), b.addr());
+    /// ```
     pub fn start_on_free_port() -> Result<EmbeddedBroker, BrokerError> {
         EmbeddedBroker::start(0)
     }
 
     /// The address the broker listens on for MQTT over TCP.
+    ///
+    /// ```
+    /// use pymqtt::broker::EmbeddedBroker;
+    ///
+    /// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+    /// std::net::TcpStream::connect(broker.addr()).unwrap();
+    /// ```
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// The address of the WebSocket listener, if it has one.
+    ///
+    /// ```
+    /// use pymqtt::broker::{EmbeddedBroker, Listeners};
+    ///
+    /// let broker = EmbeddedBroker::start_with(Listeners { mqtt: 0, websocket: Some(0) }).unwrap();
+    /// let url = format!("ws://{}/mqtt", broker.websocket_addr().unwrap());
+    /// ```
     pub fn websocket_addr(&self) -> Option<SocketAddr> {
         self.websocket_addr
     }
 
     /// The faults a test can put on the broker's MQTT listener (connections over WebSocket
     /// do not pass through it).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::broker::EmbeddedBroker;
+    ///
+    /// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+    /// broker.faults().withhold_acks(Duration::from_millis(200)); // a slow broker
+    /// ```
     pub fn faults(&self) -> &Faults {
         &self.faults
     }
 
     /// Restarts the broker as one without persistence would (see [`Faults::restart`]),
     /// leaving `keep`'s connection alone.
+    ///
+    /// ```
+    /// use pymqtt::broker::EmbeddedBroker;
+    ///
+    /// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+    /// broker.restart(""); // every client is cut, sessions and retained messages forgotten
+    /// std::net::TcpStream::connect(broker.addr()).unwrap(); // and it takes connections again
+    /// ```
     pub fn restart(&self, keep: &str) {
         self.faults.restart(self.private, keep);
     }

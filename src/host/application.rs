@@ -14,6 +14,18 @@ use rustpython_vm::{AsObject, InterpreterBuilder, PyObjectRef, PyResult, Virtual
 type FunctionMaker = Arc<dyn Fn(&VirtualMachine) -> PyObjectRef + Send + Sync>;
 
 /// A value the application puts in the script's `__main__`.
+///
+/// ```
+/// use pymqtt::{ExitStatus, GlobalValue, Host, Program};
+///
+/// let host = Host::builder()
+///     .global("SITE", "lab")
+///     .global("KEY", b"\x01\x02".to_vec())
+///     .global("SPARE", GlobalValue::None)
+///     .build();
+/// let script = "assert SITE == 'lab' and KEY == b'\\x01\\x02' and SPARE is None";
+/// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum GlobalValue {
     /// `None`.
@@ -73,6 +85,19 @@ fn module_named(vm: &VirtualMachine, modules: &PyObjectRef, name: &str) -> PyRes
 
 /// A native module of the application's: the `module_def` function RustPython's
 /// `#[pymodule]` makes, called with each interpreter's context.
+///
+/// ```
+/// use pymqtt::ModuleDefinition;
+///
+/// #[rustpython_vm::pymodule]
+/// mod relay {
+///     #[pyfunction]
+///     fn close() {}
+/// }
+///
+/// let definition: ModuleDefinition = relay::module_def;
+/// let host = pymqtt::Host::builder().module(definition).build();
+/// ```
 pub type ModuleDefinition = fn(&rustpython_vm::Context) -> &'static PyModuleDef;
 
 /// The application's modules, functions and values, as the builder collected them.

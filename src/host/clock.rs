@@ -14,6 +14,16 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The clock a script and its harness share: the script's time, and what holds it back.
+///
+/// ```
+/// use std::time::Duration;
+/// use pymqtt::host::clock::VirtualClock;
+///
+/// let clock = VirtualClock::new();
+/// clock.set_next_due(Some(Duration::from_secs(60))); // the harness's next stimulus
+/// // A script sleeping an hour wakes at the stimulus, a minute in.
+/// assert_eq!(clock.wait(Some(Duration::from_secs(3600)), Duration::ZERO), Duration::from_secs(60));
+/// ```
 #[derive(Debug)]
 pub struct VirtualClock {
     state: Mutex<State>,
@@ -45,6 +55,16 @@ impl Default for VirtualClock {
 impl VirtualClock {
     /// A clock at 0, showing the wall time and monotonic time of now. It stands until the
     /// harness first says what is due ([`VirtualClock::set_next_due`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// assert_eq!(clock.now(), Duration::ZERO);
+    /// // It stands: nothing has said what is due yet.
+    /// assert_eq!(clock.wait(Some(Duration::from_secs(1)), Duration::ZERO), Duration::ZERO);
+    /// ```
     pub fn new() -> VirtualClock {
         VirtualClock {
             state: Mutex::new(State {
@@ -64,39 +84,111 @@ impl VirtualClock {
     }
 
     /// Virtual time since the start.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// clock.set_next_due(None);
+    /// clock.wait(Some(Duration::from_secs(5)), Duration::ZERO);
+    /// assert_eq!(clock.now(), Duration::from_secs(5));
+    /// ```
     pub fn now(&self) -> Duration {
         self.lock().now
     }
 
     /// `time.time()`'s clock: the wall time at the start plus the virtual time since.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// clock.set_next_due(None);
+    /// clock.wait(Some(Duration::from_secs(86_400)), Duration::ZERO);
+    /// let real = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    /// assert!(clock.wall() > real + Duration::from_secs(86_000)); // a day ahead
+    /// ```
     pub fn wall(&self) -> Duration {
         self.wall_at_start + self.now()
     }
 
     /// `time.monotonic()`'s and ticks' clock.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// let before = clock.monotonic();
+    /// clock.set_next_due(None);
+    /// clock.wait(Some(Duration::from_secs(10)), Duration::ZERO);
+    /// assert_eq!(clock.monotonic() - before, Duration::from_secs(10));
+    /// ```
     pub fn monotonic(&self) -> Duration {
         self.monotonic_at_start + self.now()
     }
 
     /// The harness's next event (a stimulus, the test's limit), in virtual time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// clock.set_next_due(Some(Duration::from_secs(2)));
+    /// assert_eq!(clock.wait(None, Duration::ZERO), Duration::from_secs(2));
+    /// ```
     pub fn set_next_due(&self, due: Option<Duration>) {
         self.lock().next_due = due;
         self.moved.notify_all();
     }
 
     /// How many messages sent to the script it has yet to handle.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// clock.set_next_due(Some(Duration::from_secs(2)));
+    /// clock.set_undelivered(1);
+    /// // A script waiting for a message gets the one on its way before the clock moves on.
+    /// assert_eq!(clock.wait(None, Duration::ZERO), Duration::ZERO);
+    /// ```
     pub fn set_undelivered(&self, n: usize) {
         self.lock().undelivered = n;
         self.moved.notify_all();
     }
 
     /// A timer fires next at `at`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// clock.set_next_due(None);
+    /// clock.timer_due(1, Duration::from_secs(3));
+    /// clock.timer_done(1); // fired (a timer's thread would fire it while the script waits)
+    /// assert_eq!(clock.wait(Some(Duration::from_secs(10)), Duration::ZERO), Duration::from_secs(10));
+    /// ```
     pub fn timer_due(&self, token: u64, at: Duration) {
         self.lock().timers.insert(token, at);
         self.moved.notify_all();
     }
 
     /// A timer fired its last, or was stopped.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// clock.timer_due(7, Duration::from_secs(1));
+    /// clock.timer_done(7);
+    /// ```
     pub fn timer_done(&self, token: u64) {
         self.lock().timers.remove(&token);
         self.moved.notify_all();
@@ -104,6 +196,17 @@ impl VirtualClock {
 
     /// For a timer's thread: waits (at most `slice` of real time) until the clock reaches
     /// `at`, without moving it (only the script's waits do); whether it has.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// assert!(!clock.reached(Duration::from_secs(1), Duration::ZERO));
+    /// clock.set_next_due(None);
+    /// clock.wait(Some(Duration::from_secs(1)), Duration::ZERO);
+    /// assert!(clock.reached(Duration::from_secs(1), Duration::ZERO));
+    /// ```
     pub fn reached(&self, at: Duration, slice: Duration) -> bool {
         let state = self.lock();
         if state.now >= at {
@@ -118,11 +221,32 @@ impl VirtualClock {
     }
 
     /// The script emitted an event the harness has yet to take in.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// clock.set_next_due(None);
+    /// clock.event_sent();
+    /// // The harness has not taken the event in: the clock holds.
+    /// assert_eq!(clock.wait(Some(Duration::from_secs(1)), Duration::ZERO), Duration::ZERO);
+    /// clock.event_taken();
+    /// assert_eq!(clock.wait(Some(Duration::from_secs(1)), Duration::ZERO), Duration::from_secs(1));
+    /// ```
     pub fn event_sent(&self) {
         self.lock().untaken_events += 1;
     }
 
     /// The harness took in one of the script's events; a wait held back for it may go on.
+    ///
+    /// ```
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// clock.event_sent();
+    /// clock.event_taken();
+    /// ```
     pub fn event_taken(&self) {
         let mut state = self.lock();
         state.untaken_events = state.untaken_events.saturating_sub(1);
@@ -134,6 +258,15 @@ impl VirtualClock {
     /// moves the clock on to `until` or to the harness's next event, whichever is first,
     /// when the harness has caught up with the present; else waits (at most `slice` of real
     /// time) for it to. Returns the time now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::host::clock::VirtualClock;
+    ///
+    /// let clock = VirtualClock::new();
+    /// clock.set_next_due(None);
+    /// assert_eq!(clock.wait(Some(Duration::from_secs(30)), Duration::ZERO), Duration::from_secs(30));
+    /// ```
     pub fn wait(&self, until: Option<Duration>, slice: Duration) -> Duration {
         let mut state = self.lock();
         // A message on its way arrives before the clock moves on for a script waiting for

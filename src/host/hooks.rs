@@ -8,6 +8,29 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rustpython_vm::{PyResult, VirtualMachine};
 
 /// Something the script did that a test's stimulus can wait for.
+///
+/// ```
+/// use std::sync::mpsc;
+/// use pymqtt::broker::EmbeddedBroker;
+/// use pymqtt::host::{Hooks, ScriptEvent};
+/// use pymqtt::{BrokerAddress, Host, Program};
+///
+/// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+/// let (events, heard) = mpsc::channel();
+/// let events = std::sync::Mutex::new(events);
+/// let host = Host::builder()
+///     .broker(BrokerAddress::tcp("127.0.0.1", broker.addr().port()))
+///     .hooks(Hooks::new(move |event| drop(events.lock().unwrap().send(event))))
+///     .build();
+/// let script = "from umqtt.simple import MQTTClient\n\
+///               c = MQTTClient('relay', 'localhost')\n\
+///               c.set_callback(lambda topic, msg: None)\n\
+///               c.connect()\n\
+///               c.subscribe(b'relay/set')";
+/// host.run(&Program::Source(script.into()));
+/// let events: Vec<ScriptEvent> = heard.try_iter().collect();
+/// assert_eq!(events, [ScriptEvent::Connected, ScriptEvent::Subscribed("relay/set".into())]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScriptEvent {
     /// A client's `connect()` got its CONNACK.
@@ -42,6 +65,15 @@ type Listener = Box<dyn Fn(ScriptEvent) + Send + Sync>;
 
 /// A host's hooks. Clones share them: the harness keeps one to ask for a stop, the host
 /// hands another to the script's side.
+///
+/// ```
+/// use pymqtt::host::Hooks;
+///
+/// let hooks = Hooks::new(|event| println!("{event:?}"));
+/// let for_the_host = hooks.clone(); // shares the listener and the stop request
+/// assert!(for_the_host.attached());
+/// assert!(!Hooks::default().attached());
+/// ```
 #[derive(Clone, Default)]
 pub struct Hooks {
     inner: Arc<Inner>,
@@ -68,6 +100,17 @@ impl std::fmt::Debug for Hooks {
 
 impl Hooks {
     /// Hooks that send the script's events to `listener`.
+    ///
+    /// ```
+    /// use pymqtt::host::{Hooks, ScriptEvent};
+    ///
+    /// let hooks = Hooks::new(|event| {
+    ///     if let ScriptEvent::Published { topic, .. } = event {
+    ///         println!("published on {topic}");
+    ///     }
+    /// });
+    /// assert!(hooks.attached());
+    /// ```
     pub fn new(listener: impl Fn(ScriptEvent) + Send + Sync + 'static) -> Hooks {
         Hooks {
             inner: Arc::new(Inner {
@@ -79,6 +122,13 @@ impl Hooks {
     }
 
     /// Whether a harness is attached (the program runs under `pymqtt test`).
+    ///
+    /// ```
+    /// use pymqtt::host::Hooks;
+    ///
+    /// assert!(Hooks::new(|_| {}).attached());
+    /// assert!(!Hooks::default().attached());
+    /// ```
     pub fn attached(&self) -> bool {
         self.inner.listener.is_some()
     }
@@ -92,6 +142,17 @@ impl Hooks {
     /// Asks the script to end, as if it called `sys.exit(0)`, the next time it waits: in
     /// `wait_msg()`, `check_msg()`, `time.sleep()` and `sleep_ms/us()`. Ending there, never in
     /// the middle of its own code, means nothing it was printing or publishing is cut short.
+    ///
+    /// ```
+    /// use pymqtt::host::Hooks;
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let hooks = Hooks::new(|_| {});
+    /// hooks.request_stop(); // asked before it runs: it ends at its first wait
+    /// let host = Host::builder().hooks(hooks).build();
+    /// let script = "import time\nwhile True:\n    time.sleep(1)";
+    /// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+    /// ```
     pub fn request_stop(&self) {
         self.inner.stop_requested.store(true, Ordering::SeqCst);
     }

@@ -11,7 +11,7 @@
 //! - [`output`]: a program's stdout and stderr to the embedding application's callback
 //! - `application`: the application's own functions and `__main__` values for its scripts
 //! - `script_handle`: a program on its own thread ([`Host::spawn`]), interrupted, stopped, joined
-//! - [`redirect`]: `--broker`, applied to a client's settings
+//! - `redirect`: `--broker`, applied to a client's settings
 //! - [`sandbox`]: the fence a program runs inside ([`HostBuilder::sandbox`]), and its checks
 //! - `micropython_path`: `sys.path` as MicroPython's unix port sets it
 //! - `source`: program text as MicroPython's lexer reads it (tabs in indentation, CRLF)
@@ -48,7 +48,7 @@ pub mod hooks;
 pub(crate) mod micropython_path;
 pub mod output;
 mod panics;
-pub mod redirect;
+pub(crate) mod redirect;
 pub mod sandbox;
 mod script_handle;
 pub(crate) mod source;
@@ -70,24 +70,74 @@ use crate::mqtt::address::BrokerAddress;
 use state::HostState;
 
 /// Exit status of a program, as MicroPython's unix port reports it.
+///
+/// ```
+/// use pymqtt::{ExitStatus, Host, Program};
+///
+/// let host = Host::builder().output(|_, _| {}).build();
+/// assert_eq!(host.run(&Program::Source("pass".into())), ExitStatus::SUCCESS);
+/// assert_eq!(host.run(&Program::Source("1 / 0".into())), ExitStatus::EXCEPTION);
+/// assert_eq!(host.run(&Program::Source("raise SystemExit(3)".into())).code(), 3);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExitStatus(i32);
 
 impl ExitStatus {
     /// The program ran to its end, or called `sys.exit()` or `sys.exit(0)`.
+    ///
+    /// ```
+    /// # use pymqtt::{ExitStatus, Host, Program};
+    /// let host = Host::builder().build();
+    /// assert_eq!(host.run(&Program::Source("import sys\nsys.exit(0)".into())), ExitStatus::SUCCESS);
+    /// ```
     pub const SUCCESS: ExitStatus = ExitStatus(0);
     /// An uncaught exception (its traceback was printed).
+    ///
+    /// ```
+    /// # use pymqtt::{ExitStatus, Host, Program};
+    /// let host = Host::builder().output(|_, _| {}).build();
+    /// assert_eq!(host.run(&Program::Source("{}['missing']".into())), ExitStatus::EXCEPTION);
+    /// ```
     pub const EXCEPTION: ExitStatus = ExitStatus(1);
     /// The program could not be opened.
+    ///
+    /// ```
+    /// # use pymqtt::{ExitStatus, Host, Program};
+    /// let host = Host::builder().output(|_, _| {}).build();
+    /// let status = host.run(&Program::File("/nonexistent/main.py".into()));
+    /// assert_eq!(status, ExitStatus::CANNOT_OPEN);
+    /// ```
     pub const CANNOT_OPEN: ExitStatus = ExitStatus(2);
     /// The command line asked for something this pymqtt cannot do (as a usage error).
+    ///
+    /// ```
+    /// # use pymqtt::ExitStatus;
+    /// assert_eq!(ExitStatus::USAGE.code(), 2); // as argparse and MicroPython's unix port say it
+    /// ```
     pub const USAGE: ExitStatus = ExitStatus(2);
     /// KeyboardInterrupt ended the program: 128 + SIGINT, as shells report it.
+    ///
+    /// ```
+    /// # use pymqtt::{ExitStatus, Host, Program};
+    /// let host = Host::builder().output(|_, _| {}).build();
+    /// assert_eq!(host.run(&Program::Source("raise KeyboardInterrupt".into())), ExitStatus::INTERRUPTED);
+    /// ```
     pub const INTERRUPTED: ExitStatus = ExitStatus(130);
     /// SIGTERM stopped the program ([`HostBuilder::stop_on_sigterm`]): 128 + SIGTERM.
+    ///
+    /// ```
+    /// # use pymqtt::ExitStatus;
+    /// assert_eq!(ExitStatus::TERMINATED.code(), 128 + 15);
+    /// ```
     pub const TERMINATED: ExitStatus = ExitStatus(143);
 
     /// The number, for [`std::process::exit`].
+    ///
+    /// ```
+    /// use pymqtt::ExitStatus;
+    ///
+    /// assert_eq!(ExitStatus::INTERRUPTED.code(), 130);
+    /// ```
     pub fn code(self) -> i32 {
         self.0
     }
@@ -101,6 +151,23 @@ impl From<ExitStatus> for std::process::ExitCode {
 }
 
 /// What to run.
+///
+/// ```
+/// use pymqtt::{ExitStatus, Host, Program};
+///
+/// let board = std::env::temp_dir().join(format!("pymqtt-program-{}", std::process::id()));
+/// std::fs::create_dir_all(&board).unwrap();
+/// std::fs::write(board.join("boot.py"), "booted = True\n").unwrap();
+/// std::fs::write(board.join("main.py"), "assert booted\n").unwrap();
+///
+/// let host = Host::builder().output(|_, _| {}).build();
+/// // boot.py, then main.py, in one namespace.
+/// assert_eq!(host.run(&Program::Folder(board.clone())), ExitStatus::SUCCESS);
+/// // main.py alone does not see boot.py's name.
+/// assert_eq!(host.run(&Program::File(board.join("main.py"))), ExitStatus::EXCEPTION);
+/// assert_eq!(host.run(&Program::Module("this".into())), ExitStatus::SUCCESS);
+/// std::fs::remove_dir_all(&board).unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Program {
     /// A script file.
@@ -121,6 +188,17 @@ pub enum Program {
 const SCRIPT_STACK: usize = 8 * 1024 * 1024;
 
 /// Configures a [`Host`].
+///
+/// ```
+/// use pymqtt::{ExitStatus, Host, Program};
+///
+/// let host = Host::builder()
+///     .argv(vec!["report.py".into()])
+///     .global("SITE", "lab")
+///     .build();
+/// let script = "import sys\nassert sys.argv == ['report.py'] and SITE == 'lab'";
+/// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+/// ```
 #[derive(Default)]
 pub struct HostBuilder {
     argv: Vec<String>,
@@ -151,18 +229,66 @@ impl std::fmt::Debug for HostBuilder {
 
 impl HostBuilder {
     /// `sys.argv`. When empty, it is derived from the program (`['']` for the REPL).
+    ///
+    /// ```
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let host = Host::builder().argv(vec!["sensor.py".into(), "--once".into()]).build();
+    /// let script = "import sys\nassert sys.argv == ['sensor.py', '--once']";
+    /// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+    /// ```
     pub fn argv(mut self, argv: Vec<String>) -> Self {
         self.argv = argv;
         self
     }
 
     /// Sends every MQTTClient to this broker, whatever server and port the script gives.
+    ///
+    /// ```
+    /// use pymqtt::broker::EmbeddedBroker;
+    /// use pymqtt::{BrokerAddress, ExitStatus, Host, Program};
+    ///
+    /// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+    /// let host = Host::builder()
+    ///     .broker(BrokerAddress::tcp("127.0.0.1", broker.addr().port()))
+    ///     .build();
+    /// // The script names a broker on the internet; its client connects to the embedded one.
+    /// let script = "from umqtt.simple import MQTTClient\n\
+    ///               c = MQTTClient('sensor-1', 'mqtt.example.com')\n\
+    ///               c.connect()\n\
+    ///               c.publish(b'site/t', b'21.5')\n\
+    ///               c.disconnect()";
+    /// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+    /// ```
     pub fn broker(mut self, broker: BrokerAddress) -> Self {
         self.broker = Some(broker);
         self
     }
 
     /// Reports the script's events to `hooks`, and lets them stop it (`pymqtt test`).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use pymqtt::broker::EmbeddedBroker;
+    /// use pymqtt::host::{Hooks, ScriptEvent};
+    /// use pymqtt::{BrokerAddress, Host, Program};
+    ///
+    /// let broker = EmbeddedBroker::start_on_free_port().unwrap();
+    /// let events = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = Arc::clone(&events);
+    /// let host = Host::builder()
+    ///     .broker(BrokerAddress::tcp("127.0.0.1", broker.addr().port()))
+    ///     .hooks(Hooks::new(move |event| seen.lock().unwrap().push(event)))
+    ///     .build();
+    /// let script = "from umqtt.simple import MQTTClient\n\
+    ///               c = MQTTClient('sensor-1', 'localhost')\n\
+    ///               c.connect()\n\
+    ///               c.publish(b'site/t', b'21.5')";
+    /// host.run(&Program::Source(script.into()));
+    /// let events = events.lock().unwrap();
+    /// assert_eq!(events[0], ScriptEvent::Connected);
+    /// assert!(matches!(&events[1], ScriptEvent::Published { topic, .. } if topic == "site/t"));
+    /// ```
     pub fn hooks(mut self, hooks: Hooks) -> Self {
         self.hooks = hooks;
         self
@@ -170,6 +296,18 @@ impl HostBuilder {
 
     /// The virtual board the program runs on (made from a board file, or the default Pico
     /// W). The caller may keep a handle to drive its inputs and watch it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use pymqtt::board::Board;
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let board = Arc::new(Board::default());
+    /// let host = Host::builder().board(Arc::clone(&board)).build();
+    /// let script = "from machine import Pin\nPin('LED', Pin.OUT).on()";
+    /// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+    /// assert_eq!(board.pin_value("LED"), 1);
+    /// ```
     pub fn board(mut self, board: Arc<Board>) -> Self {
         self.board = board;
         self
@@ -178,6 +316,15 @@ impl HostBuilder {
     /// Runs programs inside `sandbox`'s fence: files under one folder only, no processes, no
     /// sockets of their own, MQTT only to [`broker`](Self::broker)'s broker, no `ctypes`
     /// (what is enforced, and where the fence stops: [`sandbox`]).
+    ///
+    /// ```
+    /// use pymqtt::host::sandbox::Sandbox;
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let host = Host::builder().sandbox(Sandbox::new()).build();
+    /// let script = "try:\n    import ctypes\nexcept PermissionError as e:\n    print(e)";
+    /// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+    /// ```
     pub fn sandbox(mut self, sandbox: sandbox::Sandbox) -> Self {
         self.sandbox = Some(sandbox);
         self
@@ -256,24 +403,64 @@ impl HostBuilder {
     }
 
     /// Sets a name in the script's `__main__` before it runs.
+    ///
+    /// ```
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let host = Host::builder().global("SITE", "lab").global("INTERVAL", 30).build();
+    /// let script = "assert SITE == 'lab' and INTERVAL == 30";
+    /// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+    /// ```
     pub fn global(mut self, name: &str, value: impl Into<GlobalValue>) -> Self {
         self.application.add_global(name, value.into());
         self
     }
 
     /// Runs the script on a virtual clock: its time jumps while it waits (`clock virtual`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::{Duration, Instant};
+    /// use pymqtt::host::clock::VirtualClock;
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let clock = Arc::new(VirtualClock::new());
+    /// clock.set_next_due(None); // nothing of the application's is due: waits may jump
+    /// let host = Host::builder().virtual_clock(Arc::clone(&clock)).build();
+    /// let started = Instant::now();
+    /// assert_eq!(host.run(&Program::Source("import time\ntime.sleep(3600)".into())), ExitStatus::SUCCESS);
+    /// assert_eq!(clock.now(), Duration::from_secs(3600));
+    /// assert!(started.elapsed() < Duration::from_secs(60));
+    /// ```
     pub fn virtual_clock(mut self, clock: Arc<clock::VirtualClock>) -> Self {
         self.clock = Some(clock);
         self
     }
 
     /// Prints each board event (output changes, Wi-Fi, resets) on stderr (`--board-trace`).
+    ///
+    /// ```
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// // Prints "board: ..." lines on stderr as the LED goes on and off.
+    /// let host = Host::builder().board_trace(true).build();
+    /// let script = "from machine import Pin\nled = Pin('LED', Pin.OUT)\nled.on()\nled.off()";
+    /// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+    /// ```
     pub fn board_trace(mut self, trace: bool) -> Self {
         self.board_trace = trace;
         self
     }
 
     /// Enters the interactive prompt after the program ends (`-i`).
+    ///
+    /// ```no_run
+    /// use pymqtt::{Host, Program};
+    ///
+    /// // Runs the script, then reads Python from the terminal with its names in scope.
+    /// let host = Host::builder().inspect(true).build();
+    /// host.run(&Program::Source("reading = 21.5".into()));
+    /// ```
     pub fn inspect(mut self, inspect: bool) -> Self {
         self.inspect = inspect;
         self
@@ -284,6 +471,17 @@ impl HostBuilder {
     /// the clients it left connected with a DISCONNECT, so that brokers discard their last
     /// wills. The exit status is then [`ExitStatus::TERMINATED`]. A signal handler is the
     /// process's: for a program run on the main thread (the `pymqtt` command sets it).
+    ///
+    /// ```no_run
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let host = Host::builder().stop_on_sigterm(true).build();
+    /// let status = host.run(&Program::File("service.py".into()));
+    /// // `systemctl stop` (SIGTERM) ends it with SystemExit(143).
+    /// if status == ExitStatus::TERMINATED {
+    ///     eprintln!("stopped");
+    /// }
+    /// ```
     pub fn stop_on_sigterm(mut self, stop: bool) -> Self {
         self.stop_on_sigterm = stop;
         self
@@ -291,6 +489,13 @@ impl HostBuilder {
 
     /// Makes the host. With [`board_trace`](Self::board_trace), the board's events are
     /// printed from here on.
+    ///
+    /// ```
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let host = Host::builder().build();
+    /// assert_eq!(host.run(&Program::Source("print('ready')".into())), ExitStatus::SUCCESS);
+    /// ```
     pub fn build(self) -> Host {
         if self.board_trace {
             self.board.listen(|event| eprintln!("board: {event}"));
@@ -300,6 +505,15 @@ impl HostBuilder {
 }
 
 /// A configured interpreter host. Each [`Host::run`] uses a fresh interpreter.
+///
+/// ```
+/// use pymqtt::{ExitStatus, Host, Program};
+///
+/// let host = Host::builder().output(|_, _| {}).build();
+/// assert_eq!(host.run(&Program::Source("x = 1".into())), ExitStatus::SUCCESS);
+/// // The next run starts afresh: `x` is gone.
+/// assert_eq!(host.run(&Program::Source("x".into())), ExitStatus::EXCEPTION);
+/// ```
 #[derive(Debug)]
 pub struct Host {
     config: HostBuilder,
@@ -308,12 +522,26 @@ pub struct Host {
 impl Host {
     /// A builder with nothing configured: `sys.argv` from the program, the broker each script
     /// names, the default board, output to the process's streams.
+    ///
+    /// ```
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let status = Host::builder().build().run(&Program::Source("import json".into()));
+    /// assert_eq!(status, ExitStatus::SUCCESS);
+    /// ```
     pub fn builder() -> HostBuilder {
         HostBuilder::default()
     }
 
     /// Runs `program` to completion and returns its exit status. Uncaught exceptions are
     /// printed to stderr; messages published by the program are flushed before returning.
+    ///
+    /// ```
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let host = Host::builder().output(|_, _| {}).build();
+    /// assert_eq!(host.run(&Program::Source("raise ValueError('bad')".into())), ExitStatus::EXCEPTION);
+    /// ```
     pub fn run(&self, program: &Program) -> ExitStatus {
         self.run_reporting_state(program, None)
     }
@@ -569,6 +797,10 @@ fn load(program: &Program) -> Result<Option<String>, String> {
 }
 
 /// What a board runs at power-up, in order, from its folder.
+///
+/// ```
+/// assert_eq!(pymqtt::host::BOOT_SEQUENCE, ["boot.py", "main.py"]);
+/// ```
 pub const BOOT_SEQUENCE: [&str; 2] = ["boot.py", "main.py"];
 
 /// Compiles and runs the file at `path` (whose text is `text`) in `scope`, reading it as

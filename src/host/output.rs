@@ -13,6 +13,23 @@ use rustpython_vm::{
 };
 
 /// Which of the program's streams a piece of output went to.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use pymqtt::{Host, OutputStream, Program};
+///
+/// let errors = Arc::new(Mutex::new(String::new()));
+/// let sink = Arc::clone(&errors);
+/// let host = Host::builder()
+///     .output(move |stream, text| {
+///         if stream == OutputStream::Stderr {
+///             sink.lock().unwrap().push_str(text)
+///         }
+///     })
+///     .build();
+/// host.run(&Program::Source("print('fine')\nraise ValueError('sensor missing')".into()));
+/// assert!(errors.lock().unwrap().contains("ValueError: sensor missing"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputStream {
     /// `sys.stdout`.
@@ -22,6 +39,13 @@ pub enum OutputStream {
 }
 
 /// The application's callback for the program's output.
+///
+/// ```
+/// use pymqtt::host::OutputCallback;
+///
+/// let to_log: OutputCallback = std::sync::Arc::new(|stream, text| eprint!("[{stream:?}] {text}"));
+/// to_log(pymqtt::OutputStream::Stdout, "hello\n");
+/// ```
 pub type OutputCallback = Arc<dyn Fn(OutputStream, &str) + Send + Sync>;
 
 #[pyclass(module = false, name = "pymqtt_output")]

@@ -48,6 +48,20 @@ pub(crate) const REMOVED_MODULES: &[&str] = &[
 ];
 
 /// Whether the sandbox's folder can be written to.
+///
+/// ```
+/// use pymqtt::host::sandbox::{Access, Sandbox};
+/// use pymqtt::{ExitStatus, Host, Program};
+///
+/// let folder = std::env::temp_dir().join(format!("pymqtt-access-{}", std::process::id()));
+/// std::fs::create_dir_all(&folder).unwrap();
+/// let host = Host::builder().sandbox(Sandbox::new().files(&folder, Access::ReadWrite)).build();
+/// let log = folder.join("log.txt").display().to_string();
+/// let script = format!("open({log:?}, 'w').write('ok')");
+/// assert_eq!(host.run(&Program::Source(script)), ExitStatus::SUCCESS);
+/// assert_eq!(std::fs::read_to_string(folder.join("log.txt")).unwrap(), "ok");
+/// std::fs::remove_dir_all(&folder).unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Files may be read, not written, created or removed.
@@ -74,11 +88,40 @@ pub struct Sandbox {
 
 impl Sandbox {
     /// A fence with no files at all.
+    ///
+    /// ```
+    /// use pymqtt::host::sandbox::Sandbox;
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let host = Host::builder().sandbox(Sandbox::new()).build();
+    /// let script = "import socket\n\
+    ///               try:\n    socket.socket().connect(('127.0.0.1', 22))\n\
+    ///               except PermissionError:\n    pass";
+    /// assert_eq!(host.run(&Program::Source(script.into())), ExitStatus::SUCCESS);
+    /// ```
     pub fn new() -> Sandbox {
         Sandbox::default()
     }
 
     /// The folder whose files the program may use (and import from).
+    ///
+    /// ```
+    /// use pymqtt::host::sandbox::{Access, Sandbox};
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let folder = std::env::temp_dir().join(format!("pymqtt-files-{}", std::process::id()));
+    /// std::fs::create_dir_all(&folder).unwrap();
+    /// std::fs::write(folder.join("limits.json"), "{\"t\": 30}").unwrap();
+    /// let host = Host::builder().sandbox(Sandbox::new().files(&folder, Access::ReadOnly)).build();
+    /// let script = format!(
+    ///     "import json\nassert json.load(open({:?}))['t'] == 30\n\
+    ///      try:\n    open({:?}, 'w')\nexcept PermissionError:\n    pass",
+    ///     folder.join("limits.json").display().to_string(),
+    ///     folder.join("limits.json").display().to_string(),
+    /// );
+    /// assert_eq!(host.run(&Program::Source(script)), ExitStatus::SUCCESS);
+    /// std::fs::remove_dir_all(&folder).unwrap();
+    /// ```
     pub fn files(mut self, folder: impl Into<PathBuf>, access: Access) -> Sandbox {
         self.files = Some((folder.into(), access));
         self

@@ -16,6 +16,13 @@ use super::state::HostState;
 pub(super) type StateSlot = Arc<Mutex<Option<Arc<HostState>>>>;
 
 /// A program started with [`Host::spawn`](super::Host::spawn).
+///
+/// ```
+/// use pymqtt::{ExitStatus, Host, Program};
+///
+/// let mut handle = Host::builder().build().spawn(Program::Source("total = 6 * 7".into())).unwrap();
+/// assert_eq!(handle.join(), ExitStatus::SUCCESS);
+/// ```
 #[derive(Debug)]
 pub struct ScriptHandle {
     thread: Option<JoinHandle<ExitStatus>>,
@@ -38,11 +45,37 @@ impl ScriptHandle {
     /// Raises `KeyboardInterrupt` in the program at its next wait (`time.sleep()`,
     /// `sleep_ms()`, `wait_msg()`, `check_msg()`), as Ctrl-C does; the program may catch it.
     /// A program busy in its own code meets it at its next wait.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let script = "import time\n\
+    ///               try:\n    while True:\n        time.sleep(0.05)\n\
+    ///               except KeyboardInterrupt:\n    print('interrupted')";
+    /// let mut handle = Host::builder().build().spawn(Program::Source(script.into())).unwrap();
+    /// while !handle.is_running() {
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// handle.interrupt();
+    /// assert_eq!(handle.join(), ExitStatus::SUCCESS); // it caught the interrupt and ended
+    /// ```
     pub fn interrupt(&self) {
         self.hooks.request_interrupt();
     }
 
     /// Whether the program has ended.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::{Host, Program};
+    ///
+    /// let mut handle = Host::builder().build().spawn(Program::Source("pass".into())).unwrap();
+    /// while !handle.is_finished() {
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// handle.join();
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.thread.as_ref().is_none_or(JoinHandle::is_finished)
     }
@@ -51,6 +84,18 @@ impl ScriptHandle {
     /// the interrupt is also asked to end at its next wait, as if it called `sys.exit(0)`.
     /// Returns its exit status, or None if it still runs (in-process code cannot be killed:
     /// a program that never waits runs on).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let script = "import time\nwhile True:\n    time.sleep(1)";
+    /// let mut handle = Host::builder().build().spawn(Program::Source(script.into())).unwrap();
+    /// while !handle.is_running() {
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// assert_eq!(handle.stop(Duration::from_secs(5)), Some(ExitStatus::INTERRUPTED));
+    /// ```
     pub fn stop(&mut self, timeout: Duration) -> Option<ExitStatus> {
         self.interrupt();
         self.hooks.request_stop();
@@ -66,6 +111,15 @@ impl ScriptHandle {
 
     /// Waits for the program to end and returns its exit status (a panic on its thread, which
     /// the host turns into Python exceptions, counts as an uncaught exception).
+    ///
+    /// ```
+    /// use pymqtt::{ExitStatus, Host, Program};
+    ///
+    /// let host = Host::builder().output(|_, _| {}).build();
+    /// let mut handle = host.spawn(Program::Source("raise SystemExit(4)".into())).unwrap();
+    /// assert_eq!(handle.join().code(), 4);
+    /// assert_eq!(handle.join().code(), 4); // asked again, the same status
+    /// ```
     pub fn join(&mut self) -> ExitStatus {
         if let Some(thread) = self.thread.take() {
             self.status = Some(thread.join().unwrap_or(ExitStatus::EXCEPTION));
@@ -74,6 +128,19 @@ impl ScriptHandle {
     }
 
     /// Whether the program's host state is set up (its interpreter runs).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use pymqtt::{Host, Program};
+    ///
+    /// let script = "import time\ntime.sleep(0.2)";
+    /// let mut handle = Host::builder().build().spawn(Program::Source(script.into())).unwrap();
+    /// // Until its interpreter is set up, a program is neither running nor finished.
+    /// while !handle.is_running() && !handle.is_finished() {
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// handle.join();
+    /// ```
     pub fn is_running(&self) -> bool {
         !self.is_finished()
             && self

@@ -4,11 +4,27 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The port MQTT uses without TLS.
+///
+/// ```
+/// assert_eq!("localhost".parse::<pymqtt::BrokerAddress>().unwrap().port, pymqtt::MQTT_PORT);
+/// ```
 pub const MQTT_PORT: u16 = 1883;
 /// The port MQTT uses over TLS.
+///
+/// ```
+/// assert_eq!("mqtts://localhost".parse::<pymqtt::BrokerAddress>().unwrap().port, pymqtt::MQTTS_PORT);
+/// ```
 pub const MQTTS_PORT: u16 = 8883;
 
 /// How the bytes travel: the URL scheme of a broker address.
+///
+/// ```
+/// use pymqtt::{BrokerAddress, Scheme};
+///
+/// let address: BrokerAddress = "wss://broker.example.com/mqtt".parse().unwrap();
+/// assert_eq!(address.scheme, Scheme::Wss);
+/// assert!(address.scheme.is_tls() && address.scheme.is_websocket());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Scheme {
     /// Plain TCP (`host:port` or `mqtt://`).
@@ -24,6 +40,10 @@ pub enum Scheme {
 
 impl Scheme {
     /// The scheme as a URL spells it, without `://`: `mqtt`, `mqtts`, `ws` or `wss`.
+    ///
+    /// ```
+    /// assert_eq!(pymqtt::Scheme::Mqtts.name(), "mqtts");
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Scheme::Mqtt => "mqtt",
@@ -34,6 +54,10 @@ impl Scheme {
     }
 
     /// The port a URL of this scheme means when it names none.
+    ///
+    /// ```
+    /// assert_eq!(pymqtt::Scheme::Wss.default_port(), 443);
+    /// ```
     pub fn default_port(self) -> u16 {
         match self {
             Scheme::Mqtt => MQTT_PORT,
@@ -44,11 +68,19 @@ impl Scheme {
     }
 
     /// Whether the connection is encrypted with TLS (`mqtts://`, `wss://`).
+    ///
+    /// ```
+    /// assert!(pymqtt::Scheme::Mqtts.is_tls() && !pymqtt::Scheme::Ws.is_tls());
+    /// ```
     pub fn is_tls(self) -> bool {
         matches!(self, Scheme::Mqtts | Scheme::Wss)
     }
 
     /// Whether MQTT travels inside a WebSocket (`ws://`, `wss://`).
+    ///
+    /// ```
+    /// assert!(pymqtt::Scheme::Ws.is_websocket() && !pymqtt::Scheme::Mqtt.is_websocket());
+    /// ```
     pub fn is_websocket(self) -> bool {
         matches!(self, Scheme::Ws | Scheme::Wss)
     }
@@ -68,6 +100,15 @@ impl Scheme {
 ///
 /// Build one with [`BrokerAddress::tcp`] or by parsing; `..Default::default()` fills the
 /// scheme and path of a plain TCP address.
+///
+/// ```
+/// use pymqtt::{BrokerAddress, Scheme};
+///
+/// let address: BrokerAddress = "[::1]:1884".parse().unwrap();
+/// assert_eq!((address.host.as_str(), address.port, address.scheme), ("::1", 1884, Scheme::Mqtt));
+/// assert_eq!(address, BrokerAddress::tcp("::1", 1884));
+/// assert!("http://example.com".parse::<BrokerAddress>().is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BrokerAddress {
     /// The broker's host name or IP address (an IPv6 address without its brackets).
@@ -89,6 +130,13 @@ impl Default for BrokerAddress {
 
 impl BrokerAddress {
     /// A plain MQTT (TCP) address.
+    ///
+    /// ```
+    /// use pymqtt::BrokerAddress;
+    ///
+    /// let address = BrokerAddress::tcp("127.0.0.1", 1884);
+    /// assert_eq!(address.to_string(), "127.0.0.1:1884");
+    /// ```
     pub fn tcp(host: impl Into<String>, port: u16) -> BrokerAddress {
         BrokerAddress {
             host: host.into(),
@@ -99,6 +147,12 @@ impl BrokerAddress {
     }
 
     /// `host:port`, with an IPv6 host in brackets.
+    ///
+    /// ```
+    /// use pymqtt::BrokerAddress;
+    ///
+    /// assert_eq!(BrokerAddress::tcp("::1", 1883).host_port(), "[::1]:1883");
+    /// ```
     pub fn host_port(&self) -> String {
         if self.host.contains(':') {
             format!("[{}]:{}", self.host, self.port)
@@ -108,6 +162,13 @@ impl BrokerAddress {
     }
 
     /// The `ws://` or `wss://` URL of a WebSocket address.
+    ///
+    /// ```
+    /// use pymqtt::BrokerAddress;
+    ///
+    /// let address: BrokerAddress = "ws://localhost:8080".parse().unwrap();
+    /// assert_eq!(address.websocket_url(), "ws://localhost:8080/");
+    /// ```
     pub fn websocket_url(&self) -> String {
         format!("{}://{}{}", self.scheme.name(), self.host_port(), self.path)
     }
