@@ -89,6 +89,28 @@ fn every_host_in_a_process_has_micropythons_bytes_format() {
     }
 }
 
+#[test]
+fn what_a_script_sets_in_gc_stays_in_its_own_host() {
+    // MicroPython's gc.threshold() is kept by pymqtt, not by RustPython: a value one host's
+    // script set must not show in another host's, before or alongside it.
+    let set = "import gc\n\
+               assert gc.threshold() == -1\n\
+               gc.threshold(4096)\n\
+               assert gc.threshold() == 4096\n";
+    let first = Host::builder().build().run(&Program::Source(set.into()));
+    assert_eq!(first, ExitStatus::SUCCESS);
+    let check = "import gc, sys\n\
+                 before = gc.threshold()\n\
+                 gc.threshold(1234)\n\
+                 sys.exit(0 if (before, gc.threshold()) == (-1, 1234) else 3)\n";
+    let run = move || Host::builder().build().run(&Program::Source(check.into()));
+    assert_eq!(run(), ExitStatus::SUCCESS);
+    let threads: Vec<_> = (0..2).map(|_| thread::spawn(run)).collect();
+    for thread in threads {
+        assert_eq!(thread.join().unwrap(), ExitStatus::SUCCESS);
+    }
+}
+
 /// What a spawned script prints, as its host's output callback hears it.
 #[derive(Default, Clone)]
 struct Printed(std::sync::Arc<std::sync::Mutex<Vec<(pymqtt::OutputStream, String)>>>);

@@ -8,7 +8,7 @@
 //! of its own for an embedder's data.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicI64};
 use std::sync::{Arc, Mutex};
 
 use rustpython_vm::class::PyClassImpl;
@@ -50,6 +50,19 @@ pub(crate) struct HostState {
     /// SIGTERM asked the program to stop (`HostBuilder::stop_on_sigterm`): its connections
     /// are disconnected cleanly when it has ended.
     pub stopping: AtomicBool,
+    /// `gc.threshold()`'s value, -1 until the script sets one: kept, as MicroPython keeps it,
+    /// but it changes nothing here (RustPython's collector runs on its own object counts).
+    pub gc_threshold: GcThreshold,
+}
+
+/// `gc.threshold()`'s value; -1 (none set) to start with, as MicroPython reports it.
+#[derive(Debug)]
+pub(crate) struct GcThreshold(pub AtomicI64);
+
+impl Default for GcThreshold {
+    fn default() -> Self {
+        GcThreshold(AtomicI64::new(-1))
+    }
 }
 
 impl HostState {

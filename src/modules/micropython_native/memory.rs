@@ -86,13 +86,12 @@ pub(super) fn stack() -> Option<(i64, i64)> {
 
 #[rustpython_vm::pymodule(sub)]
 pub(super) mod functions {
-    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::atomic::Ordering;
 
+    use rustpython_vm::VirtualMachine;
     use rustpython_vm::function::OptionalArg;
 
-    /// `gc.threshold()`'s value: kept, as MicroPython's, but it changes nothing here
-    /// (RustPython's collector runs on its own object counts).
-    static THRESHOLD: AtomicI64 = AtomicI64::new(-1);
+    use crate::host::state;
 
     /// Bytes the process uses (resident anonymous memory), or -1 if unknown.
     #[pyfunction]
@@ -110,13 +109,15 @@ pub(super) mod functions {
     /// `threshold(amount)` records an allocation threshold; `threshold()` returns it, -1 when
     /// none was set. It does not change when collections run here.
     #[pyfunction]
-    fn threshold(amount: OptionalArg<i64>) -> Option<i64> {
+    fn threshold(amount: OptionalArg<i64>, vm: &VirtualMachine) -> Option<i64> {
+        let state = state::of(vm);
+        let kept = &state.gc_threshold.0;
         match amount {
             OptionalArg::Present(amount) => {
-                THRESHOLD.store(amount, Ordering::Relaxed);
+                kept.store(amount, Ordering::Relaxed);
                 None
             }
-            OptionalArg::Missing => Some(THRESHOLD.load(Ordering::Relaxed)),
+            OptionalArg::Missing => Some(kept.load(Ordering::Relaxed)),
         }
     }
 
