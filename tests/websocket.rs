@@ -35,6 +35,29 @@ fn embedded_broker_with_websocket() -> (Proc, u16, u16) {
     (b, port, ws_port)
 }
 
+#[test]
+fn a_websocket_listener_beside_credentials_is_said_to_check_none() {
+    let (port, ws_port) = (free_port(), free_port());
+    let mut b = Pymqtt::new()
+        .args(["broker", "--port", &port.to_string(), "--ws-port"])
+        .arg(ws_port.to_string())
+        .args(["--user", "board", "--password", "s3cret"])
+        .label("pymqtt broker --ws-port --user")
+        .spawn();
+    b.expect_stderr_contains("only the users given may connect");
+    let said = b.stderr();
+    assert!(
+        said.contains(&format!(
+            "the WebSocket listener ws://127.0.0.1:{ws_port}/mqtt checks no credentials"
+        )),
+        "{said}"
+    );
+    // Without credentials there is nothing to warn of (the warning comes before this line).
+    let (open, _, _) = embedded_broker_with_websocket();
+    let said = open.stderr();
+    assert!(!said.contains("checks no credentials"), "{said}");
+}
+
 /// The script (`make_client` binds `c`) publishes to TOPIC/out and waits for TOPIC/in; an
 /// independent client on plain MQTT port `peer_port` receives and answers.
 fn round_trip(peer_port: u16, make_client: &str, pre_args: &[&str]) {

@@ -94,6 +94,17 @@ mod running {
                     .websocket_addr()
                     .map(|addr| format!(" and ws://{addr}/mqtt"))
                     .unwrap_or_default();
+                // Only the MQTT port has the front door that checks logins; a user who gave
+                // credentials must not think the WebSocket port keeps anyone out.
+                if let Some(addr) = broker.websocket_addr().filter(|_| !access.is_open()) {
+                    crate::terminal_style::report_warning(
+                        "pymqtt",
+                        format_args!(
+                            "the WebSocket listener ws://{addr}/mqtt checks no credentials: any \
+                             program on this machine may connect there without them"
+                        ),
+                    );
+                }
                 let who = if access.is_open() {
                     "anyone may connect"
                 } else if args.allow_anonymous {
