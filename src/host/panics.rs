@@ -10,7 +10,8 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use rustpython_vm::{PyResult, VirtualMachine};
+use rustpython_vm::builtins::PyType;
+use rustpython_vm::{Py, PyResult, VirtualMachine};
 
 /// Runs `run`, turning a panic in it into a `SystemError` naming `what` and the panic's
 /// message.
@@ -19,11 +20,8 @@ pub(super) fn as_exception<T>(
     what: &str,
     run: impl FnOnce() -> PyResult<T>,
 ) -> PyResult<T> {
-    caught(run).unwrap_or_else(|message| {
-        Err(vm.new_exception_msg(
-            vm.ctx.exceptions.system_error.to_owned(),
-            wording(what, &message).into(),
-        ))
+    raised_as(vm, vm.ctx.exceptions.system_error, run, |m| {
+        wording(what, m)
     })
 }
 
@@ -35,11 +33,21 @@ pub(super) fn as_syntax_error<T>(
     file: &str,
     compile: impl FnOnce() -> PyResult<T>,
 ) -> PyResult<T> {
-    caught(compile).unwrap_or_else(|message| {
-        Err(vm.new_exception_msg(
-            vm.ctx.exceptions.syntax_error.to_owned(),
-            compiler_wording(file, &message).into(),
-        ))
+    raised_as(vm, vm.ctx.exceptions.syntax_error, compile, |m| {
+        compiler_wording(file, m)
+    })
+}
+
+/// `run`'s result, or an exception of class `class` whose text `words` makes of the panic's
+/// message.
+fn raised_as<T>(
+    vm: &VirtualMachine,
+    class: &'static Py<PyType>,
+    run: impl FnOnce() -> PyResult<T>,
+    words: impl FnOnce(&str) -> String,
+) -> PyResult<T> {
+    caught(run).unwrap_or_else(|message| {
+        Err(vm.new_exception_msg(class.to_owned(), words(&message).into()))
     })
 }
 
